@@ -1,0 +1,3 @@
+"""Version of careflow."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,371 @@
+"""Journeys as graphs, and the structural queries that scoring and gap findings need.
+
+Two networkx views:
+
+* :func:`journey_graph`: a :class:`networkx.MultiDiGraph` with one node per event (time
+  order, actor and principal as node attributes) and one edge per transition (keyed by
+  the transition id).
+* :func:`actor_network`: a :class:`networkx.DiGraph` of actors, edges counting the
+  transitions between them, with region-kommun boundary crossings and handover quality.
+
+The queries (:func:`boundary_crossings`, :func:`loops`, :func:`contact_gaps`,
+:func:`contact_changes`) work straight on the journey's timeline: they are cheap, pure,
+and need no networkx, so scoring can call them in bulk.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Final
+
+import attrs
+import networkx as nx
+
+from careflow.model import (
+    ContactRole,
+    Event,
+    EventKind,
+    Information,
+    Journey,
+    Principal,
+    Transition,
+    TransitionKind,
+    timestamp_of,
+)
+
+__all__ = [
+    "BOUNDARY",
+    "EPISODE_KINDS",
+    "TREATMENT_KINDS",
+    "ContactChange",
+    "ContactGap",
+    "Crossing",
+    "Loop",
+    "actor_network",
+    "boundary_crossings",
+    "contact_changes",
+    "contact_gaps",
+    "journey_graph",
+    "loops",
+    "staff_sequence",
+]
+
+#: The two principals whose meeting the målbilder care most about.
+BOUNDARY: Final = frozenset({Principal.REGION, Principal.KOMMUN})
+#: Event kinds that mean treatment actually started (for ping-pong detection).
+TREATMENT_KINDS: Final = frozenset({EventKind.TREATMENT, EventKind.ADMISSION})
+#: Event kinds whose ``end`` makes them an episode that covers the time until it ends.
+EPISODE_KINDS: Final = frozenset({EventKind.TREATMENT, EventKind.SUPPORT, EventKind.ADMISSION})
+_DAY: Final = 86_400.0
+
+
+def journey_graph(journey: Journey) -> nx.MultiDiGraph[str]:
+    """The journey as a multigraph: events as nodes in time order, transitions as edges.
+
+    Node attributes: ``order`` (position in the timeline), ``date``, ``kind``, ``actor``,
+    ``principal``. Edge attributes (edge key = transition id): ``kind``, ``information``,
+    ``warm``, ``crossing`` (the two principals differ).
+
+    Examples
+    --------
+    >>> from careflow.model import Actor, Event, Journey, Person, Transition
+    >>> import datetime as dt
+    >>> j = Journey(id="j", person=Person(id="p"),
+    ...     actors=[Actor(id="a", name="A", principal="region"),
+    ...             Actor(id="b", name="B", principal="kommun")],
+    ...     events=[Event(id="e1", date=dt.date(2024, 1, 1), actor="a", kind="referral"),
+    ...             Event(id="e2", date=dt.date(2024, 1, 9), actor="b", kind="first_contact")],
+    ...     transitions=[Transition(id="t1", source="e1", target="e2")])
+    >>> g = journey_graph(j)
+    >>> sorted(g.nodes), g.edges["e1", "e2", "t1"]["crossing"]
+    (['e1', 'e2'], True)
+    """
+    graph: nx.MultiDiGraph[str] = nx.MultiDiGraph(journey=journey.id)
+    for order, event in enumerate(journey.timeline):
+        actor = journey.actor_of(event)
+        graph.add_node(
+            event.id,
+            order=order,
+            date=event.date,
+            kind=event.kind,
+            actor=actor.id,
+            principal=actor.principal,
+        )
+    for tr in journey.transitions:
+        a = journey.actor_of(journey.event(tr.source))
+        b = journey.actor_of(journey.event(tr.target))
+        graph.add_edge(
+            tr.source,
+            tr.target,
+            key=tr.id,
+            kind=tr.kind,
+            information=tr.information,
+            warm=tr.warm,
+            crossing=a.principal != b.principal,
+        )
+    return graph
+
+
+def actor_network(journeys: Journey | Iterable[Journey]) -> nx.DiGraph[str]:
+    """Actors as nodes, transitions between different actors as weighted edges.
+
+    Accepts one journey or many (the meso view: where handovers break across a unit's
+    journeys). Node attributes: ``name``, ``principal``, ``service``, ``events`` (count).
+    Edge attributes: ``weight`` (transitions), ``crossing`` (region-kommun boundary),
+    ``info_none``, ``info_partial``, ``info_full``, ``info_unknown``, ``warm``, ``cold``,
+    ``transitions`` (sorted ids, as ``journey/transition`` when several journeys).
+    Actors are matched by id across journeys.
+    """
+    items = [journeys] if isinstance(journeys, Journey) else list(journeys)
+    many = len(items) > 1
+    graph: nx.DiGraph[str] = nx.DiGraph()
+    for journey in items:
+        for actor in journey.actors:
+            if actor.id not in graph:
+                graph.add_node(
+                    actor.id,
+                    name=actor.name,
+                    principal=actor.principal,
+                    service=actor.service,
+                    events=0,
+                )
+        for event in journey.events:
+            graph.nodes[event.actor]["events"] += 1
+        for tr in journey.transitions:
+            a = journey.event(tr.source).actor
+            b = journey.event(tr.target).actor
+            if a == b:
+                continue
+            if not graph.has_edge(a, b):
+                pa, pb = graph.nodes[a]["principal"], graph.nodes[b]["principal"]
+                graph.add_edge(
+                    a,
+                    b,
+                    weight=0,
+                    crossing={pa, pb} == BOUNDARY,
+                    info_none=0,
+                    info_partial=0,
+                    info_full=0,
+                    info_unknown=0,
+                    warm=0,
+                    cold=0,
+                    transitions=[],
+                )
+            data = graph.edges[a, b]
+            data["weight"] += 1
+            data[f"info_{tr.information.value}"] += 1
+            if tr.warm is True:
+                data["warm"] += 1
+            elif tr.warm is False:
+                data["cold"] += 1
+            data["transitions"].append(f"{journey.id}/{tr.id}" if many else tr.id)
+    for _, _, data in graph.edges(data=True):
+        data["transitions"] = sorted(data["transitions"])
+    return graph
+
+
+@attrs.frozen(kw_only=True, slots=True)
+class Crossing:
+    """A transition between actors of two different principals."""
+
+    transition: Transition
+    source: Principal
+    target: Principal
+
+    @property
+    def boundary(self) -> bool:
+        """Whether it crosses the region-kommun boundary."""
+        return {self.source, self.target} == BOUNDARY
+
+    @property
+    def cold(self) -> bool:
+        """No information followed, or the person was sent on alone."""
+        return self.transition.information is Information.NONE or self.transition.warm is False
+
+
+def boundary_crossings(journey: Journey, *, region_kommun_only: bool = True) -> list[Crossing]:
+    """Transitions whose two ends lie with different principals, in time order.
+
+    With ``region_kommun_only`` (the default) only region ↔ kommun crossings are kept.
+    """
+    out = []
+    for tr in _transitions_in_time(journey):
+        a = journey.actor_of(journey.event(tr.source)).principal
+        b = journey.actor_of(journey.event(tr.target)).principal
+        if a != b and (not region_kommun_only or {a, b} == BOUNDARY):
+            out.append(Crossing(transition=tr, source=a, target=b))
+    return out
+
+
+def _transitions_in_time(journey: Journey) -> list[Transition]:
+    order = {e.id: i for i, e in enumerate(journey.timeline)}
+    return sorted(journey.transitions, key=lambda t: (order[t.source], order[t.target], t.id))
+
+
+@attrs.frozen(kw_only=True, slots=True)
+class Loop:
+    """The person was sent on and came back without treatment starting in between.
+
+    ``level`` is ``"unit"`` when the chain returned to the same actor and ``"principal"``
+    when it returned to the same principal through another one.
+    """
+
+    level: str
+    transitions: tuple[str, ...]
+    events: tuple[str, ...]
+    actors: tuple[str, ...]
+
+
+_MOVES: Final = frozenset({TransitionKind.REFERRAL, TransitionKind.HANDOVER, TransitionKind.RETURN})
+
+
+def loops(journey: Journey) -> list[Loop]:
+    """Ping-pong: chains of referrals that return where they came from, untreated.
+
+    Following the referrals, handovers and returns in time order, a loop closes when a
+    transition arrives at the actor (level ``unit``) or principal (level ``principal``)
+    that an earlier transition of the same unbroken chain left from, and no treatment or
+    admission (:data:`TREATMENT_KINDS`) started between the two. Self-referrals break a
+    chain, as does treatment. Each closing transition gives at most one loop, the
+    shortest; a unit loop is not also reported as a principal loop.
+
+    Examples
+    --------
+    See ``tests/test_graph.py``: psychiatry → addiction care → social services →
+    psychiatry gives one ``unit`` loop of three transitions.
+    """
+    timeline = journey.timeline
+    order = {e.id: i for i, e in enumerate(timeline)}
+    treated = [i for i, e in enumerate(timeline) if e.kind in TREATMENT_KINDS]
+    chain: list[Transition] = []
+    found: list[Loop] = []
+    for tr in _transitions_in_time(journey):
+        if tr.kind not in _MOVES:
+            chain = []
+            continue
+        if chain:
+            last = chain[-1]
+            lo, hi = order[last.target], order[tr.source]
+            if any(lo <= i <= hi for i in treated) or hi < order[last.source]:
+                chain = []
+        chain.append(tr)
+        loop = _closing_loop(journey, chain, order, treated)
+        if loop is not None:
+            found.append(loop)
+            chain = [tr]
+    return found
+
+
+def _closing_loop(
+    journey: Journey, chain: list[Transition], order: dict[str, int], treated: list[int]
+) -> Loop | None:
+    last = chain[-1]
+    end_actor = journey.actor_of(journey.event(last.target))
+    for level in ("unit", "principal"):
+        for start in range(len(chain) - 1, -1, -1):
+            first = chain[start]
+            src_actor = journey.actor_of(journey.event(first.source))
+            same = (
+                src_actor.id == end_actor.id
+                if level == "unit"
+                else src_actor.principal == end_actor.principal
+            )
+            if not same or start == len(chain) - 1:
+                continue  # one transition on its own is a move, not a loop
+            lo, hi = order[first.source], order[last.target]
+            if any(lo < i < hi for i in treated):
+                continue
+            part = chain[start:]
+            events = [part[0].source] + [t.target for t in part]
+            actors = [journey.event(e).actor for e in events]
+            if level == "principal" and len(set(actors)) < 2:
+                continue
+            return Loop(
+                level=level,
+                transitions=tuple(t.id for t in part),
+                events=tuple(events),
+                actors=tuple(actors),
+            )
+    return None
+
+
+@attrs.frozen(kw_only=True, slots=True)
+class ContactGap:
+    """A stretch of time with no contact at all."""
+
+    start: dt.datetime
+    end: dt.datetime
+    after: str | None  # id of the event before the gap
+    before: str | None  # id of the event after it; None when it runs to the end of observation
+
+    @property
+    def days(self) -> float:
+        """Length of the gap in days."""
+        return (self.end - self.start).total_seconds() / _DAY
+
+
+def contact_gaps(journey: Journey, *, min_days: float = 0.0) -> list[ContactGap]:
+    """Periods with no contact: between events, not covered by an ongoing episode.
+
+    A treatment, support or admission with an ``end`` covers the time until it ends. A
+    gap from the last event to the end of observation counts when ``observed_until`` is
+    given. Only gaps longer than ``min_days`` are returned, in time order.
+    """
+    gaps: list[ContactGap] = []
+    covered_until: dt.datetime | None = None
+    last_id: str | None = None
+    for event in journey.timeline:
+        ts = event.timestamp
+        if covered_until is not None and ts > covered_until:
+            gap = ContactGap(start=covered_until, end=ts, after=last_id, before=event.id)
+            if gap.days > min_days:
+                gaps.append(gap)
+        reach = timestamp_of(event.end) if event.end and event.kind in EPISODE_KINDS else ts
+        if covered_until is None or reach >= covered_until:
+            covered_until = max(reach, ts)
+            last_id = event.id
+    if journey.observed_until is not None and covered_until is not None:
+        end = timestamp_of(journey.observed_until)
+        if end > covered_until:
+            gap = ContactGap(start=covered_until, end=end, after=last_id, before=None)
+            if gap.days > min_days:
+                gaps.append(gap)
+    return gaps
+
+
+def staff_sequence(journey: Journey) -> list[tuple[Event, str]]:
+    """The events where a professional contact person took part, with that person.
+
+    Used for relational continuity (målbild 9). When several contacts took part, the one
+    holding a coordinating role is taken, else the first listed.
+    """
+    roles = {c.id: c.role for c in journey.contacts}
+    out = []
+    for event in journey.timeline:
+        staff = [p for p in event.participants if p in roles]
+        if not staff:
+            continue
+        lead = next((p for p in staff if roles[p] is not ContactRole.STAFF), staff[0])
+        out.append((event, lead))
+    return out
+
+
+@attrs.frozen(kw_only=True, slots=True)
+class ContactChange:
+    """The person met a different contact person than at the previous contact."""
+
+    event: str
+    previous: str
+    current: str
+
+
+def contact_changes(journey: Journey) -> list[ContactChange]:
+    """Each change of contact person along the timeline (see :func:`staff_sequence`)."""
+    out = []
+    previous: str | None = None
+    for event, contact in staff_sequence(journey):
+        if previous is not None and contact != previous:
+            out.append(ContactChange(event=event.id, previous=previous, current=contact))
+        previous = contact
+    return out

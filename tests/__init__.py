@@ -1,0 +1,1 @@
+"""careflow test suite."""

@@ -1,0 +1,231 @@
+"""Hypothesis strategies shared by the test suite.
+
+Two families:
+
+* :func:`journeys` builds valid :class:`careflow.Journey` objects with every part of the
+  model in play (actors of all principals, contacts, network members with and without
+  consent, plans, episodes, experience, transitions of every kind);
+* :func:`broken_documents` takes a valid journey document and breaks it in one of the
+  ways people break files (missing key, unknown key, wrong type, dangling reference,
+  duplicate id, impossible date, backwards transition, reversed period).
+
+Event timestamps within a journey are distinct, so reordering a file cannot change the
+timeline (ties are ordered by kind and then by file position, see docs/journey-format.md).
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from typing import Any
+
+from hypothesis import strategies as st
+
+from careflow import model as m
+
+__all__ = ["BREAKAGES", "broken_documents", "journeys", "text"]
+
+BASE = dt.date(2023, 1, 1)
+
+#: Printable text including characters that must survive every output format.
+text = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="\x7f"),
+    min_size=1,
+    max_size=30,
+).filter(lambda s: s.strip() == s and s != "")
+
+_ID_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789-_"
+ids = st.text(alphabet=_ID_CHARS, min_size=1, max_size=8)
+
+
+def _opt(strategy: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    return st.none() | strategy
+
+
+@st.composite
+def journeys(
+    draw: st.DrawFn, *, min_events: int = 1, max_events: int = 30, max_actors: int = 8
+) -> m.Journey:
+    """A valid journey with every part of the model in play."""
+    n_actors = draw(st.integers(1, max_actors))
+    actors = [
+        m.Actor(
+            id=f"a{i}",
+            name=draw(text),
+            principal=draw(st.sampled_from(m.Principal)),
+            service=draw(st.sampled_from(m.ServiceKind)),
+            law=draw(_opt(st.sampled_from(m.Law))),
+        )
+        for i in range(n_actors)
+    ]
+    actor_ids = [a.id for a in actors]
+    contacts = [
+        m.ContactPerson(
+            id=f"c{i}",
+            role=draw(st.sampled_from(m.ContactRole)),
+            name=draw(_opt(text)),
+            actor=draw(_opt(st.sampled_from(actor_ids))),
+            start=BASE + dt.timedelta(days=draw(st.integers(0, 100))),
+            end=draw(_opt(st.just(BASE + dt.timedelta(days=draw(st.integers(100, 900)))))),
+        )
+        for i in range(draw(st.integers(0, 5)))
+    ]
+    network = [
+        m.NetworkMember(
+            id=f"n{i}",
+            relation=draw(st.sampled_from(m.NetworkRelation)),
+            name=draw(_opt(text)),
+            consent=draw(_opt(st.booleans())),
+        )
+        for i in range(draw(st.integers(0, 3)))
+    ]
+    people = [m.PERSON] + [c.id for c in contacts] + [n.id for n in network]
+    needs = tuple(draw(st.lists(st.sampled_from(m.Need), unique=True, max_size=7)))
+    plans = [
+        m.Plan(
+            id=f"p{i}",
+            kind=draw(st.sampled_from(m.PlanKind)),
+            date=BASE + dt.timedelta(days=draw(st.integers(0, 600))),
+            responsible=draw(_opt(st.sampled_from(m.Principal))),
+            actors=tuple(draw(st.lists(st.sampled_from(actor_ids), unique=True, max_size=3))),
+            participants=tuple(draw(st.lists(st.sampled_from(people), unique=True, max_size=4))),
+            domains=tuple(draw(st.lists(st.sampled_from(m.Need), unique=True, max_size=4))),
+        )
+        for i in range(draw(st.integers(0, 2)))
+    ]
+    plan_ids = [p.id for p in plans]
+    days = sorted(
+        draw(st.lists(st.integers(0, 700), min_size=min_events, max_size=max_events, unique=True))
+    )
+    events = []
+    for i, day in enumerate(days):
+        kind = draw(st.sampled_from(m.EventKind))
+        start = BASE + dt.timedelta(days=day)
+        events.append(
+            m.Event(
+                id=f"e{i}",
+                date=start,
+                actor=draw(st.sampled_from(actor_ids)),
+                kind=kind,
+                end=draw(_opt(st.just(start + dt.timedelta(days=draw(st.integers(0, 120)))))),
+                channel=draw(_opt(st.sampled_from(m.Channel))),
+                initiated_by=draw(_opt(st.sampled_from(m.Initiator))),
+                participants=tuple(
+                    draw(st.lists(st.sampled_from(people), unique=True, max_size=3))
+                ),
+                addresses=tuple(draw(st.lists(st.sampled_from(m.Need), unique=True, max_size=2))),
+                reason_code=draw(_opt(st.sampled_from(m.Reason))),
+                plan=draw(_opt(st.sampled_from(plan_ids))) if plan_ids else None,
+                experience=draw(
+                    _opt(
+                        st.builds(
+                            m.Experience,
+                            listened=_opt(st.booleans()),
+                            understood=_opt(st.booleans()),
+                            respected=_opt(st.booleans()),
+                            involved=_opt(st.booleans()),
+                        )
+                    )
+                ),
+                guideline=draw(_opt(st.booleans())),
+                shared_decision=draw(_opt(st.booleans())),
+                informed=draw(_opt(st.booleans())),
+            )
+        )
+    pairs = [(i, j) for i in range(len(events)) for j in range(i + 1, min(len(events), i + 4))]
+    chosen = (
+        draw(st.lists(st.sampled_from(pairs), unique=True, max_size=len(events))) if pairs else []
+    )
+    transitions = [
+        m.Transition(
+            id=f"t{k}",
+            source=events[i].id,
+            target=events[j].id,
+            kind=draw(st.sampled_from(m.TransitionKind)),
+            information=draw(st.sampled_from(m.Information)),
+            warm=draw(_opt(st.booleans())),
+        )
+        for k, (i, j) in enumerate(sorted(chosen))
+    ]
+    return m.Journey(
+        id=draw(ids),
+        person=m.Person(id="P-" + draw(ids), alias=draw(_opt(text)), needs=needs),
+        actors=actors,
+        events=events,
+        transitions=transitions,
+        contacts=contacts,
+        network=network,
+        plans=plans,
+        title=draw(_opt(text)),
+    )
+
+
+def _set(doc: dict[str, Any], path: tuple[Any, ...], value: Any) -> None:
+    target: Any = doc
+    for part in path[:-1]:
+        target = target[part]
+    target[path[-1]] = value
+
+
+def _break_missing(doc: dict[str, Any]) -> None:
+    del doc["events"][0]["actor"]
+
+
+def _break_unknown_key(doc: dict[str, Any]) -> None:
+    doc["events"][0]["colour"] = "red"
+
+
+def _break_type(doc: dict[str, Any]) -> None:
+    doc["events"][0]["participants"] = {"a": 1}
+
+
+def _break_dangling(doc: dict[str, Any]) -> None:
+    doc["events"][0]["actor"] = "nowhere"
+
+
+def _break_duplicate(doc: dict[str, Any]) -> None:
+    doc["events"].append(copy.deepcopy(doc["events"][0]))
+
+
+def _break_date(doc: dict[str, Any]) -> None:
+    doc["events"][0]["date"] = "2023-02-30"
+
+
+def _break_enum(doc: dict[str, Any]) -> None:
+    doc["events"][0]["kind"] = "teleportation"
+
+
+def _break_period(doc: dict[str, Any]) -> None:
+    event = doc["events"][-1]
+    event["end"] = "1999-01-01"
+
+
+def _break_top(doc: dict[str, Any]) -> None:
+    doc.clear()
+    doc["id"] = ["not", "text"]
+
+
+#: Each way to break a document, by name.
+BREAKAGES = {
+    "missing_key": _break_missing,
+    "unknown_key": _break_unknown_key,
+    "wrong_type": _break_type,
+    "dangling_reference": _break_dangling,
+    "duplicate_id": _break_duplicate,
+    "impossible_date": _break_date,
+    "unknown_enum": _break_enum,
+    "reversed_period": _break_period,
+    "wrong_top": _break_top,
+}
+
+
+@st.composite
+def broken_documents(draw: st.DrawFn) -> tuple[str, dict[str, Any]]:
+    """A journey document (plain data) broken in one named way."""
+    from careflow.io import journey_to_dict
+
+    journey = draw(journeys(min_events=1, max_events=5))
+    doc = journey_to_dict(journey)
+    name = draw(st.sampled_from(sorted(BREAKAGES)))
+    BREAKAGES[name](doc)
+    return name, doc
