@@ -8,12 +8,12 @@ from pathlib import Path
 import jsonschema
 import pytest
 from hypothesis import given
-from tests.strategies import broken_documents, journeys
 
 import careflow
 from careflow import JourneyFileError
 from careflow.io import journey_from_dict, journey_schema, journey_to_dict
 from careflow.io._document import MAX_NODES
+from tests.strategies import broken_documents, journeys
 
 MINIMAL = """\
 careflow: 1
