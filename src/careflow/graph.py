@@ -23,6 +23,7 @@ import attrs
 import networkx as nx
 
 from careflow.model import (
+    Actor,
     ContactRole,
     Event,
     EventKind,
@@ -237,7 +238,12 @@ def loops(journey: Journey) -> list[Loop]:
     """
     timeline = journey.timeline
     order = {e.id: i for i, e in enumerate(timeline)}
-    treated = [i for i, e in enumerate(timeline) if e.kind in TREATMENT_KINDS]
+    actors = [journey.actor_of(e) for e in timeline]
+    # treated_before[i]: how many treatments start before timeline position i, so "was there
+    # treatment between positions lo and hi" is one subtraction
+    treated_before = [0]
+    for event in timeline:
+        treated_before.append(treated_before[-1] + (event.kind in TREATMENT_KINDS))
     chain: list[Transition] = []
     found: list[Loop] = []
     for tr in _transitions_in_time(journey):
@@ -247,10 +253,10 @@ def loops(journey: Journey) -> list[Loop]:
         if chain:
             last = chain[-1]
             lo, hi = order[last.target], order[tr.source]
-            if any(lo <= i <= hi for i in treated) or hi < order[last.source]:
+            if hi < order[last.source] or treated_before[hi + 1] > treated_before[lo]:
                 chain = []
         chain.append(tr)
-        loop = _closing_loop(journey, chain, order, treated)
+        loop = _closing_loop(chain, order, actors, treated_before)
         if loop is not None:
             found.append(loop)
             chain = [tr]
@@ -258,34 +264,35 @@ def loops(journey: Journey) -> list[Loop]:
 
 
 def _closing_loop(
-    journey: Journey, chain: list[Transition], order: dict[str, int], treated: list[int]
+    chain: list[Transition], order: dict[str, int], actors: list[Actor], treated_before: list[int]
 ) -> Loop | None:
     last = chain[-1]
-    end_actor = journey.actor_of(journey.event(last.target))
+    end = order[last.target]
+    end_actor = actors[end]
     for level in ("unit", "principal"):
-        for start in range(len(chain) - 1, -1, -1):
+        for start in range(len(chain) - 2, -1, -1):  # one transition alone is a move, not a loop
             first = chain[start]
-            src_actor = journey.actor_of(journey.event(first.source))
+            begin = order[first.source]
+            src_actor = actors[begin]
             same = (
                 src_actor.id == end_actor.id
                 if level == "unit"
                 else src_actor.principal == end_actor.principal
             )
-            if not same or start == len(chain) - 1:
-                continue  # one transition on its own is a move, not a loop
-            lo, hi = order[first.source], order[last.target]
-            if any(lo < i < hi for i in treated):
+            if not same:
                 continue
+            if begin < end and treated_before[end] > treated_before[begin + 1]:
+                continue  # treatment started strictly between the two ends
             part = chain[start:]
             events = [part[0].source] + [t.target for t in part]
-            actors = [journey.event(e).actor for e in events]
-            if level == "principal" and len(set(actors)) < 2:
+            names = [actors[order[e]].id for e in events]
+            if level == "principal" and len(set(names)) < 2:
                 continue
             return Loop(
                 level=level,
                 transitions=tuple(t.id for t in part),
                 events=tuple(events),
-                actors=tuple(actors),
+                actors=tuple(names),
             )
     return None
 

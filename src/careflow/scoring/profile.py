@@ -1,0 +1,285 @@
+"""Combine indicators into target scores and a profile, and the profile's JSON contract."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any, Final
+
+import attrs
+
+from careflow.errors import FrameworkError
+from careflow.model import Journey
+from careflow.scoring.facts import Facts
+from careflow.scoring.indicators import INDICATORS, IndicatorResult
+from careflow.targets import Framework, Target, builtin_framework
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "Profile",
+    "ScoredIndicator",
+    "TargetScore",
+    "profile_schema",
+    "score_journey",
+    "score_journeys",
+]
+
+#: Version of the profile JSON contract. Additions bump the minor, changes the major.
+SCHEMA_VERSION: Final = "1.0"
+_DIGITS: Final = 4
+
+
+@attrs.frozen(kw_only=True, slots=True)
+class ScoredIndicator:
+    """An indicator result as used by one target, with its weight."""
+
+    result: IndicatorResult
+    weight: float
+    name_sv: str
+    name_en: str
+
+    @property
+    def id(self) -> str:
+        """The indicator's id."""
+        return self.result.id
+
+    @property
+    def value(self) -> float | None:
+        """The indicator's value, or ``None`` when not assessable."""
+        return self.result.value
+
+
+@attrs.frozen(kw_only=True, slots=True)
+class TargetScore:
+    """How close the journey comes to one target: the weighted mean of its indicators."""
+
+    target: Target
+    score: float | None
+    indicators: tuple[ScoredIndicator, ...]
+
+    @property
+    def gap(self) -> float | None:
+        """1 − score, or ``None`` when not assessable."""
+        return None if self.score is None else 1.0 - self.score
+
+    @property
+    def assessable(self) -> bool:
+        """Whether any of the target's indicators was assessable."""
+        return self.score is not None
+
+
+@attrs.frozen(kw_only=True, slots=True)
+class Profile:
+    """A journey scored against a framework: one :class:`TargetScore` per target."""
+
+    journey: str
+    framework: Framework
+    targets: tuple[TargetScore, ...]
+    overall: float | None
+
+    def target(self, target_id: int) -> TargetScore:
+        """The score of the target with this id."""
+        for score in self.targets:
+            if score.target.id == target_id:
+                return score
+        raise KeyError(target_id)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The profile as JSON-ready data, per the documented contract (docs/json.md)."""
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "journey": self.journey,
+            "framework": {
+                "id": self.framework.id,
+                "name_sv": self.framework.name_sv,
+                "name_en": self.framework.name_en,
+            },
+            "overall": _round(self.overall),
+            "targets": [_target_dict(t) for t in self.targets],
+        }
+
+    def to_json(self, *, indent: int | None = None) -> str:
+        """The profile as JSON text (deterministic: same profile, same bytes)."""
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent, allow_nan=False)
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, _DIGITS)
+
+
+def _target_dict(score: TargetScore) -> dict[str, Any]:
+    t = score.target
+    return {
+        "id": t.id,
+        "key": t.key,
+        "name_sv": t.name_sv,
+        "name_en": t.name_en,
+        "score": _round(score.score),
+        "gap": _round(score.gap),
+        "indicators": [
+            {
+                "id": s.id,
+                "name_sv": s.name_sv,
+                "name_en": s.name_en,
+                "weight": s.weight,
+                "value": _round(s.value),
+                "reason": None if s.result.assessable else s.result.explanation_en,
+                "reason_sv": None if s.result.assessable else s.result.explanation_sv,
+                "explanation_sv": s.result.explanation_sv,
+                "explanation_en": s.result.explanation_en,
+                "evidence": {"raised": list(s.result.raised), "lowered": list(s.result.lowered)},
+            }
+            for s in score.indicators
+        ],
+    }
+
+
+def _check_framework(framework: Framework) -> None:
+    unknown = sorted(framework.indicator_ids() - INDICATORS.keys())
+    if unknown:
+        raise FrameworkError(
+            f"framework {framework.id!r} uses indicators careflow does not know: "
+            f"{', '.join(unknown)}; known are: {', '.join(INDICATORS)}"
+        )
+
+
+def weighted_mean(pairs: Iterable[tuple[float | None, float]]) -> float | None:
+    """The weighted mean of the values that are not ``None``, or ``None`` if all are.
+
+    Examples
+    --------
+    >>> weighted_mean([(1.0, 2), (None, 5), (0.0, 1)])
+    0.6666666666666666
+    >>> weighted_mean([(None, 1)]) is None
+    True
+    """
+    total = weight_sum = 0.0
+    for value, weight in pairs:
+        if value is not None:
+            total += value * weight
+            weight_sum += weight
+    return total / weight_sum if weight_sum else None
+
+
+def score_journey(journey: Journey, framework: Framework | None = None) -> Profile:
+    """Score ``journey`` against ``framework`` (default: the ten målbilder).
+
+    Each indicator is computed once, even when several targets use it. A target's score
+    is the weighted mean of its assessable indicators, or ``None`` when none is; the
+    overall score is the plain mean of the assessable targets.
+    """
+    framework = framework or _default()
+    _check_framework(framework)
+    facts = Facts(journey)
+    cache: dict[str, IndicatorResult] = {}
+    targets = []
+    for target in framework.targets:
+        scored = []
+        for ref in target.indicators:
+            result = cache.get(ref.id)
+            if result is None:
+                result = cache[ref.id] = INDICATORS[ref.id](facts)
+            ind = INDICATORS[ref.id]
+            scored.append(
+                ScoredIndicator(
+                    result=result, weight=ref.weight, name_sv=ind.name_sv, name_en=ind.name_en
+                )
+            )
+        score = weighted_mean((s.value, s.weight) for s in scored)
+        targets.append(TargetScore(target=target, score=score, indicators=tuple(scored)))
+    overall = weighted_mean((t.score, 1.0) for t in targets)
+    return Profile(journey=journey.id, framework=framework, targets=tuple(targets), overall=overall)
+
+
+def score_journeys(
+    journeys: Iterable[Journey], framework: Framework | None = None
+) -> Iterable[Profile]:
+    """Score many journeys lazily, checking the framework once."""
+    framework = framework or _default()
+    _check_framework(framework)
+    for journey in journeys:
+        yield score_journey(journey, framework)
+
+
+_DEFAULT: list[Framework] = []
+
+
+def _default() -> Framework:
+    if not _DEFAULT:
+        _DEFAULT.append(builtin_framework())
+    return _DEFAULT[0]
+
+
+def profile_schema() -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of a profile as :meth:`Profile.to_dict` writes it."""
+    number = {"type": ["number", "null"], "minimum": 0, "maximum": 1}
+    text = {"type": "string"}
+    indicator = {
+        "type": "object",
+        "required": [
+            "id",
+            "value",
+            "reason",
+            "evidence",
+            "weight",
+            "explanation_sv",
+            "explanation_en",
+        ],
+        "additionalProperties": False,
+        "properties": {
+            "id": text,
+            "name_sv": text,
+            "name_en": text,
+            "weight": {"type": "number", "exclusiveMinimum": 0},
+            "value": number,
+            "reason": {"type": ["string", "null"], "description": "Why not assessable (English)."},
+            "reason_sv": {
+                "type": ["string", "null"],
+                "description": "Why not assessable (Swedish).",
+            },
+            "explanation_sv": text,
+            "explanation_en": text,
+            "evidence": {
+                "type": "object",
+                "required": ["raised", "lowered"],
+                "additionalProperties": False,
+                "properties": {
+                    "raised": {"type": "array", "items": text},
+                    "lowered": {"type": "array", "items": text},
+                },
+            },
+        },
+    }
+    target = {
+        "type": "object",
+        "required": ["id", "name_sv", "name_en", "score", "gap", "indicators"],
+        "additionalProperties": False,
+        "properties": {
+            "id": {"type": "integer"},
+            "key": text,
+            "name_sv": text,
+            "name_en": text,
+            "score": number,
+            "gap": number,
+            "indicators": {"type": "array", "items": indicator},
+        },
+    }
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "https://careflow.invalid/schema/profile-1.json",
+        "title": "careflow profile",
+        "type": "object",
+        "required": ["schema_version", "journey", "overall", "targets"],
+        "additionalProperties": False,
+        "properties": {
+            "schema_version": {"const": SCHEMA_VERSION},
+            "journey": text,
+            "framework": {
+                "type": "object",
+                "required": ["id"],
+                "properties": {"id": text, "name_sv": text, "name_en": text},
+            },
+            "overall": number,
+            "targets": {"type": "array", "items": target},
+        },
+    }
