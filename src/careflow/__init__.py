@@ -4,6 +4,7 @@ The public surface is re-exported here; everything else is an implementation det
 """
 
 from careflow.__about__ import __version__
+from careflow.compare import Comparison, compare_journeys
 from careflow.errors import (
     CareflowError,
     FrameworkError,
@@ -11,6 +12,7 @@ from careflow.errors import (
     JourneyValidationError,
     RenderError,
 )
+from careflow.gaps import Finding, Severity, Thresholds, find_gaps
 from careflow.io import (
     dump_journey,
     dumps_journey,
@@ -20,6 +22,7 @@ from careflow.io import (
     load_journey,
     loads_journey,
 )
+from careflow.io.loading import load_journeys
 from careflow.model import (
     Actor,
     Channel,
@@ -44,16 +47,21 @@ from careflow.model import (
     Transition,
     TransitionKind,
 )
+from careflow.scoring import Profile, profile_schema, score_journey, score_journeys
+from careflow.targets import Framework, Target, builtin_framework, load_framework
 
 __all__ = [
     "Actor",
     "CareflowError",
     "Channel",
+    "Comparison",
     "ContactPerson",
     "ContactRole",
     "Event",
     "EventKind",
     "Experience",
+    "Finding",
+    "Framework",
     "FrameworkError",
     "Information",
     "Initiator",
@@ -68,17 +76,29 @@ __all__ = [
     "Plan",
     "PlanKind",
     "Principal",
+    "Profile",
     "Reason",
     "RenderError",
     "ServiceKind",
+    "Severity",
+    "Target",
+    "Thresholds",
     "Transition",
     "TransitionKind",
     "__version__",
+    "builtin_framework",
+    "compare_journeys",
     "dump_journey",
     "dumps_journey",
+    "find_gaps",
     "journey_from_dict",
     "journey_schema",
     "journey_to_dict",
+    "load_framework",
     "load_journey",
+    "load_journeys",
     "loads_journey",
+    "profile_schema",
+    "score_journey",
+    "score_journeys",
 ]

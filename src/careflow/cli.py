@@ -8,8 +8,11 @@ paragraph on stderr; no traceback ever reaches the user.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import sys
+import textwrap
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -17,10 +20,16 @@ from typing import Any, TypeVar
 import click
 
 from careflow.__about__ import __version__
+from careflow.compare import compare_journeys
 from careflow.errors import CareflowError
+from careflow.gaps import Finding, Severity, find_gaps, findings_to_dicts
 from careflow.io import journey_schema
 from careflow.io.loading import load_journeys
 from careflow.model import Journey, Principal
+from careflow.render import actor_map, format_for_path, journey_map, profile_chart, render_bytes
+from careflow.render.report import report_html
+from careflow.scoring import Profile, profile_schema, score_journey
+from careflow.targets import load_framework
 
 __all__ = ["main"]
 
@@ -90,8 +99,13 @@ def iter_inputs(files: Sequence[str]) -> Iterator[tuple[str, list[Journey] | Car
             yield name, exc
 
 
+_FILES = click.argument(
+    "files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=str)
+)
+
+
 @main.command(context_settings=_CONTEXT)
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=str))
+@_FILES
 @click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
 def validate(files: tuple[str, ...], quiet: bool) -> None:
     """Check journey files and event logs; print a summary of each journey.
@@ -119,14 +133,138 @@ def validate(files: tuple[str, ...], quiet: bool) -> None:
 @main.command(context_settings=_CONTEXT)
 @click.option(
     "--kind",
-    type=click.Choice(["journey"]),
+    type=click.Choice(["journey", "profile"]),
     default="journey",
     show_default=True,
-    help="Which schema to print.",
+    help="journey: the journey file format; profile: the JSON that `careflow score` writes.",
 )
 def schema(kind: str) -> None:
-    """Print the JSON Schema of journey files, for editors that validate as you type."""
-    click.echo(json.dumps(journey_schema(), ensure_ascii=False, indent=2))
+    """Print a JSON Schema: of journey files (for editors), or of score output."""
+    data = journey_schema() if kind == "journey" else profile_schema()
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+_LANG = click.option(
+    "--lang",
+    type=click.Choice(["sv", "en"]),
+    default="sv",
+    show_default=True,
+    help="Language of names and explanations.",
+)
+_FRAMEWORK = click.option(
+    "--framework",
+    "framework_name",
+    default="malbilder",
+    show_default=True,
+    metavar="NAME_OR_FILE",
+    help="Target framework: malbilder, nara-vard, or a framework YAML/JSON file.",
+)
+
+
+def _progress(items: list[Journey], label: str) -> Iterator[Journey]:
+    """Iterate with a progress bar on stderr when there are many and stderr is a terminal."""
+    if len(items) < 50 or not sys.stderr.isatty():
+        yield from items
+        return
+    with click.progressbar(items, label=label, file=sys.stderr) as bar:
+        yield from bar
+
+
+def _load_all(files: Sequence[str]) -> tuple[list[Journey], int]:
+    journeys: list[Journey] = []
+    failed = 0
+    for _name, result in iter_inputs(files):
+        if isinstance(result, CareflowError):
+            failed += 1
+            _error(str(result))
+        else:
+            journeys.extend(result)
+    return journeys, failed
+
+
+def _fmt(value: float | None, digits: int = 2) -> str:
+    return "–" if value is None else f"{value:.{digits}f}"
+
+
+def _csv_number(value: float | None) -> str:
+    """A CSV cell: 4 decimals, empty when not assessable (spreadsheets read it as missing)."""
+    return "" if value is None else f"{value:.4f}"
+
+
+def _bar(value: float | None, width: int = 10) -> str:
+    if value is None:
+        return "·" * width
+    full = round(value * width)
+    return "█" * full + "░" * (width - full)
+
+
+def _fit(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _profile_table(profile: Profile, lang: str) -> list[str]:
+    head = "Målbild" if lang == "sv" else "Target"
+    framework = profile.framework.name_sv if lang == "sv" else profile.framework.name_en
+    lines = [f"{profile.journey}  ({framework})"]
+    lines.append(f"{'':>3} {head:<50} {'score':>5}  {'':10}")
+    for t in profile.targets:
+        n_ok = sum(1 for i in t.indicators if i.value is not None)
+        name = _fit(t.target.name(lang), 50)
+        count = f"{n_ok}/{len(t.indicators)}"
+        lines.append(f"{t.target.id:>3} {name:<50} {_fmt(t.score):>5}  {_bar(t.score)} {count}")
+    total = "Totalt" if lang == "sv" else "Overall"
+    lines.append(f"{'':>3} {total:<50} {_fmt(profile.overall):>5}  {_bar(profile.overall)}")
+    return lines
+
+
+@main.command(context_settings=_CONTEXT)
+@_FILES
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "csv"]),
+    default="table",
+    show_default=True,
+    help="table for people (80 columns); json: one object per line; csv: one row per journey.",
+)
+@_FRAMEWORK
+@_LANG
+def score(files: tuple[str, ...], fmt: str, framework_name: str, lang: str) -> None:
+    """Score journeys against the ten målbilder (or another framework).
+
+    FILES are journey files (YAML, JSON) or event logs (CSV, Parquet) with one journey a
+    case. Each score is in [0, 1] (1 is the målbild fully met) or – when the journey holds
+    no data for it. `careflow schema --kind profile` prints the JSON contract.
+    """
+    framework = load_framework(framework_name)
+    journeys, failed = _load_all(files)
+    profiles = [score_journey(j, framework) for j in _progress(journeys, "scoring")]
+    if fmt == "json":
+        for profile in profiles:
+            click.echo(profile.to_json())
+    elif fmt == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(["journey", "overall", *[f"target_{t.id}" for t in framework.targets]])
+        for profile in profiles:
+            writer.writerow(
+                [
+                    profile.journey,
+                    _csv_number(profile.overall),
+                    *[_csv_number(t.score) for t in profile.targets],
+                ]
+            )
+        click.echo(out.getvalue(), nl=False)
+    elif len(profiles) == 1:
+        click.echo("\n".join(_profile_table(profiles[0], lang)))
+    else:
+        ids = [t.id for t in framework.targets]
+        click.echo(f"{'journey':<16} {'total':>5} " + " ".join(f"{i:>4}" for i in ids))
+        for profile in profiles:
+            cells = " ".join(f"{_fmt(t.score):>4}" for t in profile.targets)
+            click.echo(f"{_fit(profile.journey, 16):<16} {_fmt(profile.overall):>5} {cells}")
+    if failed:
+        sys.exit(1)
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
@@ -137,3 +275,222 @@ def _write_atomic(path: Path, data: bytes) -> None:
         tmp.replace(path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def _one_journey(path: str, journey_id: str | None) -> Journey:
+    """The one journey in ``path``, or the case ``journey_id`` of an event log."""
+    journeys = load_journeys(path)
+    if journey_id is not None:
+        for journey in journeys:
+            if journey.id == journey_id:
+                return journey
+        raise click.BadParameter(f"no journey {journey_id!r} in {path}", param_hint="--journey")
+    if len(journeys) != 1:
+        raise click.BadParameter(
+            f"{path} holds {len(journeys)} journeys; name one with --journey ID",
+            param_hint="--journey",
+        )
+    return journeys[0]
+
+
+def _output_path(value: str) -> Path:
+    """Check an output path before any work: its folder must exist; nothing is created."""
+    path = Path(value)
+    if not path.parent.is_dir():
+        raise click.BadParameter(f"the folder {str(path.parent)!r} does not exist", param_hint="-o")
+    if path.is_dir():
+        raise click.BadParameter(f"{value!r} is a folder; name a file", param_hint="-o")
+    return path
+
+
+_JOURNEY_OPTION = click.option(
+    "--journey",
+    "journey_id",
+    metavar="ID",
+    help="For an event log with many cases: the case to use.",
+)
+
+
+def _findings_table(findings: Sequence[Finding], lang: str) -> list[str]:
+    words = {"sv": ("hög", "medel", "låg"), "en": ("high", "medium", "low")}[lang]
+    sev = {Severity.HIGH: words[0], Severity.MEDIUM: words[1], Severity.LOW: words[2]}
+    lines = []
+    for i, finding in enumerate(findings, 1):
+        targets = ",".join(str(t) for t in finding.targets)
+        head = f"{i:>2}. [{sev[finding.severity]}] {finding.code} (målbild {targets})"
+        lines.append(head)
+        for line in textwrap.wrap(finding.text(lang), width=74):
+            lines.append(f"    {line}")
+        refs = ", ".join(finding.refs)
+        if refs:
+            lines.extend(f"    {line}" for line in textwrap.wrap(f"→ {refs}", width=74))
+    return lines
+
+
+@main.command(context_settings=_CONTEXT)
+@_FILES
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="table for people; json: one object per journey and line.",
+)
+@_LANG
+def gaps(files: tuple[str, ...], fmt: str, lang: str) -> None:
+    """List the gap findings of journeys: located problems, ranked by severity.
+
+    Each finding names the målbilder it hurts and the ids of the events, transitions,
+    contacts or plans it points at.
+    """
+    journeys, failed = _load_all(files)
+    for journey in _progress(journeys, "finding gaps"):
+        findings = find_gaps(journey)
+        if fmt == "json":
+            click.echo(
+                json.dumps(
+                    {
+                        "schema_version": "1.0",
+                        "journey": journey.id,
+                        "findings": findings_to_dicts(findings),
+                    },
+                    ensure_ascii=False,
+                )
+            )
+            continue
+        title = "fynd" if lang == "sv" else "findings"
+        click.echo(f"{journey.id}: {len(findings)} {title}")
+        for line in _findings_table(findings, lang):
+            click.echo(line)
+    if failed:
+        sys.exit(1)
+
+
+@main.command(context_settings=_CONTEXT)
+@click.argument("file", type=click.Path(dir_okay=False, path_type=str))
+@click.option(
+    "--kind",
+    type=click.Choice(["journey", "profile", "actors"]),
+    default="journey",
+    show_default=True,
+    help="journey: swimlane map; profile: gap profile; actors: actor network.",
+)
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    help="Output file; the format comes from its suffix: .svg .png .pdf .dot",
+)
+@_JOURNEY_OPTION
+@_FRAMEWORK
+@_LANG
+def render(
+    *, file: str, kind: str, output: str, journey_id: str | None, framework_name: str, lang: str
+) -> None:
+    """Draw a diagram of a journey: its map, its gap profile, or its actor network.
+
+    For an event log, --kind actors draws every case together (the meso view of where
+    handovers break); the other kinds need one case (--journey ID).
+    """
+    out = _output_path(output)
+    fmt = format_for_path(out)
+    graph: Any
+    if kind == "actors" and journey_id is None:
+        graph = actor_map(load_journeys(file), lang=lang)
+    else:
+        journey = _one_journey(file, journey_id)
+        if kind == "journey":
+            graph = journey_map(journey, findings=find_gaps(journey), lang=lang)
+        elif kind == "profile":
+            profile = score_journey(journey, load_framework(framework_name))
+            graph = profile_chart(profile, lang=lang)
+        else:
+            graph = actor_map(journey, lang=lang)
+    _write_atomic(out, render_bytes(graph, fmt))
+    click.echo(f"wrote {out}", err=True)
+
+
+@main.command(context_settings=_CONTEXT)
+@click.argument("as_is", type=click.Path(dir_okay=False, path_type=str))
+@click.argument("to_be", type=click.Path(dir_okay=False, path_type=str))
+@click.option(
+    "-o",
+    "--output",
+    help="Also write the combined gap profile (.svg .png .pdf .dot).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+)
+@_FRAMEWORK
+@_LANG
+def compare(
+    *, as_is: str, to_be: str, output: str | None, fmt: str, framework_name: str, lang: str
+) -> None:
+    """Compare today's journey (AS_IS) with a proposed one (TO_BE).
+
+    Prints the change per målbild and the findings the proposal resolves and adds; with
+    -o, draws both gap profiles overlaid.
+    """
+    out = _output_path(output) if output else None
+    framework = load_framework(framework_name)
+    before, after = _one_journey(as_is, None), _one_journey(to_be, None)
+    comparison = compare_journeys(before, after, framework)
+    if fmt == "json":
+        click.echo(json.dumps(comparison.to_dict(), ensure_ascii=False))
+    else:
+        head = (
+            ("Målbild", "före", "efter", "ändring")
+            if lang == "sv"
+            else ("Target", "before", "after", "change")
+        )
+        click.echo(f"{comparison.as_is.journey} → {comparison.to_be.journey}")
+        click.echo(f"{'':>3} {head[0]:<44} {head[1]:>6} {head[2]:>6} {head[3]:>8}")
+        for t in comparison.targets:
+            name = _fit(t.name_sv if lang == "sv" else t.name_en, 44)
+            delta = "–" if t.delta is None else f"{t.delta:+.2f}"
+            click.echo(f"{t.id:>3} {name:<44} {_fmt(t.before):>6} {_fmt(t.after):>6} {delta:>8}")
+        total = "Totalt" if lang == "sv" else "Overall"
+        d = comparison.overall_delta
+        click.echo(
+            f"{'':>3} {total:<44} {_fmt(comparison.as_is.overall):>6} "
+            f"{_fmt(comparison.to_be.overall):>6} {'–' if d is None else f'{d:+.2f}':>8}"
+        )
+        for label_sv, label_en, items in (
+            ("Lösta fynd", "Findings resolved", comparison.resolved),
+            ("Nya fynd", "New findings", comparison.new),
+        ):
+            click.echo("")
+            click.echo(f"{label_sv if lang == 'sv' else label_en}: {len(items)}")
+            for line in _findings_table(items, lang):
+                click.echo(line)
+    if out is not None:
+        chart = profile_chart(
+            [comparison.as_is, comparison.to_be], lang=lang, series=[before.id, after.id]
+        )
+        _write_atomic(out, render_bytes(chart, format_for_path(out)))
+        click.echo(f"wrote {out}", err=True)
+
+
+@main.command(context_settings=_CONTEXT)
+@click.argument("file", type=click.Path(dir_okay=False, path_type=str))
+@click.option("-o", "--output", required=True, help="The HTML file to write.")
+@_JOURNEY_OPTION
+@_FRAMEWORK
+@_LANG
+def report(file: str, output: str, journey_id: str | None, framework_name: str, lang: str) -> None:
+    """Write one self-contained HTML report of a journey.
+
+    Journey map, gap profile, scores with their explanations and the ranked findings, in
+    one page that opens offline and fetches nothing.
+    """
+    out = _output_path(output)
+    journey = _one_journey(file, journey_id)
+    profile = score_journey(journey, load_framework(framework_name))
+    page = report_html(journey, profile, find_gaps(journey), lang=lang)
+    _write_atomic(out, page.encode("utf-8"))
+    click.echo(f"wrote {out}", err=True)

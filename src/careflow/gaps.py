@@ -1,12 +1,46 @@
-"""Gap findings: concrete, located problems in a journey, each tied to the målbilder it hurts."""
+"""Gap findings: concrete, located problems in a journey, each tied to the målbilder it hurts.
+
+A score says how far a journey is from a målbild; a finding says where and why. Each
+detector in :data:`DETECTORS` looks for one kind of problem and returns findings that
+point at the ids of the events, transitions, contacts, plans or network members
+involved, with a sentence in Swedish and English. :func:`find_gaps` runs them all and
+ranks the result: high severity first, then by where in the journey the problem starts.
+
+The thresholds are the ones the scoring uses (see :mod:`careflow.scoring.indicators`)
+so a finding and the indicator it explains never disagree; :class:`Thresholds` lets an
+analyst change them. ``docs/findings.md`` documents every code.
+"""
 
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, Final
 
 import attrs
 
-__all__ = ["Finding", "Severity"]
+from careflow.graph import BOUNDARY, boundary_crossings, contact_gaps, loops
+from careflow.model import (
+    COORDINATING_ROLES,
+    EventKind,
+    Information,
+    Initiator,
+    Journey,
+    Need,
+    Reason,
+    TransitionKind,
+    timestamp_of,
+)
+from careflow.scoring.facts import APPOINTMENT_KINDS, HELP_KINDS, SERVICE_ADDRESSES
+
+__all__ = [
+    "DETECTORS",
+    "Finding",
+    "Severity",
+    "Thresholds",
+    "find_gaps",
+    "findings_to_dicts",
+]
 
 
 class Severity(enum.IntEnum):
@@ -15,6 +49,11 @@ class Severity(enum.IntEnum):
     LOW = 1
     MEDIUM = 2
     HIGH = 3
+
+    @property
+    def label(self) -> str:
+        """The lower-case name used in JSON: ``high``, ``medium`` or ``low``."""
+        return self.name.lower()
 
 
 @attrs.frozen(kw_only=True, slots=True)
@@ -45,3 +84,534 @@ class Finding:
     def text(self, lang: str = "sv") -> str:
         """The sentence in ``lang`` ("sv" or "en")."""
         return self.text_sv if lang == "sv" else self.text_en
+
+    def to_dict(self) -> dict[str, Any]:
+        """The finding as plain JSON data."""
+        return {
+            "code": self.code,
+            "severity": self.severity.label,
+            "targets": list(self.targets),
+            "refs": list(self.refs),
+            "text_sv": self.text_sv,
+            "text_en": self.text_en,
+        }
+
+
+@attrs.frozen(kw_only=True, slots=True)
+class Thresholds:
+    """The limits the detectors use, in days or counts.
+
+    The defaults match the scoring's thresholds: a wait is long past the point where
+    ``wait_to_appointment`` starts to fall (14 days) and high at its floor (90 days), and
+    so on. See ``docs/findings.md``.
+    """
+
+    wait_days: float = 30.0
+    wait_high_days: float = 90.0
+    follow_up_days: float = 30.0
+    contact_gap_days: float = 90.0
+    sip_after_days: float = 60.0
+    late_sip_days: float = 180.0
+    many_contacts: int = 4
+    drop_out_days: float = 30.0
+
+
+Detector = Callable[[Journey, Thresholds], list[Finding]]
+
+
+def _d(days: float) -> str:
+    return f"{days:.0f}"
+
+
+def _days(journey: Journey, a: str, b: str) -> float:
+    first, second = journey.event(a).timestamp, journey.event(b).timestamp
+    return (second - first).total_seconds() / 86_400.0
+
+
+def cold_handovers(journey: Journey, th: Thresholds) -> list[Finding]:
+    """``cold_handover``: a region–kommun handover without company or without information.
+
+    High when it was both cold (not accompanied, no joint meeting) and carried no
+    information; medium when only one of the two holds. A handover whose warmth and
+    information are both unrecorded is not judged.
+    """
+    del th
+    out = []
+    for crossing in boundary_crossings(journey):
+        tr = crossing.transition
+        cold = tr.warm is False
+        no_info = tr.information is Information.NONE
+        thin = tr.information is Information.PARTIAL
+        if not (cold or no_info):
+            continue
+        severity = Severity.HIGH if cold and no_info else Severity.MEDIUM
+        a, b = crossing.source.value, crossing.target.value
+        if cold and (no_info or thin):
+            sv, en = (
+                "kall överlämning utan full information",
+                "cold handover without full information",
+            )
+        elif cold:
+            sv, en = "kall överlämning", "cold handover"
+        else:
+            sv, en = "överlämning utan information", "handover without information"
+        out.append(
+            Finding(
+                code="cold_handover",
+                severity=severity,
+                targets=(4,),
+                refs=(tr.id, tr.source, tr.target),
+                text_sv=f"{sv.capitalize()} från {a} till {b} ({tr.id}).",
+                text_en=f"{en.capitalize()} from {a} to {b} ({tr.id}).",
+            )
+        )
+    return out
+
+
+def ping_pong(journey: Journey, th: Thresholds) -> list[Finding]:
+    """``ping_pong``: referred on and back again with no treatment starting in between."""
+    del th
+    out = []
+    for loop in loops(journey):
+        names = " → ".join(journey.actor(a).name for a in loop.actors)
+        out.append(
+            Finding(
+                code="ping_pong",
+                severity=Severity.HIGH,
+                targets=(5, 4),
+                refs=loop.transitions + loop.events,
+                text_sv=f"Skickad runt utan att behandling startade: {names}.",
+                text_en=f"Sent round with no treatment starting: {names}.",
+            )
+        )
+    return out
+
+
+def _by_reason(journey: Journey, reason: Reason) -> list[tuple[str, str, str]]:
+    """(event id, actor name, date) of the events with ``reason``, in time order."""
+    return [
+        (e.id, journey.actor_of(e).name, f"{e.date:%Y-%m-%d}")
+        for e in journey.timeline
+        if e.reason_code is reason
+    ]
+
+
+def sober_first(journey: Journey, th: Thresholds) -> list[Finding]:
+    """``sober_first``: turned away or postponed because of the other condition."""
+    del th
+    return [
+        Finding(
+            code="sober_first",
+            severity=Severity.HIGH,
+            targets=(5,),
+            refs=(event,),
+            text_sv=f"{actor} avvisade för det andra tillståndet ({event}, {day}).",
+            text_en=f"{actor} turned the person away for the other condition ({event}, {day}).",
+        )
+        for event, actor, day in _by_reason(journey, Reason.OTHER_CONDITION)
+    ]
+
+
+def sanctions(journey: Journey, th: Thresholds) -> list[Finding]:
+    """``sanction``: support withdrawn as a sanction, e.g. evicted for a relapse."""
+    del th
+    return [
+        Finding(
+            code="sanction",
+            severity=Severity.HIGH,
+            targets=(5, 8),
+            refs=(event,),
+            text_sv=f"{actor} stängde ute personen som sanktion ({event}, {day}).",
+            text_en=f"{actor} shut the person out as a sanction ({event}, {day}).",
+        )
+        for event, actor, day in _by_reason(journey, Reason.SANCTION)
+    ]
+
+
+def no_sip(journey: Journey, th: Thresholds) -> list[Finding]:
+    """``no_sip`` and ``late_sip``: region and kommun both active, no joint plan, or a late one.
+
+    Both are active from the first day each has had an event; the overlap runs to the
+    last event of either (or ``observed_until``). ``no_sip`` (high) when the overlap is
+    at least ``sip_after_days`` with no SIP or other joint plan; ``late_sip`` (medium)
+    when the first joint plan came more than ``late_sip_days`` after both were active.
+    """
+    first: dict[str, str] = {}
+    last_day = None
+    for event in journey.timeline:
+        principal = journey.actor_of(event).principal
+        if principal in BOUNDARY:
+            first.setdefault(principal.value, event.id)
+            last_day = event.timestamp
+    if len(first) < 2 or last_day is None:
+        return []
+    both = max((journey.event(e) for e in first.values()), key=lambda e: e.timestamp)
+    until = last_day
+    if journey.observed_until is not None:
+        until = max(until, timestamp_of(journey.observed_until))
+    overlap = (until - both.timestamp).total_seconds() / 86_400.0
+    joint = sorted((p for p in journey.plans if p.joint), key=lambda p: (p.date, p.id))
+    refs = tuple(first[p.value] for p in sorted(BOUNDARY))
+    if not joint:
+        if overlap < th.sip_after_days:
+            return []
+        return [
+            Finding(
+                code="no_sip",
+                severity=Severity.HIGH,
+                targets=(4,),
+                refs=refs,
+                text_sv=f"Ingen SIP trots att region och kommun båda var inblandade i "
+                f"{_d(overlap)} dagar.",
+                text_en=f"No SIP although region and kommun were both involved for "
+                f"{_d(overlap)} days.",
+            )
+        ]
+    plan = joint[0]
+    delay = (plan.date - both.date).days
+    if delay <= th.late_sip_days:
+        return []
+    return [
+        Finding(
+            code="late_sip",
+            severity=Severity.MEDIUM,
+            targets=(4,),
+            refs=(plan.id, *refs),
+            text_sv=f"Första SIP ({plan.id}) kom {delay} dagar efter att båda huvudmännen "
+            f"var inblandade.",
+            text_en=f"The first SIP ({plan.id}) came {delay} days after both principals "
+            f"were involved.",
+        )
+    ]
+
+
+def no_coordinator(journey: Journey, th: Thresholds) -> list[Finding]:
+    """``no_coordinator``: many different contact persons and nobody coordinating.
+
+    Counts the distinct professional contact persons who took part in events; fires
+    (high) at ``many_contacts`` or more when no contact holds a coordinating role
+    (coordinator, fast vårdkontakt, case manager or SIP lead).
+    """
+    if any(c.role in COORDINATING_ROLES for c in journey.contacts):
+        return []
+    known = {c.id for c in journey.contacts}
+    met: list[str] = []
+    for event in journey.timeline:
+        for who in event.participants:
+            if who in known and who not in met:
+                met.append(who)
+    if len(met) < th.many_contacts:
+        return []
+    return [
+        Finding(
+            code="no_coordinator",
+            severity=Severity.HIGH,
+            targets=(9, 4),
+            refs=tuple(met),
+            text_sv=f"{len(met)} olika kontaktpersoner och ingen samordnare eller fast "
+            "vårdkontakt.",
+            text_en=f"{len(met)} different contact persons and no coordinator or named contact.",
+        )
+    ]
+
+
+def long_waits(journey: Journey, th: Thresholds) -> list[Finding]:
+    """``long_wait``: a referral or request that took long to lead to an appointment.
+
+    Medium above ``wait_days``, high at ``wait_high_days`` or more.
+    """
+    out = []
+    for tr in journey.transitions:
+        if tr.kind is TransitionKind.RETURN:
+            continue
+        target = journey.event(tr.target)
+        if target.kind not in APPOINTMENT_KINDS:
+            continue
+        days = _days(journey, tr.source, tr.target)
+        if days <= th.wait_days:
+            continue
+        actor = journey.actor_of(target).name
+        out.append(
+            Finding(
+                code="long_wait",
+                severity=Severity.HIGH if days >= th.wait_high_days else Severity.MEDIUM,
+                targets=(2,),
+                refs=(tr.id, tr.source, tr.target),
+                text_sv=f"{_d(days)} dagars väntan på {actor} ({tr.id}).",
+                text_en=f"{_d(days)} days' wait for {actor} ({tr.id}).",
+            )
+        )
+    return out
+
+
+def _closed(journey: Journey) -> str | None:
+    """The id of the event that closed the journey's last case, if it ended that way."""
+    timeline = journey.timeline
+    if timeline and timeline[-1].kind is EventKind.CASE_CLOSED:
+        return timeline[-1].id
+    return None
+
+
+def discharge_gaps(journey: Journey, th: Thresholds) -> list[Finding]:
+    """``no_contact_after_discharge``: no contact within ``follow_up_days`` of a discharge."""
+    out = []
+    timeline = journey.timeline
+    for i, event in enumerate(timeline):
+        if event.kind is not EventKind.DISCHARGE:
+            continue
+        nxt = next((e for e in timeline[i + 1 :] if e.timestamp > event.timestamp), None)
+        if nxt is None:
+            continue  # the long-gap detector judges the time to the end of observation
+        days = _days(journey, event.id, nxt.id)
+        if days <= th.follow_up_days:
+            continue
+        actor = journey.actor_of(event).name
+        out.append(
+            Finding(
+                code="no_contact_after_discharge",
+                severity=Severity.HIGH,
+                targets=(4,),
+                refs=(event.id, nxt.id),
+                text_sv=f"Ingen kontakt på {_d(days)} dagar efter utskrivning från {actor} "
+                f"({event.id}).",
+                text_en=f"No contact for {_d(days)} days after discharge from {actor} "
+                f"({event.id}).",
+            )
+        )
+    return out
+
+
+def long_contact_gaps(journey: Journey, th: Thresholds) -> list[Finding]:
+    """``long_contact_gap``: a period of ``contact_gap_days`` or more with no contact at all.
+
+    Only while needs are open: not after the journey's case was closed, and not when a
+    gap after a discharge was already reported by ``no_contact_after_discharge``.
+    """
+    if not journey.person.needs:
+        return []
+    closed = _closed(journey)
+    reported = {f.refs[0] for f in discharge_gaps(journey, th)}
+    out = []
+    for gap in contact_gaps(journey, min_days=th.contact_gap_days):
+        if gap.after is not None and (gap.after in reported or gap.after == closed):
+            continue
+        refs = tuple(r for r in (gap.after, gap.before) if r is not None)
+        out.append(
+            Finding(
+                code="long_contact_gap",
+                severity=Severity.MEDIUM,
+                targets=(4,),
+                refs=refs,
+                text_sv=f"{_d(gap.days)} dagar utan någon kontakt från {gap.start:%Y-%m-%d}.",
+                text_en=f"{_d(gap.days)} days with no contact from {gap.start:%Y-%m-%d}.",
+            )
+        )
+    return out
+
+
+def network_left_out(journey: Journey, th: Thresholds) -> list[Finding]:
+    """``network_not_involved`` and ``network_consent_unknown``.
+
+    A network member the person consented to involve who never took part in an event or
+    a plan (medium); a member whose consent was never asked (low). A member the person
+    declined to involve is never a finding: that choice is respected.
+    """
+    del th
+    took_part = {who for e in journey.events for who in e.participants}
+    took_part.update(who for p in journey.plans for who in p.participants)
+    out = []
+    for member in journey.network:
+        label = member.name or member.relation.value
+        if member.consent is True and member.id not in took_part:
+            out.append(
+                Finding(
+                    code="network_not_involved",
+                    severity=Severity.MEDIUM,
+                    targets=(10,),
+                    refs=(member.id,),
+                    text_sv=f"{label} ({member.id}) fick vara med enligt personen men "
+                    "involverades aldrig.",
+                    text_en=f"{label} ({member.id}) was never involved although the person "
+                    "consented.",
+                )
+            )
+        elif member.consent is None:
+            out.append(
+                Finding(
+                    code="network_consent_unknown",
+                    severity=Severity.LOW,
+                    targets=(10,),
+                    refs=(member.id,),
+                    text_sv=f"Ingen frågade personen om {label} ({member.id}) fick involveras.",
+                    text_en=f"Nobody asked the person whether {label} ({member.id}) could "
+                    "be involved.",
+                )
+            )
+    return out
+
+
+_CONDITIONS: Final = frozenset({Need.SUBSTANCE_USE.value, Need.MENTAL_HEALTH.value})
+
+
+def unaddressed_needs(journey: Journey, th: Thresholds) -> list[Finding]:
+    """``unaddressed_need``: a need of the person that no treatment or support acted on.
+
+    An event addresses the needs it names, or else those its service usually works on
+    (:data:`careflow.scoring.facts.SERVICE_ADDRESSES`). An untreated substance use or
+    mental health need is high (målbild 3 and 5); an everyday need medium (målbild 8).
+    """
+    del th
+    acted: set[str] = set()
+    for event in journey.events:
+        if event.kind in HELP_KINDS:
+            service = journey.actor_of(event).service
+            acted.update(event.addresses or SERVICE_ADDRESSES[service])
+    planned = {d for p in journey.plans for d in p.domains}
+    out = []
+    for need in journey.person.needs:
+        if need in acted:
+            continue
+        condition = need in _CONDITIONS
+        in_plan = need in planned
+        note_sv = " (bara i en plan)" if in_plan else ""
+        note_en = " (only in a plan)" if in_plan else ""
+        out.append(
+            Finding(
+                code="unaddressed_need",
+                severity=Severity.HIGH if condition else Severity.MEDIUM,
+                targets=(3, 5) if condition else (8,),
+                refs=tuple(p.id for p in journey.plans if need in p.domains),
+                text_sv=f"Ingen insats för behovet {need}{note_sv}.",
+                text_en=f"No service acted on the need {need}{note_en}.",
+            )
+        )
+    return out
+
+
+_TURNED_AWAY: Final = frozenset({EventKind.REJECTION, EventKind.REDIRECTION})
+
+
+def rejections_without_referral(journey: Journey, th: Thresholds) -> list[Finding]:
+    """``rejection_without_referral``: turned away with nobody passing the person on.
+
+    A rejection or redirection that is not the source of a referral or handover, and that
+    is not followed by a referral event from the same actor on the same day.
+    """
+    del th
+    passed_on = {
+        t.source
+        for t in journey.transitions
+        if t.kind in {TransitionKind.REFERRAL, TransitionKind.HANDOVER}
+    }
+    referral_days = {(e.actor, e.date) for e in journey.events if e.kind is EventKind.REFERRAL}
+    out = []
+    for event in journey.timeline:
+        if event.kind not in _TURNED_AWAY or event.id in passed_on:
+            continue
+        if (event.actor, event.date) in referral_days:
+            continue
+        if event.reason_code in {Reason.PERSON_DECLINED, Reason.COMPLETED}:
+            continue
+        actor = journey.actor_of(event).name
+        out.append(
+            Finding(
+                code="rejection_without_referral",
+                severity=Severity.MEDIUM,
+                targets=(2, 5),
+                refs=(event.id,),
+                text_sv=f"{actor} avvisade utan att lotsa vidare ({event.id}).",
+                text_en=f"{actor} turned the person away without passing them on ({event.id}).",
+            )
+        )
+    return out
+
+
+def drop_outs(journey: Journey, th: Thresholds) -> list[Finding]:
+    """``dropped_out``: the person dropped out and nobody reached out soon after.
+
+    Reaching out is a later event not initiated by the person, within ``drop_out_days``.
+    """
+    out = []
+    timeline = journey.timeline
+    for i, event in enumerate(timeline):
+        if event.kind is not EventKind.DROP_OUT:
+            continue
+        nxt = next(
+            (
+                e
+                for e in timeline[i + 1 :]
+                if e.timestamp > event.timestamp and e.initiated_by is not Initiator.PERSON
+            ),
+            None,
+        )
+        days = _days(journey, event.id, nxt.id) if nxt is not None else None
+        if days is not None and days <= th.drop_out_days:
+            continue
+        actor = journey.actor_of(event).name
+        out.append(
+            Finding(
+                code="dropped_out",
+                severity=Severity.MEDIUM,
+                targets=(3, 9),
+                refs=(event.id,),
+                text_sv=f"Avbröt hos {actor} ({event.id}) och ingen sökte upp personen.",
+                text_en=f"Dropped out of {actor} ({event.id}) and nobody reached out.",
+            )
+        )
+    return out
+
+
+#: Every detector, in the order their findings are listed at equal severity and time.
+DETECTORS: Final[tuple[Detector, ...]] = (
+    sober_first,
+    ping_pong,
+    no_sip,
+    no_coordinator,
+    cold_handovers,
+    sanctions,
+    discharge_gaps,
+    long_waits,
+    long_contact_gaps,
+    rejections_without_referral,
+    drop_outs,
+    unaddressed_needs,
+    network_left_out,
+)
+
+
+def find_gaps(
+    journey: Journey,
+    *,
+    thresholds: Thresholds | None = None,
+    detectors: Sequence[Detector] = DETECTORS,
+) -> list[Finding]:
+    """All findings of a journey, high severity first.
+
+    Within a severity, findings are ordered by the earliest event they point at, then by
+    detector order, then by their refs, so the ranking is stable.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> from careflow.model import Actor, Event, Journey, Person
+    >>> j = Journey(id="j", person=Person(id="p"),
+    ...     actors=[Actor(id="psy", name="Psykiatrin", principal="region")],
+    ...     events=[Event(id="e1", date=dt.date(2024, 1, 1), actor="psy", kind="rejection",
+    ...                   reason_code="other_condition")])
+    >>> [(f.code, f.severity.label, f.refs) for f in find_gaps(j)]
+    [('sober_first', 'high', ('e1',)), ('rejection_without_referral', 'medium', ('e1',))]
+    """
+    th = thresholds or Thresholds()
+    order = {e.id: i for i, e in enumerate(journey.timeline)}
+    found: list[tuple[int, int, int, tuple[str, ...], Finding]] = []
+    for rank, detector in enumerate(detectors):
+        for finding in detector(journey, th):
+            first = min((order[r] for r in finding.refs if r in order), default=len(order))
+            found.append((-int(finding.severity), first, rank, finding.refs, finding))
+    found.sort(key=lambda item: item[:4])
+    return [item[-1] for item in found]
+
+
+def findings_to_dicts(findings: Iterable[Finding]) -> list[dict[str, Any]]:
+    """Findings as plain JSON data, in the order given."""
+    return [f.to_dict() for f in findings]

@@ -1,0 +1,366 @@
+"""The journey map: one swimlane per principal group, time flowing left to right.
+
+Lanes, top to bottom: the person and their network, the region (health care), the
+kommun (social services), other actors. Each distinct day of the journey is one column,
+marked on a time axis at the top whose segments show long stretches ("+90 d"). Events
+are coloured by what they mean for the person (seeking help, contact, treatment and
+support, referral, rejection, crisis, planning, closing); transitions by handover
+quality (warm with full information green, partial orange, cold without information
+red, unknown grey; solid warm, dashed cold, dotted unrecorded). Findings are numbered:
+each event or transition a finding points at carries its number (``! #2``), and the legend at
+the top lists them with their sentence.
+
+Node ids are generated (``d0`` days, ``e0`` events, ``n0`` network, ``p0`` plans); every
+piece of user text is escaped into HTML-like labels (see :mod:`careflow.render._text`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from typing import Final
+
+import graphviz
+
+from careflow.gaps import Finding
+from careflow.labels import check_lang, label
+from careflow.model import ContactRole, Event, Journey, TransitionKind
+from careflow.render._text import cell
+from careflow.render.theme import (
+    FONT,
+    KIND_GROUPS,
+    LANE_OF,
+    LANES,
+    QUALITY,
+    SEVERITY_COLOURS,
+    quality,
+)
+
+__all__ = ["journey_map"]
+
+_LONG_STRETCH: Final = 30  # days; longer axis segments are labelled
+_CONSENT: Final[dict[str, dict[bool | None, str]]] = {
+    "sv": {True: "samtycke: ja", False: "samtycke: nej", None: "samtycke: ej frågat"},
+    "en": {True: "consent: yes", False: "consent: no", None: "consent: not asked"},
+}
+_SEVERITY: Final[dict[str, dict[int, str]]] = {
+    "sv": {3: "hög", 2: "medel", 1: "låg"},
+    "en": {3: "high", 2: "medium", 1: "low"},
+}
+_WORDS: Final[dict[str, dict[str, str]]] = {
+    "sv": {
+        "title": "Resekarta",
+        "events": "Händelser",
+        "handovers": "Överlämningar",
+        "findings": "Brister",
+        "style": "heldragen = varm, streckad = kall, prickad = ej angivet",
+        "days": "d",
+        "contact": "Kontakt",
+        "participants": "Deltagare",
+    },
+    "en": {
+        "title": "Journey map",
+        "events": "Events",
+        "handovers": "Handovers",
+        "findings": "Findings",
+        "style": "solid = warm, dashed = cold, dotted = not recorded",
+        "days": "d",
+        "contact": "Contact",
+        "participants": "Participants",
+    },
+}
+
+
+def _day(value: dt.date) -> dt.date:
+    return value.date() if isinstance(value, dt.datetime) else value
+
+
+def _colours(event: Event) -> tuple[str, str]:
+    for group in KIND_GROUPS:
+        if event.kind in group.kinds:
+            return group.fill, group.border
+    return "#ffffff", "#4a5568"  # pragma: no cover - every kind is in a group
+
+
+def _marks(numbers: Sequence[int]) -> str:
+    return "! " + ", ".join(f"#{n}" for n in numbers)
+
+
+def _event_label(
+    journey: Journey, event: Event, numbers: Sequence[int], severity: int, lang: str
+) -> str:
+    fill, border = _colours(event)
+    width = 1
+    if numbers:
+        border, width = SEVERITY_COLOURS[severity], 3
+    actor = journey.actor_of(event)
+    rows = [
+        f'<TR><TD><FONT POINT-SIZE="8" COLOR="#4a5568">{event.date:%Y-%m-%d} · '
+        f"{cell(event.id, 24)}</FONT></TD></TR>",
+        f"<TR><TD><B>{cell(label(event.kind, lang))}</B></TD></TR>",
+        f'<TR><TD><FONT POINT-SIZE="9">{cell(actor.name, 32)}</FONT></TD></TR>',
+    ]
+    if event.reason_code is not None:
+        rows.append(
+            f'<TR><TD><FONT POINT-SIZE="8"><I>{cell(label(event.reason_code, lang), 32)}'
+            "</I></FONT></TD></TR>"
+        )
+    lead = _lead_contact(journey, event)
+    if lead is not None:
+        rows.append(
+            f'<TR><TD><FONT POINT-SIZE="8">{_WORDS[lang]["contact"]}: {cell(lead, 28)}'
+            "</FONT></TD></TR>"
+        )
+    if numbers:
+        rows.append(
+            f'<TR><TD BGCOLOR="{SEVERITY_COLOURS[severity]}"><FONT COLOR="#ffffff" '
+            f'POINT-SIZE="9"><B>{_marks(numbers)}</B></FONT></TD></TR>'
+        )
+    return (
+        f'<<TABLE BORDER="{width}" CELLBORDER="0" CELLSPACING="0" CELLPADDING="2" '
+        f'BGCOLOR="{fill}" COLOR="{border}" STYLE="ROUNDED">{"".join(rows)}</TABLE>>'
+    )
+
+
+def _lead_contact(journey: Journey, event: Event) -> str | None:
+    contacts = {c.id: c for c in journey.contacts}
+    staff = [contacts[p] for p in event.participants if p in contacts]
+    if not staff:
+        return None
+    lead = next((c for c in staff if c.role is not ContactRole.STAFF), staff[0])
+    return lead.name or lead.id
+
+
+def _legend(findings: Sequence[Finding], title: str, lang: str) -> str:
+    w = _WORDS[lang]
+    index = 0 if lang == "sv" else 1
+    kinds = "".join(
+        f'<TD BGCOLOR="{group.fill}" COLOR="{group.border}" BORDER="1">'
+        f'<FONT POINT-SIZE="9">{cell(group.name_sv if index == 0 else group.name_en)}</FONT></TD>'
+        for group in KIND_GROUPS
+    )
+    edges = "".join(
+        f'<TD><FONT POINT-SIZE="9" COLOR="{colour}"><B>━━</B> {cell(sv if index == 0 else en)}'
+        "</FONT></TD>"
+        for colour, sv, en in QUALITY.values()
+    )
+    rows = [
+        f'<TR><TD ALIGN="LEFT" COLSPAN="2"><FONT POINT-SIZE="14"><B>{cell(title, 120)}</B>'
+        "</FONT></TD></TR>",
+        f'<TR><TD ALIGN="LEFT"><B>{w["events"]}</B></TD><TD ALIGN="LEFT"><TABLE BORDER="0" '
+        f'CELLSPACING="2"><TR>{kinds}</TR></TABLE></TD></TR>',
+        f'<TR><TD ALIGN="LEFT"><B>{w["handovers"]}</B></TD><TD ALIGN="LEFT"><TABLE BORDER="0" '
+        f'CELLSPACING="2"><TR>{edges}<TD><FONT POINT-SIZE="9">{w["style"]}</FONT></TD></TR>'
+        "</TABLE></TD></TR>",
+    ]
+    if findings:
+        lines = []
+        for number, finding in enumerate(findings, start=1):
+            sev = int(finding.severity)
+            lines.append(
+                f'<TR><TD ALIGN="LEFT"><FONT POINT-SIZE="9"><B>'
+                f'<FONT COLOR="{SEVERITY_COLOURS[sev]}">'
+                f"#{number} {_SEVERITY[lang][sev]}</FONT></B> · {cell(finding.text(lang), 140)}"
+                "</FONT></TD></TR>"
+            )
+        rows.append(
+            f'<TR><TD ALIGN="LEFT" VALIGN="TOP"><B>{w["findings"]}</B></TD><TD ALIGN="LEFT">'
+            f'<TABLE BORDER="0" CELLSPACING="1" CELLPADDING="2">{"".join(lines)}</TABLE>'
+            "</TD></TR>"
+        )
+    return (
+        '<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="2" CELLPADDING="2">'
+        f"{''.join(rows)}</TABLE>>"
+    )
+
+
+def _numbered(findings: Sequence[Finding]) -> dict[str, list[tuple[int, int]]]:
+    """For each referenced id, the (number, severity) of the findings that point at it."""
+    out: dict[str, list[tuple[int, int]]] = {}
+    for number, finding in enumerate(findings, start=1):
+        for ref in dict.fromkeys(finding.refs):
+            out.setdefault(ref, []).append((number, int(finding.severity)))
+    return out
+
+
+def journey_map(
+    journey: Journey, *, findings: Iterable[Finding] = (), lang: str = "sv"
+) -> graphviz.Digraph:
+    """Build the journey map of ``journey`` with ``findings`` marked.
+
+    Parameters
+    ----------
+    journey
+        The journey to draw.
+    findings
+        Findings to number and mark, usually :func:`careflow.gaps.find_gaps` of it.
+    lang
+        "sv" or "en".
+
+    Returns
+    -------
+    graphviz.Digraph
+        Render it with :func:`careflow.render.render_bytes`. The DOT text is the same for
+        the same journey and findings.
+    """
+    lang = check_lang(lang)
+    findings = list(findings)
+    w = _WORDS[lang]
+    marks = _numbered(findings)
+    timeline = journey.timeline
+
+    days = sorted({_day(e.date) for e in timeline} | {_day(p.date) for p in journey.plans})
+    column = {d: i for i, d in enumerate(days)}
+    g = graphviz.Digraph(name="journey_map")
+    g.attr(
+        rankdir="LR",
+        newrank="true",
+        nodesep="0.12",
+        ranksep="0.35",
+        fontname=FONT,
+        labelloc="t",
+        labeljust="l",
+        bgcolor="white",
+    )
+    title = f"{w['title']}: {journey.title or journey.id}"
+    g.attr(label=_legend(findings, title, lang))
+    g.attr("node", fontname=FONT, fontsize="10", shape="plain")
+    g.attr("edge", fontname=FONT, fontsize="8")
+
+    # one cluster per lane, in lane order
+    lane_events: dict[str, list[tuple[int, Event]]] = {key: [] for key, _, _ in LANES}
+    for i, event in enumerate(timeline):
+        lane_events[LANE_OF[journey.actor_of(event).principal]].append((i, event))
+    rank_members: dict[int, list[str]] = {i: [f"d{i}"] for i in range(len(days))}
+    first_col = 0
+    for key, name_sv, name_en in reversed(LANES):  # dot stacks later clusters higher
+        extra = key == "person" and (journey.network or journey.plans)
+        if not lane_events[key] and not extra:
+            continue
+        with g.subgraph(name=f"cluster_{key}") as lane:
+            lane.attr(
+                label=f"<<B>{name_sv if lang == 'sv' else name_en}</B>>",
+                style="rounded,filled",
+                fillcolor="#f7fafc",
+                color="#cbd5e0",
+                fontsize="12",
+                labeljust="l",
+            )
+            for i, event in lane_events[key]:
+                refs = marks.get(event.id, [])
+                numbers = [n for n, _ in refs]
+                severity = max((s for _, s in refs), default=1)
+                lane.node(
+                    f"e{i}",
+                    label=_event_label(journey, event, numbers, severity, lang),
+                    id=f"e{i}",
+                )
+                rank_members[column[_day(event.date)]].append(f"e{i}")
+            if key == "person":
+                _person_extras(
+                    lane,
+                    journey,
+                    marks=marks,
+                    column=column,
+                    rank_members=rank_members,
+                    first_col=first_col,
+                    lang=lang,
+                )
+
+    _axis(g, days, lang)
+    for i in range(len(days)):
+        with g.subgraph() as rank:
+            rank.attr(rank="same")
+            for node in rank_members[i]:
+                rank.node(node)
+
+    _transitions(g, journey, marks, lang)
+    return g
+
+
+def _axis(g: graphviz.Digraph, days: Sequence[dt.date], lang: str) -> None:
+    """The time axis: one node per day, segments labelled where the stretch is long."""
+    for i, day in enumerate(days):
+        g.node(f"d{i}", label=f"<<B>{day:%Y-%m-%d}</B>>", shape="plaintext", fontsize="9")
+    for i in range(1, len(days)):
+        gap = (days[i] - days[i - 1]).days
+        attrs = {"arrowhead": "none", "color": "#a0aec0", "penwidth": "2"}
+        if gap > _LONG_STRETCH:
+            attrs["label"] = f"+{gap} {_WORDS[lang]['days']}"
+            attrs["fontcolor"] = "#c53030"
+        g.edge(f"d{i - 1}", f"d{i}", **attrs)
+
+
+def _transitions(
+    g: graphviz.Digraph, journey: Journey, marks: dict[str, list[tuple[int, int]]], lang: str
+) -> None:
+    """One edge per transition, styled by handover quality, findings marked."""
+    node_of = {e.id: f"e{i}" for i, e in enumerate(journey.timeline)}
+    for tr in journey.transitions:
+        cls = quality(tr.warm, tr.information)
+        attrs = {
+            "color": QUALITY[cls][0],
+            "style": {True: "solid", False: "dashed", None: "dotted"}[tr.warm],
+            "penwidth": "2.5" if cls in {"good", "bad"} else "1.5",
+            "arrowhead": "onormal" if tr.kind is TransitionKind.SELF_REFERRAL else "normal",
+            "id": f"t_{node_of[tr.source]}_{node_of[tr.target]}",
+        }
+        text = label(tr.kind, lang)
+        refs = marks.get(tr.id, [])
+        if refs:
+            text += " " + _marks([n for n, _ in refs])
+            attrs["fontcolor"] = SEVERITY_COLOURS[max(s for _, s in refs)]
+        attrs["xlabel"] = f"<{cell(text, 40)}>"
+        g.edge(node_of[tr.source], node_of[tr.target], **attrs)
+
+
+def _warning(refs: list[tuple[int, int]], colour: str) -> tuple[str, str]:
+    """The border colour and the "! #n" row of a node that findings point at."""
+    if not refs:
+        return colour, ""
+    colour = SEVERITY_COLOURS[max(s for _, s in refs)]
+    row = (
+        f'<TR><TD BGCOLOR="{colour}"><FONT COLOR="#ffffff" POINT-SIZE="9"><B>'
+        f"{_marks([n for n, _ in refs])}</B></FONT></TD></TR>"
+    )
+    return colour, row
+
+
+def _person_extras(
+    lane: graphviz.Digraph,
+    journey: Journey,
+    *,
+    marks: dict[str, list[tuple[int, int]]],
+    column: dict[dt.date, int],
+    rank_members: dict[int, list[str]],
+    first_col: int,
+    lang: str,
+) -> None:
+    """The network members (at the first column) and the plans (at their date)."""
+    for i, member in enumerate(journey.network):
+        refs = marks.get(member.id, [])
+        head = cell(member.name or member.id, 32)
+        colour, warn = _warning(refs, "#4a5568")
+        text = (
+            f'<<TABLE BORDER="{3 if refs else 1}" CELLBORDER="0" CELLSPACING="0" '
+            f'CELLPADDING="2" BGCOLOR="#fffaf0" COLOR="{colour}" STYLE="ROUNDED">'
+            f"<TR><TD><B>{head}</B></TD></TR>"
+            f'<TR><TD><FONT POINT-SIZE="8">{cell(label(member.relation, lang))} · '
+            f"{_CONSENT[lang][member.consent]}</FONT></TD></TR>{warn}</TABLE>>"
+        )
+        lane.node(f"n{i}", label=text, id=f"n{i}")
+        rank_members[first_col].append(f"n{i}")
+    for i, plan in enumerate(journey.plans):
+        refs = marks.get(plan.id, [])
+        colour, warn = _warning(refs, "#285e61")
+        who = len(plan.participants)
+        text = (
+            f'<<TABLE BORDER="{3 if refs else 1}" CELLBORDER="0" CELLSPACING="0" '
+            f'CELLPADDING="2" BGCOLOR="#b2f5ea" COLOR="{colour}">'
+            f'<TR><TD><FONT POINT-SIZE="8">{plan.date:%Y-%m-%d} · {cell(plan.id, 24)}'
+            f"</FONT></TD></TR><TR><TD><B>{cell(label(plan.kind, lang), 32)}</B></TD></TR>"
+            f'<TR><TD><FONT POINT-SIZE="8">{_WORDS[lang]["participants"]}: {who}</FONT></TD></TR>'
+            f"{warn}</TABLE>>"
+        )
+        lane.node(f"p{i}", label=text, id=f"p{i}")
+        rank_members[column[_day(plan.date)]].append(f"p{i}")

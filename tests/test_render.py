@@ -1,0 +1,314 @@
+"""Diagrams and the report: golden DOT, parsed SVG, hostile text, and a missing dot."""
+
+from __future__ import annotations
+
+import html.parser
+import os
+import re
+import shutil
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+import careflow
+from careflow.cli import main
+from careflow.errors import RenderError
+from careflow.gaps import find_gaps
+from careflow.io import journey_from_dict
+from careflow.labels import LABELS, label
+from careflow.render import actor_map, format_for_path, journey_map, profile_chart, render_bytes
+from careflow.render.report import report_html
+from careflow.scoring import score_journey
+from tests.conftest import EXAMPLES
+
+GOLDEN = Path(__file__).parent / "golden"
+NAMES = ("fragmented", "coordinated", "in_between")
+HAS_DOT = shutil.which("dot") is not None
+needs_dot = pytest.mark.skipif(not HAS_DOT, reason="Graphviz's dot is not installed")
+SVG_NS = "{http://www.w3.org/2000/svg}"
+
+
+def _example(name: str) -> careflow.Journey:
+    return careflow.load_journey(EXAMPLES / f"{name}.yaml")
+
+
+def _check_golden(path: Path, text: str) -> None:
+    """Compare with the golden file; CAREFLOW_UPDATE_GOLDEN=1 rewrites it on purpose."""
+    if os.environ.get("CAREFLOW_UPDATE_GOLDEN") == "1":
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    assert path.exists(), f"missing golden file {path}; run with CAREFLOW_UPDATE_GOLDEN=1"
+    assert text == path.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("lang", ["sv", "en"])
+def test_journey_map_dot_matches_golden(name: str, lang: str) -> None:
+    """The journey map's DOT text for each example is exactly the reviewed golden file."""
+    journey = _example(name)
+    dot = render_bytes(journey_map(journey, findings=find_gaps(journey), lang=lang), "dot")
+    _check_golden(GOLDEN / f"{name}.journey.{lang}.dot", dot.decode("utf-8"))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_actor_and_profile_dot_match_golden(name: str) -> None:
+    """The actor network and the gap profile DOT are stable too."""
+    journey = _example(name)
+    _check_golden(GOLDEN / f"{name}.actors.dot", actor_map(journey).source)
+    _check_golden(GOLDEN / f"{name}.profile.dot", profile_chart(score_journey(journey)).source)
+
+
+def _svg_text(svg: bytes) -> tuple[ET.Element, str]:
+    root = ET.fromstring(svg)  # noqa: S314 - our own dot output, parsed to be checked
+    return root, "\n".join("".join(el.itertext()) for el in root.iter(f"{SVG_NS}text"))
+
+
+@needs_dot
+@pytest.mark.parametrize("name", NAMES)
+def test_journey_map_svg_shows_every_event_and_finding(name: str) -> None:
+    """Parsing the SVG finds a node for every event, its id in the text, and every finding."""
+    journey = _example(name)
+    findings = find_gaps(journey)
+    svg = render_bytes(journey_map(journey, findings=findings, lang="en"), "svg")
+    root, text = _svg_text(svg)
+    ids = {el.get("id") for el in root.iter() if el.get("id")}
+    for i, event in enumerate(journey.timeline):
+        assert f"e{i}" in ids
+        assert event.id in text
+    for number, finding in enumerate(findings, start=1):
+        assert f"#{number} " in text
+        assert finding.text_en[:40] in " ".join(text.split())
+
+
+@needs_dot
+def test_same_input_same_svg_bytes() -> None:
+    """Rendering twice gives the same SVG bytes."""
+    journey = _example("fragmented")
+    first = render_bytes(journey_map(journey, findings=find_gaps(journey)), "svg")
+    second = render_bytes(journey_map(journey, findings=find_gaps(journey)), "svg")
+    assert first == second
+
+
+@needs_dot
+@pytest.mark.parametrize(("fmt", "magic"), [("png", b"\x89PNG"), ("pdf", b"%PDF")])
+def test_png_and_pdf(fmt: str, magic: bytes) -> None:
+    """PNG and PDF come out with their file signatures."""
+    data = render_bytes(actor_map(_example("in_between")), fmt)
+    assert data.startswith(magic)
+
+
+def test_format_for_path() -> None:
+    """The format comes from the suffix; an unknown suffix is a clear error."""
+    assert format_for_path("a/b.SVG") == "svg"
+    assert format_for_path("x.gv") == "dot"
+    with pytest.raises(careflow.CareflowError, match=r"\.jpg"):
+        format_for_path("x.jpg")
+
+
+def test_missing_dot_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Without Graphviz's dot, SVG says how to install it; DOT still works."""
+    monkeypatch.setenv("PATH", str(tmp_path))
+    graph = actor_map(_example("in_between"))
+    assert render_bytes(graph, "dot").startswith(b"digraph")
+    with pytest.raises(RenderError, match="apt-get install -y graphviz"):
+        render_bytes(graph, "svg")
+    out = tmp_path / "map.svg"
+    result = CliRunner().invoke(main, ["render", str(EXAMPLES / "in_between.yaml"), "-o", str(out)])
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    assert "graphviz" in result.output.lower()
+    assert not out.exists()
+
+
+# --- hostile text -------------------------------------------------------------------------
+
+HOSTILE = [
+    '"><script>alert(1)</script>',
+    '<<B>raw</B>> ]; node [URL="javascript:alert(1)"] {',
+    "back\\slash \\N \\G \\L and } { braces",
+    "line one\nline two\r\nthree",
+    "\u202eRTL override עברית والعربية",
+    "emoji 🧨👩‍⚕️ & ampersand &amp; &#x3C;",
+    "x" * 3000,
+]
+
+
+def _hostile_journey() -> careflow.Journey:
+    h = HOSTILE
+    data: dict[str, Any] = {
+        "careflow": 1,
+        "id": 'j"<x>',
+        "title": h[0],
+        "description": h[1],
+        "person": {"id": "p<1>", "alias": h[2], "needs": ["housing", "substance_use"]},
+        "actors": [
+            {"id": 'a"1', "name": h[0], "principal": "region", "service": "psychiatric_outpatient"},
+            {"id": "a<2>", "name": h[1], "principal": "kommun", "service": "social_services"},
+            {"id": "a{3}", "name": h[4], "principal": "informal"},
+            {"id": "a\\4", "name": h[5], "principal": "other"},
+        ],
+        "contacts": [
+            {"id": 'c"1', "role": "staff", "name": h[2], "actor": 'a"1'},
+            {"id": "c<2>", "role": "coordinator", "name": h[5]},
+        ],
+        "network": [{"id": "n&1", "relation": "parent", "name": h[4], "consent": True}],
+        "plans": [
+            {
+                "id": "p&lan",
+                "kind": "sip",
+                "date": "2024-03-01",
+                "note": h[3],
+                "participants": ["person", "c<2>"],
+            },
+        ],
+        "events": [
+            {
+                "id": 'e"1',
+                "date": "2024-01-01",
+                "actor": 'a"1',
+                "kind": "rejection",
+                "reason_code": "other_condition",
+                "reason": h[1],
+                "note": h[6],
+                "participants": ["person", 'c"1'],
+            },
+            {
+                "id": "e<2>",
+                "date": "2024-02-01",
+                "actor": "a<2>",
+                "kind": "assessment",
+                "note": h[3],
+                "participants": ["person", "c<2>"],
+            },
+            {
+                "id": "e{3}",
+                "date": "2024-04-01",
+                "actor": "a{3}",
+                "kind": "help_seeking",
+                "note": h[4],
+            },
+            {"id": "e\\4", "date": "2024-08-01", "actor": "a\\4", "kind": "contact", "note": h[5]},
+        ],
+        "transitions": [
+            {
+                "id": "t<1>",
+                "from": 'e"1',
+                "to": "e<2>",
+                "warm": False,
+                "information": "none",
+                "note": h[0],
+            },
+            {"id": 't"2', "from": "e<2>", "to": "e\\4", "note": h[2]},
+        ],
+    }
+    return journey_from_dict(data)
+
+
+def _graphs(journey: careflow.Journey) -> list[Any]:
+    return [
+        journey_map(journey, findings=find_gaps(journey)),
+        actor_map(journey),
+        profile_chart(score_journey(journey)),
+    ]
+
+
+def test_hostile_text_stays_inside_labels_in_dot() -> None:
+    """No user text becomes DOT syntax: no URL, href or stray attribute appears."""
+    journey = _hostile_journey()
+    for graph in _graphs(journey):
+        source = graph.source
+        assert 'URL="' not in source
+        assert "href" not in source.lower()
+        assert "<script>" not in source
+        assert "<<B>raw" not in source
+        assert all(m == "&" for m in re.findall(r"URL=(.)", source))
+        for line in source.splitlines():
+            assert "line two" not in line or "line one line two" in line
+
+
+@needs_dot
+def test_hostile_text_renders_to_valid_svg_shown_literally() -> None:
+    """Dot accepts the DOT; the SVG parses, holds no script or link, and shows the text."""
+    journey = _hostile_journey()
+    svg = render_bytes(journey_map(journey, findings=find_gaps(journey)), "svg")
+    root, text = _svg_text(svg)
+    tags = {el.tag.split("}")[-1] for el in root.iter()}
+    assert "script" not in tags
+    assert "a" not in tags
+    assert "foreignObject" not in tags
+    for el in root.iter():
+        for name in el.attrib:
+            assert not name.lower().startswith("on")
+            assert "href" not in name.lower()
+    flat = " ".join(text.split())
+    assert '"><script>alert(1)</script>' in flat
+    assert 'e"1' in flat
+    assert "back\\slash" in flat
+    for graph in _graphs(journey)[1:]:
+        ET.fromstring(render_bytes(graph, "svg"))  # noqa: S314 - parses: valid XML
+
+
+class _Tags(html.parser.HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, list[tuple[str, str | None]]]] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, attrs))
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+@needs_dot
+def test_hostile_text_in_the_html_report_is_shown_literally() -> None:
+    """The report holds no script, no link, no handler; the hostile text shows as text."""
+    journey = _hostile_journey()
+    page = report_html(journey, score_journey(journey), find_gaps(journey), lang="en")
+    parser = _Tags()
+    parser.feed(page)
+    names = {tag for tag, _ in parser.tags}
+    assert "script" not in names
+    assert "iframe" not in names
+    assert "link" not in names
+    for _, attrs in parser.tags:
+        for key, value in attrs:
+            assert not key.startswith("on")
+            assert key not in {"href", "src", "xlink:href"}
+            assert "javascript:" not in (value or "")
+    text = " ".join(" ".join(parser.text).split())
+    assert '"><script>alert(1)</script>' in text
+    assert "<<B>raw</B>>" in text
+
+
+@needs_dot
+@pytest.mark.parametrize("name", NAMES)
+def test_report_is_self_contained_and_deterministic(name: str) -> None:
+    """The report has every part, fetches nothing, and is the same twice."""
+    journey = _example(name)
+    profile = score_journey(journey)
+    findings = find_gaps(journey)
+    page = report_html(journey, profile, findings, lang="sv")
+    assert page == report_html(journey, profile, findings, lang="sv")
+    assert page.count("<svg") == 3
+    assert "http://" not in page.replace("http://www.w3.org", "")
+    assert "https://" not in page
+    for target in profile.targets:
+        assert target.target.name_sv in page
+    for finding in findings:
+        assert finding.text_sv.replace("&", "&amp;")[:30] in page.replace("&#x27;", "'")
+
+
+def test_every_vocabulary_value_has_both_labels() -> None:
+    """No enum member reaches a diagram unlabelled, in Swedish or English."""
+    for enum_type, table in LABELS.items():
+        assert set(table) == {m.value for m in enum_type}
+        for member in enum_type:
+            assert label(member, "sv")
+            assert label(member, "en")
+    with pytest.raises(ValueError, match="lang"):
+        label(careflow.EventKind.CONTACT, "de")
