@@ -1,10 +1,13 @@
 """careflow: care journeys across region and kommun, scored against the ten målbilder.
 
 The public surface is re-exported here; everything else is an implementation detail.
+The model, errors and journey files load at once; scoring, findings and comparison
+(which bring networkx) load on first use, so ``import careflow.model`` stays light.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from careflow.__about__ import __version__
-from careflow.compare import Comparison, compare_journeys
 from careflow.errors import (
     CareflowError,
     FrameworkError,
@@ -12,7 +15,6 @@ from careflow.errors import (
     JourneyValidationError,
     RenderError,
 )
-from careflow.gaps import Finding, Severity, Thresholds, find_gaps
 from careflow.io import (
     dump_journey,
     dumps_journey,
@@ -47,8 +49,42 @@ from careflow.model import (
     Transition,
     TransitionKind,
 )
-from careflow.scoring import Profile, profile_schema, score_journey, score_journeys
-from careflow.targets import Framework, Target, builtin_framework, load_framework
+
+if TYPE_CHECKING:
+    from careflow.compare import Comparison, compare_journeys
+    from careflow.gaps import Finding, Severity, Thresholds, find_gaps
+    from careflow.scoring import Profile, profile_schema, score_journey, score_journeys
+    from careflow.targets import Framework, Target, builtin_framework, load_framework
+
+_LAZY = {
+    "Comparison": "careflow.compare",
+    "compare_journeys": "careflow.compare",
+    "Finding": "careflow.gaps",
+    "Severity": "careflow.gaps",
+    "Thresholds": "careflow.gaps",
+    "find_gaps": "careflow.gaps",
+    "Profile": "careflow.scoring",
+    "profile_schema": "careflow.scoring",
+    "score_journey": "careflow.scoring",
+    "score_journeys": "careflow.scoring",
+    "Framework": "careflow.targets",
+    "Target": "careflow.targets",
+    "builtin_framework": "careflow.targets",
+    "load_framework": "careflow.targets",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Load the heavier parts of the public surface on first use."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'careflow' has no attribute {name!r}")
+    import importlib  # noqa: PLC0415 - only when a lazy name is first used
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "Actor",
@@ -102,3 +138,8 @@ __all__ = [
     "score_journey",
     "score_journeys",
 ]
+
+
+def __dir__() -> list[str]:
+    """The public names, the lazy ones included."""
+    return sorted(__all__)
