@@ -118,6 +118,45 @@ def test_principal_level_loop() -> None:
     assert loop.actors == ("psy", "soc", "ber")
 
 
+def test_moves_within_one_principal_are_not_a_principal_loop() -> None:
+    """Health centre → psychiatry → addiction care, all region, is onward moves, not a loop."""
+    j = _journey(
+        [
+            _ev("e1", "2024-01-01", "vc", "assessment"),
+            _ev("e2", "2024-01-20", "psy", "assessment"),
+            _ev("e3", "2024-02-10", "ber", "assessment"),
+        ],
+        actors=[*ACTORS, {"id": "vc", "name": "Vårdcentralen", "principal": "region"}],
+        transitions=[
+            {"id": "t1", "from": "e1", "to": "e2"},
+            {"id": "t2", "from": "e2", "to": "e3"},
+        ],
+    )
+    assert loops(j) == []
+
+
+def test_parallel_referrals_follow_their_own_branch() -> None:
+    """Two referrals from one meeting are branches: the loop runs through the right one."""
+    events = [
+        _ev("e1", "2024-01-01", "psy", "assessment"),
+        _ev("e2", "2024-01-20", "soc", "assessment"),
+        _ev("e3", "2024-02-01", "soc", "plan_meeting"),
+        _ev("e4", "2024-02-10", "bo", "support"),
+        _ev("e5", "2024-02-20", "psy", "contact"),
+    ]
+    moves = [
+        {"id": "t1", "from": "e1", "to": "e2"},
+        {"id": "t2", "from": "e3", "to": "e4"},
+        {"id": "t3", "from": "e3", "to": "e5"},
+    ]
+    (loop,) = loops(_journey(events, transitions=moves))
+    assert loop.transitions == ("t1", "t3")
+    assert loop.actors == ("psy", "soc", "psy")
+    # a referral out of treatment is adding help, not sending the person round
+    events[0] = _ev("e1", "2024-01-01", "psy", "treatment")
+    assert loops(_journey(events, transitions=moves)) == []
+
+
 def test_actor_network_counts_transitions_and_marks_the_boundary() -> None:
     """Edges carry counts, information and warmth; region–kommun edges are crossings."""
     net = actor_network(ROUND)

@@ -227,9 +227,13 @@ def loops(journey: Journey) -> list[Loop]:
     Following the referrals, handovers and returns in time order, a loop closes when a
     transition arrives at the actor (level ``unit``) or principal (level ``principal``)
     that an earlier transition of the same unbroken chain left from, and no treatment or
-    admission (:data:`TREATMENT_KINDS`) started between the two. Self-referrals break a
-    chain, as does treatment. Each closing transition gives at most one loop, the
-    shortest; a unit loop is not also reported as a principal loop.
+    admission (:data:`TREATMENT_KINDS`) started at the first or between the two. A chain
+    is unbroken while each transition leaves from the actor the previous one arrived at,
+    at or after the arrival (a parallel referral from an earlier event continues the
+    chain that led to that event, not its sibling branch); self-referrals and treatment
+    break it. A principal loop must pass through another principal. Each closing
+    transition gives at most one loop, the shortest; a unit loop is not also reported as
+    a principal loop.
 
     Examples
     --------
@@ -250,11 +254,14 @@ def loops(journey: Journey) -> list[Loop]:
         if tr.kind not in _MOVES:
             chain = []
             continue
-        if chain:
-            last = chain[-1]
-            lo, hi = order[last.target], order[tr.source]
-            if hi < order[last.source] or treated_before[hi + 1] > treated_before[lo]:
-                chain = []
+        hi = order[tr.source]
+        # drop the branches that arrived after this move left, or somewhere else
+        while chain and not (
+            order[chain[-1].target] <= hi and actors[order[chain[-1].target]].id == actors[hi].id
+        ):
+            chain.pop()
+        if chain and treated_before[hi + 1] > treated_before[order[chain[-1].target]]:
+            chain = []  # treatment started where the person arrived: the chain ends there
         chain.append(tr)
         loop = _closing_loop(chain, order, actors, treated_before)
         if loop is not None:
@@ -281,13 +288,15 @@ def _closing_loop(
             )
             if not same:
                 continue
-            if begin < end and treated_before[end] > treated_before[begin + 1]:
-                continue  # treatment started strictly between the two ends
+            if begin < end and treated_before[end] > treated_before[begin]:
+                continue  # treatment started at the first end or between the two
             part = chain[start:]
             events = [part[0].source] + [t.target for t in part]
             names = [actors[order[e]].id for e in events]
-            if level == "principal" and len(set(names)) < 2:
-                continue
+            if level == "principal" and all(
+                actors[order[e]].principal == end_actor.principal for e in events
+            ):
+                continue  # never left the principal: a move within it, not a loop
             return Loop(
                 level=level,
                 transitions=tuple(t.id for t in part),
