@@ -16,13 +16,16 @@ from careflow.errors import (
     RenderError,
 )
 from careflow.io import (
+    EventLogColumns,
     dump_journey,
     dumps_journey,
     journey_from_dict,
     journey_schema,
     journey_to_dict,
+    journeys_from_rows,
     load_journey,
     loads_journey,
+    read_event_log,
 )
 from careflow.io.loading import load_journeys
 from careflow.model import (
@@ -95,6 +98,7 @@ __all__ = [
     "ContactRole",
     "Event",
     "EventKind",
+    "EventLogColumns",
     "Experience",
     "Finding",
     "Framework",
@@ -130,11 +134,13 @@ __all__ = [
     "journey_from_dict",
     "journey_schema",
     "journey_to_dict",
+    "journeys_from_rows",
     "load_framework",
     "load_journey",
     "load_journeys",
     "loads_journey",
     "profile_schema",
+    "read_event_log",
     "score_journey",
     "score_journeys",
 ]

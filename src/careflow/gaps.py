@@ -123,6 +123,11 @@ def _d(days: float) -> str:
     return f"{days:.0f}"
 
 
+def _bare(journey: Journey) -> bool:
+    """Whether the journey records no kinds of event (every event a contact: a bare log)."""
+    return all(e.kind is EventKind.CONTACT for e in journey.events)
+
+
 def _days(journey: Journey, a: str, b: str) -> float:
     first, second = journey.event(a).timestamp, journey.event(b).timestamp
     return (second - first).total_seconds() / 86_400.0
@@ -169,8 +174,14 @@ def cold_handovers(journey: Journey, th: Thresholds) -> list[Finding]:
 
 
 def ping_pong(journey: Journey, th: Thresholds) -> list[Finding]:
-    """``ping_pong``: referred on and back again with no treatment starting in between."""
+    """``ping_pong``: referred on and back again with no treatment starting in between.
+
+    Not judged when no event has a kind other than ``contact`` (a bare event log): then
+    nothing tells whether treatment started.
+    """
     del th
+    if _bare(journey):
+        return []
     out = []
     for loop in loops(journey):
         names = " → ".join(journey.actor(a).name for a in loop.actors)
@@ -232,7 +243,8 @@ def no_sip(journey: Journey, th: Thresholds) -> list[Finding]:
     """``no_sip`` and ``late_sip``: region and kommun both active, no joint plan, or a late one.
 
     Both are active from the first day each has had an event; the overlap runs to the
-    last event of either (or ``observed_until``). ``no_sip`` (high) when the overlap is
+    last event of either (or ``observed_until``). A journey with no plans and no kinds of
+    event (a bare event log) is not judged. ``no_sip`` (high) when the overlap is
     at least ``sip_after_days`` with no SIP or other joint plan; ``late_sip`` (medium)
     when the first joint plan came more than ``late_sip_days`` after both were active.
     """
@@ -243,7 +255,7 @@ def no_sip(journey: Journey, th: Thresholds) -> list[Finding]:
         if principal in BOUNDARY:
             first.setdefault(principal.value, event.id)
             last_day = event.timestamp
-    if len(first) < 2 or last_day is None:
+    if len(first) < 2 or last_day is None or (not journey.plans and _bare(journey)):
         return []
     both = max((journey.event(e) for e in first.values()), key=lambda e: e.timestamp)
     until = last_day
@@ -318,8 +330,11 @@ def no_coordinator(journey: Journey, th: Thresholds) -> list[Finding]:
 def long_waits(journey: Journey, th: Thresholds) -> list[Finding]:
     """``long_wait``: a referral or request that took long to lead to an appointment.
 
-    Medium above ``wait_days``, high at ``wait_high_days`` or more.
+    Medium above ``wait_days``, high at ``wait_high_days`` or more. Not judged in a
+    journey without kinds of event, whose unit changes are not requests.
     """
+    if _bare(journey):
+        return []
     out = []
     for tr in journey.transitions:
         if tr.kind is TransitionKind.RETURN:

@@ -3,6 +3,7 @@
 This is the only layer that parses raw data.
 """
 
+from careflow.io.eventlog import EventLogColumns, journeys_from_rows, read_event_log
 from careflow.io.journey_file import (
     dump_journey,
     dumps_journey,
@@ -14,11 +15,14 @@ from careflow.io.journey_file import (
 )
 
 __all__ = [
+    "EventLogColumns",
     "dump_journey",
     "dumps_journey",
     "journey_from_dict",
     "journey_schema",
     "journey_to_dict",
+    "journeys_from_rows",
     "load_journey",
     "loads_journey",
+    "read_event_log",
 ]

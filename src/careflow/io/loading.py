@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 from typing import Final
 
+from careflow.io.eventlog import read_event_log
 from careflow.io.journey_file import load_journey
 from careflow.model import Journey
 
@@ -25,7 +26,5 @@ def is_event_log(path: str | os.PathLike[str]) -> bool:
 def load_journeys(path: str | os.PathLike[str]) -> list[Journey]:
     """Load every journey in ``path``: one from a journey file, one per case from a log."""
     if is_event_log(path):
-        from careflow.io.eventlog import read_event_log  # noqa: PLC0415 - pyarrow loads lazily
-
         return read_event_log(path)
     return [load_journey(path)]

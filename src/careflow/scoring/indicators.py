@@ -226,9 +226,12 @@ def wait_to_appointment(f: Facts) -> IndicatorResult:
     """Wait from a referral or request to the appointment it led to.
 
     value = mean of the scores of the median and the worst wait, each 1 at ≤ 14 days and
-    0 at ≥ 90 days. Not assessable without a transition that ends in an appointment.
+    0 at ≥ 90 days. Not assessable without a transition that ends in an appointment, or
+    when event kinds are not recorded.
     """
     ind = "wait_to_appointment"
+    if not f.kinds_recorded:
+        return _no_kinds(ind)  # a bare log's unit changes are not requests with a wait
     waits: list[tuple[float, str]] = []
     for tr in f.journey.transitions:
         if tr.kind is TransitionKind.RETURN:
@@ -456,7 +459,8 @@ def joint_plan(f: Facts) -> IndicatorResult:
 
     Delay = days from the day both principals have had an event to the first joint plan
     (0 if the plan came first); value 1 at ≤ 30 days, 0 at ≥ 180 days, and 0 with no
-    joint plan once 30 days have passed. Not assessable if the two were never both active.
+    joint plan once 30 days have passed. Not assessable if the two were never both active,
+    or if the journey records neither plans nor kinds of event (a bare event log).
     """
     ind = "joint_plan"
     first: dict[str, int] = {}
@@ -472,6 +476,12 @@ def joint_plan(f: Facts) -> IndicatorResult:
     both_idx = max(first.values())
     both = f.day[both_idx]
     joint = sorted((p for p in f.journey.plans if p.joint), key=lambda p: (p.date, p.id))
+    if not f.journey.plans and not f.kinds_recorded:
+        return _na(
+            ind,
+            "Planer och planeringsmöten är inte registrerade (bara kontakter).",
+            "Plans and planning meetings are not recorded (contacts only).",
+        )
     if not joint:
         waited = f.end - both
         if waited < SIP_GOOD:
@@ -609,6 +619,8 @@ def other_condition_rejections(f: Facts) -> IndicatorResult:
 def ping_pong(f: Facts) -> IndicatorResult:
     """Referral loops that returned untreated (see :func:`careflow.graph.loops`): 1 / (1 + k)."""
     ind = "ping_pong"
+    if not f.kinds_recorded:
+        return _no_kinds(ind)  # without kinds, "no treatment in between" cannot be told
     if not any(t.kind in MOVE_KINDS for t in f.journey.transitions):
         return _na(
             ind,
