@@ -100,6 +100,22 @@ def test_png_and_pdf(fmt: str, magic: bytes) -> None:
     assert data.startswith(magic)
 
 
+def test_many_journeys_draw_only_the_strongest_links_and_say_so() -> None:
+    """A busy meso network keeps its strongest edges and counts the rest in the caption."""
+    journeys = [_example(n) for n in NAMES]
+    everything = actor_map(journeys, lang="en")
+    edges = [line for line in everything.body if " -> " in line]
+    assert len(edges) > 3
+    assert "strongest" not in everything.source
+    pruned = actor_map(journeys, lang="en", max_edges=3)
+    kept = [line for line in pruned.body if " -> " in line]
+    assert len(kept) == 3
+    assert f"showing the 3 strongest of {len(edges)} links" in pruned.source
+    assert "3 journeys" in pruned.source
+    with pytest.raises(ValueError, match="at least 1"):
+        actor_map(journeys, max_edges=0)
+
+
 def test_format_for_path() -> None:
     """The format comes from the suffix; an unknown suffix is a clear error."""
     assert format_for_path("a/b.SVG") == "svg"

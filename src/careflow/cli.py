@@ -8,9 +8,11 @@ paragraph on stderr; no traceback ever reaches the user.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
+import os
 import sys
 import textwrap
 from collections.abc import Callable, Iterator, Sequence
@@ -27,6 +29,7 @@ from careflow.io import journey_schema
 from careflow.io.loading import load_journeys
 from careflow.model import Journey, Principal
 from careflow.render import actor_map, format_for_path, journey_map, profile_chart, render_bytes
+from careflow.render.actor_map import MAX_EDGES
 from careflow.render.report import report_html
 from careflow.scoring import Profile, profile_schema, score_journey
 from careflow.targets import load_framework
@@ -52,6 +55,11 @@ class _Group(click.Group):
         except KeyboardInterrupt:
             _error("interrupted")
             ctx.exit(130)
+        except BrokenPipeError:
+            # the reader went away (``careflow score ... | head``): stop quietly, as cat does
+            with contextlib.suppress(OSError, ValueError, io.UnsupportedOperation):
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            ctx.exit(0)
         except Exception as exc:
             _error(
                 f"internal error ({type(exc).__name__}: {exc}). This is a bug in careflow "
@@ -385,8 +393,22 @@ def gaps(files: tuple[str, ...], fmt: str, lang: str) -> None:
 @_JOURNEY_OPTION
 @_FRAMEWORK
 @_LANG
+@click.option(
+    "--max-edges",
+    type=click.IntRange(min=1),
+    default=MAX_EDGES,
+    show_default=True,
+    help="actors: draw at most this many links, the strongest; the caption counts the rest.",
+)
 def render(
-    *, file: str, kind: str, output: str, journey_id: str | None, framework_name: str, lang: str
+    *,
+    file: str,
+    kind: str,
+    output: str,
+    journey_id: str | None,
+    framework_name: str,
+    lang: str,
+    max_edges: int,
 ) -> None:
     """Draw a diagram of a journey: its map, its gap profile, or its actor network.
 
@@ -397,7 +419,7 @@ def render(
     fmt = format_for_path(out)
     graph: Any
     if kind == "actors" and journey_id is None:
-        graph = actor_map(load_journeys(file), lang=lang)
+        graph = actor_map(load_journeys(file), lang=lang, max_edges=max_edges)
     else:
         journey = _one_journey(file, journey_id)
         if kind == "journey":
@@ -406,7 +428,7 @@ def render(
             profile = score_journey(journey, load_framework(framework_name))
             graph = profile_chart(profile, lang=lang)
         else:
-            graph = actor_map(journey, lang=lang)
+            graph = actor_map(journey, lang=lang, max_edges=max_edges)
     _write_atomic(out, render_bytes(graph, fmt))
     click.echo(f"wrote {out}", err=True)
 

@@ -32,6 +32,8 @@ _WORDS: Final = {
         "cold": "kalla",
         "none": "utan info",
         "crossing": "dubbel linje = över gränsen region–kommun; bredd = antal övergångar",
+        "journeys": "resor",
+        "shown": "visar de {n} starkaste av {m} kopplingarna ({k} av {t} övergångar)",
     },
     "en": {
         "title": "Actor network",
@@ -39,6 +41,8 @@ _WORDS: Final = {
         "cold": "cold",
         "none": "no info",
         "crossing": "double line = across the region–kommun boundary; width = transitions",
+        "journeys": "journeys",
+        "shown": "showing the {n} strongest of {m} links ({k} of {t} transitions)",
     },
 }
 
@@ -57,8 +61,24 @@ def _edge_quality(data: dict[str, object]) -> str:
     return "partial"
 
 
-def actor_map(journeys: Journey | Iterable[Journey], *, lang: str = "sv") -> graphviz.Digraph:
+#: Most edges drawn by default: beyond this a network is a hairball, not a view.
+MAX_EDGES: Final = 60
+
+
+def actor_map(
+    journeys: Journey | Iterable[Journey], *, lang: str = "sv", max_edges: int = MAX_EDGES
+) -> graphviz.Digraph:
     """Build the actor network of one journey or of many together.
+
+    Parameters
+    ----------
+    journeys
+        One journey, or many (the cases of an event log) drawn as one network.
+    lang
+        ``"sv"`` or ``"en"``.
+    max_edges
+        Draw at most this many edges, the strongest (most transitions; ties by actor
+        id). The caption says how many links and transitions were left out.
 
     Returns
     -------
@@ -69,7 +89,16 @@ def actor_map(journeys: Journey | Iterable[Journey], *, lang: str = "sv") -> gra
     w = _WORDS[lang]
     items = [journeys] if isinstance(journeys, Journey) else list(journeys)
     net = actor_network(items)
-    title = items[0].title or items[0].id if len(items) == 1 else f"{len(items)}"
+    title = items[0].title or items[0].id if len(items) == 1 else f"{len(items)} {w['journeys']}"
+    if max_edges < 1:
+        raise ValueError(f"max_edges must be at least 1, not {max_edges}")
+    ranked = sorted(net.edges, key=lambda e: (-int(net.edges[e]["weight"]), e))
+    kept = sorted(ranked[:max_edges])
+    caption = w["crossing"]
+    if len(kept) < len(ranked):
+        total = sum(int(net.edges[e]["weight"]) for e in ranked)
+        shown = sum(int(net.edges[e]["weight"]) for e in kept)
+        caption += "<BR/>" + w["shown"].format(n=len(kept), m=len(ranked), k=shown, t=total)
     g = graphviz.Digraph(name="actor_map")
     g.attr(
         rankdir="LR",
@@ -81,8 +110,9 @@ def actor_map(journeys: Journey | Iterable[Journey], *, lang: str = "sv") -> gra
         bgcolor="white",
         label=(
             f'<<FONT POINT-SIZE="14"><B>{w["title"]}: {cell(title, 80)}</B></FONT><BR/>'
-            f'<FONT POINT-SIZE="9">{w["crossing"]}</FONT>>'
+            f'<FONT POINT-SIZE="9">{caption}</FONT>>'
         ),
+        newrank="true",  # dense networks in clusters otherwise trip dot's init_rank
     )
     g.attr("node", fontname=FONT, fontsize="10", shape="box", style="rounded,filled")
     g.attr("edge", fontname=FONT, fontsize="9")
@@ -112,7 +142,10 @@ def actor_map(journeys: Journey | Iterable[Journey], *, lang: str = "sv") -> gra
                     color="#4a5568",
                     id=node_of[actor],
                 )
-    for a, b in sorted(net.edges):
+    # widths grow with log2(transitions), capped at 5.5 so a busy network stays legible
+    strongest = max((int(net.edges[e]["weight"]) for e in kept), default=1)
+    scale = min(1.0, 3.0 / math.log2(strongest)) if strongest > 1 else 1.0
+    for a, b in kept:
         data = net.edges[a, b]
         cls = _edge_quality(data)
         colour = QUALITY[cls][0]
@@ -128,7 +161,7 @@ def actor_map(journeys: Journey | Iterable[Journey], *, lang: str = "sv") -> gra
             label=text,
             color=f"{colour}:#ffffff:{colour}" if data["crossing"] else colour,
             fontcolor=colour,
-            penwidth=f"{1 + 1.5 * math.log2(weight):.2f}",
+            penwidth=f"{1 + 1.5 * math.log2(weight) * scale:.2f}",
             id=f"{node_of[a]}_{node_of[b]}",
         )
     return g
