@@ -170,3 +170,24 @@ def test_unknown_framework_is_one_clear_error(runner: CliRunner) -> None:
     assert result.exit_code == 1
     assert "malbilder" in result.output
     assert "Traceback" not in result.output
+
+
+def test_closed_pipe_ends_quietly(tmp_path: Path) -> None:
+    """`careflow score ... | head -1`: the reader leaving is not an error or a traceback."""
+    log = tmp_path / "log.csv"
+    rows = "".join(f"C{i},2024-01-{1 + i % 28:02d},Unit {i % 3}\n" for i in range(3000))
+    log.write_text("case_id,timestamp,unit\n" + rows)
+    with subprocess.Popen(
+        [sys.executable, "-m", "careflow", "score", str(log), "--format", "json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    ) as proc:
+        assert proc.stdout is not None
+        assert proc.stderr is not None
+        first = proc.stdout.readline()
+        proc.stdout.close()
+        err = proc.stderr.read().decode()
+        assert proc.wait(timeout=120) == 0
+    assert json.loads(first)["journey"] == "C0"
+    assert "Traceback" not in err
+    assert "internal error" not in err
