@@ -273,13 +273,17 @@ def loops(journey: Journey) -> list[Loop]:
 def _closing_loop(
     chain: list[Transition], order: dict[str, int], actors: list[Actor], treated_before: list[int]
 ) -> Loop | None:
+    if len(chain) < 2:
+        return None  # one transition alone is a move, not a loop
     last = chain[-1]
     end = order[last.target]
     end_actor = actors[end]
     for level in ("unit", "principal"):
-        for start in range(len(chain) - 2, -1, -1):  # one transition alone is a move, not a loop
+        for start in range(len(chain) - 2, -1, -1):
             first = chain[start]
             begin = order[first.source]
+            if treated_before[end] > treated_before[begin]:
+                break  # treatment started at this start or later: so for every earlier start
             src_actor = actors[begin]
             same = (
                 src_actor.id == end_actor.id
@@ -288,8 +292,6 @@ def _closing_loop(
             )
             if not same:
                 continue
-            if begin < end and treated_before[end] > treated_before[begin]:
-                continue  # treatment started at the first end or between the two
             part = chain[start:]
             events = [part[0].source] + [t.target for t in part]
             names = [actors[order[e]].id for e in events]

@@ -11,7 +11,7 @@ import attrs
 from careflow.errors import FrameworkError
 from careflow.model import Journey
 from careflow.scoring.facts import Facts
-from careflow.scoring.indicators import INDICATORS, IndicatorResult
+from careflow.scoring.indicators import INDICATORS, Indicator, IndicatorResult
 from careflow.targets import Framework, Target, builtin_framework
 
 __all__ = [
@@ -134,6 +134,26 @@ def _target_dict(score: TargetScore) -> dict[str, Any]:
     }
 
 
+_Plan = list[tuple[Target, list[tuple[Indicator, float]]]]
+_LAST_PLAN: list[tuple[Framework, _Plan]] = []
+
+
+def _plan(framework: Framework) -> _Plan:
+    """The framework resolved to indicator functions, checked once and kept for the next call.
+
+    Scoring many journeys against one framework then checks and resolves it once.
+    """
+    if _LAST_PLAN and _LAST_PLAN[0][0] is framework:
+        return _LAST_PLAN[0][1]
+    _check_framework(framework)
+    plan = [
+        (target, [(INDICATORS[ref.id], ref.weight) for ref in target.indicators])
+        for target in framework.targets
+    ]
+    _LAST_PLAN[:] = [(framework, plan)]
+    return plan
+
+
 def _check_framework(framework: Framework) -> None:
     unknown = sorted(framework.indicator_ids() - INDICATORS.keys())
     if unknown:
@@ -169,25 +189,32 @@ def score_journey(journey: Journey, framework: Framework | None = None) -> Profi
     overall score is the plain mean of the assessable targets.
     """
     framework = framework or _default()
-    _check_framework(framework)
+    plan = _plan(framework)
     facts = Facts(journey)
     cache: dict[str, IndicatorResult] = {}
     targets = []
-    for target in framework.targets:
+    overall_sum, overall_n = 0.0, 0
+    for target, refs in plan:
         scored = []
-        for ref in target.indicators:
-            result = cache.get(ref.id)
+        total = weight_sum = 0.0
+        for ind, weight in refs:
+            result = cache.get(ind.id)
             if result is None:
-                result = cache[ref.id] = INDICATORS[ref.id](facts)
-            ind = INDICATORS[ref.id]
+                result = cache[ind.id] = ind.function(facts)
             scored.append(
                 ScoredIndicator(
-                    result=result, weight=ref.weight, name_sv=ind.name_sv, name_en=ind.name_en
+                    result=result, weight=weight, name_sv=ind.name_sv, name_en=ind.name_en
                 )
             )
-        score = weighted_mean((s.value, s.weight) for s in scored)
+            if result.value is not None:
+                total += result.value * weight
+                weight_sum += weight
+        score = total / weight_sum if weight_sum else None
+        if score is not None:
+            overall_sum += score
+            overall_n += 1
         targets.append(TargetScore(target=target, score=score, indicators=tuple(scored)))
-    overall = weighted_mean((t.score, 1.0) for t in targets)
+    overall = overall_sum / overall_n if overall_n else None
     return Profile(journey=journey.id, framework=framework, targets=tuple(targets), overall=overall)
 
 
