@@ -282,3 +282,16 @@ def test_cli_scores_one_row_per_case(tmp_path: Path, runner: CliRunner) -> None:
     result = runner.invoke(main, ["validate", str(path)])
     assert result.exit_code == 0
     assert f"{len({r[0] for r in ROWS})} journeys, {len(ROWS)} events" in result.output
+
+
+def test_rows_in_memory_name_the_row_and_column_on_error() -> None:
+    """journeys_from_rows errors say which row (from 1) and column, and the source."""
+    rows = [
+        {"case_id": "A", "timestamp": dt.date(2024, 1, 1), "unit": "U"},
+        {"case_id": "A", "timestamp": dt.datetime(1850, 1, 1), "unit": "U"},
+    ]
+    with pytest.raises(JourneyFileError, match="year 1850") as info:
+        journeys_from_rows(rows, source="extract")
+    assert info.value.file == "extract"
+    assert info.value.path == "row 2, timestamp"
+    assert str(info.value).startswith("extract, at row 2, timestamp: ")

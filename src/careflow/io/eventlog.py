@@ -38,7 +38,7 @@ from typing import Any, Final
 import attrs
 
 from careflow.errors import CareflowError, JourneyFileError
-from careflow.io.journey_file import _parse_date
+from careflow.io.journey_file import _MAX_YEAR, _MIN_YEAR, _parse_date
 from careflow.labels import LABELS
 from careflow.model import (
     KIND_RANK,
@@ -432,9 +432,10 @@ def _when(value: Any, where: _Where, column: str) -> dt.date:
 
 
 def _in_range(value: dt.date, where: _Where, column: str) -> dt.date:
-    if not 1900 <= value.year <= 2100:
+    if not _MIN_YEAR <= value.year <= _MAX_YEAR:
         raise where.error(
-            f"{value.isoformat()} has the year {value.year}; expected a year from 1900 to 2100",
+            f"{value.isoformat()} has the year {value.year}; expected a year from {_MIN_YEAR} "
+            f"to {_MAX_YEAR}",
             column,
         )
     return value
@@ -451,7 +452,7 @@ def _aware(text: str) -> dt.datetime | None:
         value = dt.datetime.fromisoformat(text)
     except ValueError:
         return None
-    if value.tzinfo is None or not 1900 <= value.year <= 2100:
+    if value.tzinfo is None or not _MIN_YEAR <= value.year <= _MAX_YEAR:
         return None
     return value.astimezone(dt.UTC).replace(tzinfo=None)
 
