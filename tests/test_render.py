@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import html.parser
 import os
 import re
@@ -10,6 +11,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 from click.testing import CliRunner
 
@@ -114,6 +116,64 @@ def test_many_journeys_draw_only_the_strongest_links_and_say_so() -> None:
     assert "3 journeys" in pruned.source
     with pytest.raises(ValueError, match="at least 1"):
         actor_map(journeys, max_edges=0)
+
+
+def _sixty_events() -> careflow.Journey:
+    """The fragmented journey lived again 620 and 1240 days later: 60 events."""
+    base = _example("fragmented")
+    events, moves = list(base.events), list(base.transitions)
+    for copy, days in ((1, 620), (2, 1240)):
+        kept = base.events if copy == 1 else base.events[:10]
+        ids = {e.id for e in kept}
+
+        shift = dt.timedelta(days=days)
+        events += [
+            attrs.evolve(
+                e,
+                id=f"{e.id}-{copy}",
+                date=e.date + shift,
+                end=None if e.end is None else e.end + shift,
+            )
+            for e in kept
+        ]
+        moves += [
+            attrs.evolve(
+                t, id=f"{t.id}-{copy}", source=f"{t.source}-{copy}", target=f"{t.target}-{copy}"
+            )
+            for t in base.transitions
+            if t.source in ids and t.target in ids
+        ]
+    return attrs.evolve(base, events=tuple(events), transitions=tuple(moves), observed_until=None)
+
+
+def _boxes(svg: bytes) -> dict[str, tuple[float, float, float, float]]:
+    """The bounding box of each event node's outline in an SVG, by node id."""
+    out = {}
+    ns = {"svg": "http://www.w3.org/2000/svg"}
+    for group in ET.fromstring(svg).iter("{http://www.w3.org/2000/svg}g"):  # noqa: S314 - our own SVG
+        if group.get("class") != "node" or not re.fullmatch(r"e\d+", group.get("id", "")):
+            continue
+        outline = group.find("svg:path", ns)
+        assert outline is not None
+        nums = [float(x) for x in re.findall(r"-?\d+(?:\.\d+)?", outline.get("d", ""))]
+        xs, ys = nums[0::2], nums[1::2]
+        out[str(group.get("id"))] = (min(xs), min(ys), max(xs), max(ys))
+    return out
+
+
+@needs_dot
+def test_sixty_events_render_without_overlap() -> None:
+    """At 60 events no two event boxes of the journey map overlap."""
+    journey = _sixty_events()
+    assert len(journey.events) == 60
+    boxes = _boxes(render_bytes(journey_map(journey, findings=find_gaps(journey)), "svg"))
+    assert len(boxes) == 60
+    items = sorted(boxes.values())
+    for i, (ax0, ay0, ax1, ay1) in enumerate(items):
+        for bx0, by0, bx1, by1 in items[i + 1 :]:
+            if bx0 >= ax1:
+                break
+            assert by0 >= ay1 or ay0 >= by1, ((ax0, ay0, ax1, ay1), (bx0, by0, bx1, by1))
 
 
 def test_format_for_path() -> None:
@@ -291,8 +351,8 @@ def test_hostile_text_in_the_html_report_is_shown_literally() -> None:
     assert "script" not in names
     assert "iframe" not in names
     assert "link" not in names
-    for _, attrs in parser.tags:
-        for key, value in attrs:
+    for _, attributes in parser.tags:
+        for key, value in attributes:
             assert not key.startswith("on")
             assert key not in {"href", "src", "xlink:href"}
             assert "javascript:" not in (value or "")
