@@ -13,6 +13,7 @@ from careflow.errors import (
     FrameworkError,
     JourneyFileError,
     JourneyValidationError,
+    OutputError,
     RenderError,
 )
 from careflow.io import (
@@ -112,6 +113,7 @@ __all__ = [
     "Need",
     "NetworkMember",
     "NetworkRelation",
+    "OutputError",
     "Person",
     "Plan",
     "PlanKind",

@@ -16,7 +16,6 @@ import os
 import sys
 import textwrap
 from collections.abc import Callable, Iterator, Sequence
-from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -27,12 +26,13 @@ from careflow.errors import CareflowError
 from careflow.gaps import Finding, Severity, find_gaps, findings_to_dicts
 from careflow.io import journey_schema
 from careflow.io.loading import load_journeys
+from careflow.io.output import check_output, write_output
 from careflow.model import Journey, Principal
 from careflow.render import actor_map, format_for_path, journey_map, profile_chart, render_bytes
 from careflow.render.actor_map import MAX_EDGES
 from careflow.render.report import report_html
 from careflow.scoring import Profile, profile_schema, score_journey
-from careflow.targets import load_framework
+from careflow.targets import BUILTIN_FRAMEWORKS, load_framework
 
 __all__ = ["main"]
 
@@ -225,66 +225,6 @@ def _profile_table(profile: Profile, lang: str) -> list[str]:
     return lines
 
 
-@main.command(context_settings=_CONTEXT)
-@_FILES
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "json", "csv"]),
-    default="table",
-    show_default=True,
-    help="table for people (80 columns); json: one object per line; csv: one row per journey.",
-)
-@_FRAMEWORK
-@_LANG
-def score(files: tuple[str, ...], fmt: str, framework_name: str, lang: str) -> None:
-    """Score journeys against the ten målbilder (or another framework).
-
-    FILES are journey files (YAML, JSON) or event logs (CSV, Parquet) with one journey a
-    case. Each score is in [0, 1] (1 is the målbild fully met) or – when the journey holds
-    no data for it. `careflow schema --kind profile` prints the JSON contract.
-    """
-    framework = load_framework(framework_name)
-    journeys, failed = _load_all(files)
-    profiles = [score_journey(j, framework) for j in _progress(journeys, "scoring")]
-    if fmt == "json":
-        for profile in profiles:
-            click.echo(profile.to_json())
-    elif fmt == "csv":
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(["journey", "overall", *[f"target_{t.id}" for t in framework.targets]])
-        for profile in profiles:
-            writer.writerow(
-                [
-                    profile.journey,
-                    _csv_number(profile.overall),
-                    *[_csv_number(t.score) for t in profile.targets],
-                ]
-            )
-        click.echo(out.getvalue(), nl=False)
-    elif len(profiles) == 1:
-        click.echo("\n".join(_profile_table(profiles[0], lang)))
-    else:
-        ids = [t.id for t in framework.targets]
-        click.echo(f"{'journey':<16} {'total':>5} " + " ".join(f"{i:>4}" for i in ids))
-        for profile in profiles:
-            cells = " ".join(f"{_fmt(t.score):>4}" for t in profile.targets)
-            click.echo(f"{_fit(profile.journey, 16):<16} {_fmt(profile.overall):>5} {cells}")
-    if failed:
-        sys.exit(1)
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` via a temporary file, so nothing is ever half-written."""
-    tmp = path.with_name(f".{path.name}.careflow-tmp")
-    try:
-        tmp.write_bytes(data)
-        tmp.replace(path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
 def _one_journey(path: str, journey_id: str | None) -> Journey:
     """The one journey in ``path``, or the case ``journey_id`` of an event log."""
     journeys = load_journeys(path)
@@ -301,15 +241,66 @@ def _one_journey(path: str, journey_id: str | None) -> Journey:
     return journeys[0]
 
 
-def _output_path(value: str) -> Path:
-    """Check an output path before any work: its folder must exist; nothing is created."""
-    path = Path(value)
-    if not path.parent.is_dir():
-        raise click.BadParameter(f"the folder {str(path.parent)!r} does not exist", param_hint="-o")
-    if path.is_dir():
-        raise click.BadParameter(f"{value!r} is a folder; name a file", param_hint="-o")
-    return path
+def _inputs(files: Sequence[str], framework_name: str | None = None) -> list[str]:
+    """The files a run reads (the framework too when it is a file), never to be overwritten."""
+    names = list(files)
+    if framework_name is not None and framework_name not in BUILTIN_FRAMEWORKS:
+        names.append(framework_name)
+    return names
 
+
+def _check_output(value: str, inputs: Sequence[str]) -> str:
+    """Check an output path before any work (see careflow.io.output); nothing is created."""
+    check_output(value, inputs=inputs)
+    return value
+
+
+def _write(path: str, data: bytes, inputs: Sequence[str]) -> None:
+    """Write ``data`` to ``path`` by the rules of careflow.io.output, and say so on stderr."""
+    write_output(path, data, inputs=inputs)
+    if path != "-":
+        click.echo(f"wrote {path}", err=True)
+
+
+def _emit(lines: Sequence[str], output: str | None, inputs: Sequence[str]) -> None:
+    """Print ``lines``, or write them to ``output`` when one was named."""
+    if output is None:
+        for line in lines:
+            click.echo(line)
+        return
+    _write(output, "".join(f"{line}\n" for line in lines).encode("utf-8"), inputs)
+
+
+#: First characters that make a spreadsheet read a cell as a formula (OWASP, CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_text(value: str, *, raw: bool = False) -> str:
+    """A text cell for CSV: with a leading ``'`` when it would start a spreadsheet formula.
+
+    Cells that begin with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return are
+    prefixed with a single quote, as OWASP recommends, so Excel, LibreOffice and Google
+    Sheets show them as text instead of evaluating them; ``raw`` leaves them as they are
+    (``--csv-raw``). Numbers careflow writes itself are not text cells and never changed.
+
+    >>> csv_text("=HYPERLINK(1)")
+    "'=HYPERLINK(1)"
+    >>> csv_text("=HYPERLINK(1)", raw=True)
+    '=HYPERLINK(1)'
+    >>> csv_text("case-1")
+    'case-1'
+    """
+    if not raw and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+_OUTPUT_TEXT = click.option(
+    "-o",
+    "--output",
+    metavar="FILE",
+    help="Write to FILE instead of standard output (- is standard output).",
+)
 
 _JOURNEY_OPTION = click.option(
     "--journey",
@@ -340,23 +331,97 @@ def _findings_table(findings: Sequence[Finding], lang: str) -> list[str]:
 @click.option(
     "--format",
     "fmt",
+    type=click.Choice(["table", "json", "csv"]),
+    default="table",
+    show_default=True,
+    help="table for people (80 columns); json: one object per line; csv: one row per journey.",
+)
+@_FRAMEWORK
+@_LANG
+@_OUTPUT_TEXT
+@click.option(
+    "--csv-raw",
+    is_flag=True,
+    help="csv: write ids exactly as they are, without the ' that stops spreadsheets "
+    "reading them as formulas (for programs, not spreadsheets).",
+)
+def score(
+    *,
+    files: tuple[str, ...],
+    fmt: str,
+    framework_name: str,
+    lang: str,
+    output: str | None,
+    csv_raw: bool,
+) -> None:
+    """Score journeys against the ten målbilder (or another framework).
+
+    FILES are journey files (YAML, JSON) or event logs (CSV, Parquet) with one journey a
+    case. Each score is in [0, 1] (1 is the målbild fully met) or – when the journey holds
+    no data for it. `careflow schema --kind profile` prints the JSON contract.
+    """
+    inputs = _inputs(files, framework_name)
+    if output is not None:
+        _check_output(output, inputs)
+    framework = load_framework(framework_name)
+    journeys, failed = _load_all(files)
+    profiles = [score_journey(j, framework) for j in _progress(journeys, "scoring")]
+    lines: list[str] = []
+    if fmt == "json":
+        lines.extend(profile.to_json() for profile in profiles)
+    elif fmt == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(["journey", "overall", *[f"target_{t.id}" for t in framework.targets]])
+        for profile in profiles:
+            writer.writerow(
+                [
+                    csv_text(profile.journey, raw=csv_raw),
+                    _csv_number(profile.overall),
+                    *[_csv_number(t.score) for t in profile.targets],
+                ]
+            )
+        lines.extend(out.getvalue().splitlines())
+    elif len(profiles) == 1:
+        lines.extend(_profile_table(profiles[0], lang))
+    else:
+        ids = [t.id for t in framework.targets]
+        lines.append(f"{'journey':<16} {'total':>5} " + " ".join(f"{i:>4}" for i in ids))
+        for profile in profiles:
+            cells = " ".join(f"{_fmt(t.score):>4}" for t in profile.targets)
+            lines.append(f"{_fit(profile.journey, 16):<16} {_fmt(profile.overall):>5} {cells}")
+    _emit(lines, output, inputs)
+    if failed:
+        sys.exit(1)
+
+
+@main.command(context_settings=_CONTEXT)
+@_FILES
+@click.option(
+    "--format",
+    "fmt",
     type=click.Choice(["table", "json"]),
     default="table",
     show_default=True,
     help="table for people; json: one object per journey and line.",
 )
 @_LANG
-def gaps(files: tuple[str, ...], fmt: str, lang: str) -> None:
+@_OUTPUT_TEXT
+def gaps(files: tuple[str, ...], fmt: str, lang: str, output: str | None) -> None:
     """List the gap findings of journeys: located problems, ranked by severity.
 
     Each finding names the målbilder it hurts and the ids of the events, transitions,
     contacts or plans it points at.
     """
+    inputs = _inputs(files)
+    if output is not None:
+        _check_output(output, inputs)
     journeys, failed = _load_all(files)
+    lines: list[str] = []
     for journey in _progress(journeys, "finding gaps"):
         findings = find_gaps(journey)
         if fmt == "json":
-            click.echo(
+            lines.append(
                 json.dumps(
                     {
                         "schema_version": "1.0",
@@ -368,9 +433,9 @@ def gaps(files: tuple[str, ...], fmt: str, lang: str) -> None:
             )
             continue
         title = "fynd" if lang == "sv" else "findings"
-        click.echo(f"{journey.id}: {len(findings)} {title}")
-        for line in _findings_table(findings, lang):
-            click.echo(line)
+        lines.append(f"{journey.id}: {len(findings)} {title}")
+        lines.extend(_findings_table(findings, lang))
+    _emit(lines, output, inputs)
     if failed:
         sys.exit(1)
 
@@ -415,7 +480,8 @@ def render(
     For an event log, --kind actors draws every case together (the meso view of where
     handovers break); the other kinds need one case (--journey ID).
     """
-    out = _output_path(output)
+    inputs = _inputs([file], framework_name)
+    out = _check_output(output, inputs)
     fmt = format_for_path(out)
     graph: Any
     if kind == "actors" and journey_id is None:
@@ -429,8 +495,7 @@ def render(
             graph = profile_chart(profile, lang=lang)
         else:
             graph = actor_map(journey, lang=lang, max_edges=max_edges)
-    _write_atomic(out, render_bytes(graph, fmt))
-    click.echo(f"wrote {out}", err=True)
+    _write(out, render_bytes(graph, fmt), inputs)
 
 
 @main.command(context_settings=_CONTEXT)
@@ -458,7 +523,8 @@ def compare(
     Prints the change per målbild and the findings the proposal resolves and adds; with
     -o, draws both gap profiles overlaid.
     """
-    out = _output_path(output) if output else None
+    inputs = _inputs([as_is, to_be], framework_name)
+    out = _check_output(output, inputs) if output is not None else None
     framework = load_framework(framework_name)
     before, after = _one_journey(as_is, None), _one_journey(to_be, None)
     comparison = compare_journeys(before, after, framework)
@@ -494,8 +560,7 @@ def compare(
         chart = profile_chart(
             [comparison.as_is, comparison.to_be], lang=lang, series=[before.id, after.id]
         )
-        _write_atomic(out, render_bytes(chart, format_for_path(out)))
-        click.echo(f"wrote {out}", err=True)
+        _write(out, render_bytes(chart, format_for_path(out)), inputs)
 
 
 @main.command(context_settings=_CONTEXT)
@@ -510,9 +575,9 @@ def report(file: str, output: str, journey_id: str | None, framework_name: str, 
     Journey map, gap profile, scores with their explanations and the ranked findings, in
     one page that opens offline and fetches nothing.
     """
-    out = _output_path(output)
+    inputs = _inputs([file], framework_name)
+    out = _check_output(output, inputs)
     journey = _one_journey(file, journey_id)
     profile = score_journey(journey, load_framework(framework_name))
     page = report_html(journey, profile, find_gaps(journey), lang=lang)
-    _write_atomic(out, page.encode("utf-8"))
-    click.echo(f"wrote {out}", err=True)
+    _write(out, page.encode("utf-8"), inputs)

@@ -9,6 +9,7 @@ also derives from the built-in exception it means, so callers may catch either::
     ├── JourneyValidationError (ValueError) the journey breaks an invariant of the model
     │                                        (dangling reference, duplicate id, time order)
     ├── FrameworkError (ValueError)         a target framework is malformed
+    ├── OutputError (OSError)               an output file cannot or may not be written
     └── RenderError (RuntimeError)          a diagram cannot be produced (e.g. no ``dot``)
 
 Messages are built in one place, :meth:`CareflowError.__str__`, from structured fields,
@@ -22,6 +23,7 @@ __all__ = [
     "FrameworkError",
     "JourneyFileError",
     "JourneyValidationError",
+    "OutputError",
     "RenderError",
 ]
 
@@ -91,6 +93,10 @@ class JourneyValidationError(CareflowError, ValueError):
 
 class FrameworkError(CareflowError, ValueError):
     """A target framework is malformed or refers to unknown indicators."""
+
+
+class OutputError(CareflowError, OSError):
+    """An output cannot be written, or writing it is refused (see careflow.io.output)."""
 
 
 class RenderError(CareflowError, RuntimeError):

@@ -22,6 +22,7 @@ import yaml
 
 from careflow.errors import CareflowError, JourneyFileError
 from careflow.io._document import MAX_BYTES, Document, decode_text, parse_document
+from careflow.io.output import write_output
 from careflow.io.spec import FORMAT_VERSION, JOURNEY, SECTIONS, FieldSpec, Section
 from careflow.model import Journey
 
@@ -343,17 +344,13 @@ def dumps_journey(journey: Journey, *, fmt: str = "yaml") -> str:
 def dump_journey(journey: Journey, path: str | os.PathLike[str], *, fmt: str | None = None) -> None:
     """Write the journey to ``path`` (format from the suffix unless ``fmt`` is given).
 
-    The text is written to a temporary file beside ``path`` and moved into place, so a
-    failure never leaves a half-written file.
+    Written by :func:`careflow.io.output.write_output`: through a temporary file beside
+    ``path`` that is renamed into place, so a failure never leaves a half-written file;
+    a read-only file, a folder or a link to a file is refused with
+    :class:`~careflow.errors.OutputError`.
     """
     text = dumps_journey(journey, fmt=_format_of(path, fmt))
-    target = Path(path)
-    tmp = target.with_name(f".{target.name}.tmp")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)
+    write_output(path, text.encode("utf-8"))
 
 
 # -- schema -------------------------------------------------------------------------------
