@@ -29,7 +29,10 @@ BASE = dt.date(2023, 1, 1)
 
 #: Printable text including characters that must survive every output format.
 text = st.text(
-    alphabet=st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="\x7f"),
+    alphabet=st.characters(
+        blacklist_categories=("Cs", "Cc"),
+        blacklist_characters="\x7f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069",
+    ),
     min_size=1,
     max_size=30,
 ).filter(lambda s: s.strip() == s and s != "")

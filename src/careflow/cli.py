@@ -30,6 +30,7 @@ from careflow.io.output import check_output, write_output
 from careflow.model import Journey, Principal
 from careflow.render import actor_map, format_for_path, journey_map, profile_chart, render_bytes
 from careflow.render.actor_map import MAX_EDGES
+from careflow.render.journey_map import check_drawable
 from careflow.render.report import report_html
 from careflow.scoring import Profile, profile_schema, score_journey
 from careflow.targets import BUILTIN_FRAMEWORKS, load_framework
@@ -489,6 +490,7 @@ def render(
     else:
         journey = _one_journey(file, journey_id)
         if kind == "journey":
+            check_drawable(journey)
             graph = journey_map(journey, findings=find_gaps(journey), lang=lang)
         elif kind == "profile":
             profile = score_journey(journey, load_framework(framework_name))
@@ -578,6 +580,7 @@ def report(file: str, output: str, journey_id: str | None, framework_name: str, 
     inputs = _inputs([file], framework_name)
     out = _check_output(output, inputs)
     journey = _one_journey(file, journey_id)
+    check_drawable(journey)
     profile = score_journey(journey, load_framework(framework_name))
     page = report_html(journey, profile, find_gaps(journey), lang=lang)
     _write(out, page.encode("utf-8"), inputs)

@@ -615,7 +615,16 @@ def find_gaps(
     ...                   reason_code="other_condition")])
     >>> [(f.code, f.severity.label, f.refs) for f in find_gaps(j)]
     [('sober_first', 'high', ('e1',)), ('rejection_without_referral', 'medium', ('e1',))]
+
+    A ``journey`` that is not a :class:`~careflow.model.Journey`, or ``thresholds`` that
+    are not :class:`Thresholds`, raise ``TypeError`` (a programming error, not bad data).
     """
+    if not isinstance(journey, Journey):
+        raise TypeError(f"find_gaps expects a careflow Journey, not {type(journey).__name__}")
+    if thresholds is not None and not isinstance(thresholds, Thresholds):
+        raise TypeError(
+            f"find_gaps expects careflow Thresholds or None, not {type(thresholds).__name__}"
+        )
     th = thresholds or Thresholds()
     order = {e.id: i for i, e in enumerate(journey.timeline)}
     found: list[tuple[int, int, int, tuple[str, ...], Finding]] = []

@@ -54,9 +54,15 @@ __all__ = [
 #: The reserved participant id that stands for the person whose journey it is.
 PERSON: Final = "person"
 
-_ID_RE: Final = re.compile(r"^[^\s\x00-\x1f\x7f](?:[^\x00-\x1f\x7f]{0,198}[^\s\x00-\x1f\x7f])?$")
+#: Characters no id or text may hold besides C0 controls: DEL and the C1 controls, the
+#: bidirectional embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069, which
+#: can make text display other than it reads) and unpaired surrogates (not encodable).
+_UNSAFE: Final = "\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff"
+_ID_RE: Final = re.compile(
+    rf"^[^\s\x00-\x1f{_UNSAFE}](?:[^\x00-\x1f{_UNSAFE}]{{0,198}}[^\s\x00-\x1f{_UNSAFE}])?$"
+)
 _NEED_RE: Final = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
-_BAD_TEXT_RE: Final = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_BAD_TEXT_RE: Final = re.compile(rf"[\x00-\x08\x0b\x0c\x0e-\x1f{_UNSAFE}]")
 #: Longest free text accepted in any text field (names, notes, reasons), in characters.
 MAX_TEXT: Final = 10_000
 
@@ -282,8 +288,9 @@ def timestamp_of(value: dt.date) -> dt.datetime:
 def _check_id(_inst: object, attribute: attrs.Attribute[str], value: str) -> None:
     if not isinstance(value, str) or not _ID_RE.match(value):
         raise JourneyValidationError(
-            f"expected an id: 1 to 200 characters, no control characters and no leading or "
-            f"trailing space; got {value!r:.80}",
+            f"expected an id: 1 to 200 characters, no control characters, bidirectional "
+            f"overrides or unpaired surrogates, and no leading or trailing space; "
+            f"got {value!r:.80}",
             path=attribute.name,
         )
 
@@ -302,9 +309,34 @@ def _check_text(_inst: object, attribute: attrs.Attribute[Any], value: str | Non
         )
     if _BAD_TEXT_RE.search(value):
         raise JourneyValidationError(
-            "text holds a control character; only tab and line breaks are accepted",
+            f"text holds {_unsafe_name(value)}; only tab and line breaks are accepted",
             path=attribute.name,
         )
+
+
+def text_problem(value: str, *, line_breaks: bool = True) -> str | None:
+    """What makes ``value`` unfit as careflow text, or None when it is fine.
+
+    Refused: C0 controls (tab and line breaks too unless ``line_breaks``), DEL and C1
+    controls, bidirectional embeddings, overrides and isolates, unpaired surrogates.
+    Frameworks use the same rules as journeys.
+    """
+    if not line_breaks and any(c in value for c in "\t\n\r"):
+        return "a tab or line break"
+    if _BAD_TEXT_RE.search(value):
+        return _unsafe_name(value)
+    return None
+
+
+def _unsafe_name(value: str) -> str:
+    """Describe the first character of ``value`` that text may not hold."""
+    match = _BAD_TEXT_RE.search(value)
+    char = match.group() if match else ""
+    if "\ud800" <= char <= "\udfff":
+        return f"an unpaired surrogate (U+{ord(char):04X}), which is not valid Unicode text"
+    if "\u202a" <= char <= "\u2069":
+        return f"a bidirectional override (U+{ord(char):04X}), which can hide what text says"
+    return f"a control character (U+{ord(char):04X})"
 
 
 def _check_date(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:

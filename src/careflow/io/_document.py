@@ -24,7 +24,15 @@ import yaml
 
 from careflow.errors import JourneyFileError
 
-__all__ = ["MAX_BYTES", "MAX_DEPTH", "MAX_NODES", "Document", "decode_text", "parse_document"]
+__all__ = [
+    "MAX_BYTES",
+    "MAX_DEPTH",
+    "MAX_DIGITS",
+    "MAX_NODES",
+    "Document",
+    "decode_text",
+    "parse_document",
+]
 
 #: Largest journey file read by default, in bytes (a 60-event journey is about 20 KB).
 MAX_BYTES: Final = 4 * 1024 * 1024
@@ -32,6 +40,8 @@ MAX_BYTES: Final = 4 * 1024 * 1024
 MAX_DEPTH: Final = 32
 #: Most nodes (after expanding aliases) accepted in one document.
 MAX_NODES: Final = 500_000
+#: Longest number accepted in a JSON document, in characters.
+MAX_DIGITS: Final = 100
 
 _CORE: Final = "tag:yaml.org,2002:"
 _SCALAR_TAGS: Final = frozenset(
@@ -102,8 +112,32 @@ def _parse_json(text: str, file: str | None) -> Document:
     def constant(name: str) -> Any:
         raise JourneyFileError(f"{name} is not a number JSON allows", file=file)
 
+    def integer(digits: str) -> int:
+        if len(digits.lstrip("-")) > MAX_DIGITS:
+            raise JourneyFileError(
+                f"an integer of {len(digits.lstrip('-')):,} digits; at most {MAX_DIGITS} "
+                "are accepted",
+                file=file,
+            )
+        return int(digits)
+
+    def real(digits: str) -> float:
+        if len(digits) > MAX_DIGITS:
+            raise JourneyFileError(
+                f"a number written with {len(digits):,} characters; at most {MAX_DIGITS} "
+                "are accepted",
+                file=file,
+            )
+        return float(digits)
+
     try:
-        data = json.loads(text, object_pairs_hook=pairs, parse_constant=constant)
+        data = json.loads(
+            text,
+            object_pairs_hook=pairs,
+            parse_constant=constant,
+            parse_int=integer,
+            parse_float=real,
+        )
     except json.JSONDecodeError as exc:
         raise JourneyFileError(
             f"not valid JSON: {exc.msg} (column {exc.colno})", file=file, line=exc.lineno
@@ -232,9 +266,15 @@ class _Walker:
                 return int(value.replace("_", ""), 0)
             except ValueError:
                 return value
-        number = float(value.replace("_", "").replace(".inf", "inf").replace(".nan", "nan"))
+        plain = value.replace("_", "").lower()
+        if plain.lstrip("+-") in (".inf", ".nan"):
+            raise self.fail(f"numbers must be finite, not {value!r}", node, path)
+        try:
+            number = float(plain)
+        except ValueError:
+            return value  # YAML 1.1 sexagesimal (1:20.5): taken as written, like 1:20
         if not math.isfinite(number):
-            raise self.fail("numbers must be finite", node, path)
+            raise self.fail(f"numbers must be finite, not {value!r:.40}", node, path)
         return number
 
 

@@ -22,6 +22,7 @@ from typing import Final
 
 import graphviz
 
+from careflow.errors import RenderError
 from careflow.gaps import Finding
 from careflow.labels import check_lang, label
 from careflow.model import ContactRole, Event, Journey, TransitionKind
@@ -36,7 +37,12 @@ from careflow.render.theme import (
     quality,
 )
 
-__all__ = ["journey_map"]
+__all__ = ["MAX_DRAWN_EVENTS", "check_drawable", "journey_map"]
+
+#: Most events a journey map is drawn for. Graphviz's layout time grows steeply with the
+#: events (bench/bench_render.py: 1,000 events 1.8 s, 1,500 3.1 s, 2,000 26 s, 3,000 over
+#: 120 s), so a larger journey is refused at once instead of failing after minutes.
+MAX_DRAWN_EVENTS: Final = 1000
 
 _LONG_STRETCH: Final = 30  # days; longer axis segments are labelled
 _CONSENT: Final[dict[str, dict[bool | None, str]]] = {
@@ -183,6 +189,27 @@ def _numbered(findings: Sequence[Finding]) -> dict[str, list[tuple[int, int]]]:
     return out
 
 
+def check_drawable(journey: Journey) -> None:
+    """Refuse, at once, a journey too large for its map to be laid out in seconds.
+
+    Raises
+    ------
+    RenderError
+        The journey has more than :data:`MAX_DRAWN_EVENTS` events; the message says what
+        to do instead.
+    """
+    n = len(journey.events)
+    if n > MAX_DRAWN_EVENTS:
+        raise RenderError(
+            f"the journey {journey.id!r:.60} has {n:,} events; a journey map is drawn for at "
+            f"most {MAX_DRAWN_EVENTS:,} (Graphviz needs minutes to lay out more). Draw its "
+            "actor network instead (careflow render --kind actors), which summarises any "
+            "number of events, read its scores and findings (careflow score, careflow gaps), "
+            "or split the journey into periods of at most "
+            f"{MAX_DRAWN_EVENTS:,} events and draw each"
+        )
+
+
 def journey_map(
     journey: Journey, *, findings: Iterable[Finding] = (), lang: str = "sv"
 ) -> graphviz.Digraph:
@@ -202,7 +229,14 @@ def journey_map(
     graphviz.Digraph
         Render it with :func:`careflow.render.render_bytes`. The DOT text is the same for
         the same journey and findings.
+
+    Raises
+    ------
+    RenderError
+        The journey has more than :data:`MAX_DRAWN_EVENTS` events (see
+        :func:`check_drawable`).
     """
+    check_drawable(journey)
     lang = check_lang(lang)
     findings = list(findings)
     w = _WORDS[lang]

@@ -187,7 +187,22 @@ def score_journey(journey: Journey, framework: Framework | None = None) -> Profi
     Each indicator is computed once, even when several targets use it. A target's score
     is the weighted mean of its assessable indicators, or ``None`` when none is; the
     overall score is the plain mean of the assessable targets.
+
+    Raises
+    ------
+    TypeError
+        ``journey`` is not a :class:`~careflow.model.Journey` or ``framework`` is neither
+        ``None`` nor a :class:`~careflow.targets.Framework` (a programming error, so not a
+        :class:`~careflow.errors.CareflowError`).
+    FrameworkError
+        The framework uses indicators careflow does not know.
     """
+    if not isinstance(journey, Journey):
+        raise TypeError(f"score_journey expects a careflow Journey, not {type(journey).__name__}")
+    if framework is not None and not isinstance(framework, Framework):
+        raise TypeError(
+            f"score_journey expects a careflow Framework or None, not {type(framework).__name__}"
+        )
     framework = framework or _default()
     plan = _plan(framework)
     facts = Facts(journey)

@@ -24,19 +24,21 @@ Indicator ids are checked against the indicators careflow knows
 
 from __future__ import annotations
 
+import math
 import os
 from importlib.resources import files
-from pathlib import Path
 from typing import Any, Final
 
 import attrs
 
 from careflow.errors import CareflowError, FrameworkError
 from careflow.io._document import decode_text, parse_document
+from careflow.model import text_problem
 
 __all__ = [
     "BUILTIN_FRAMEWORKS",
     "DEFAULT_FRAMEWORK",
+    "MAX_WEIGHT",
     "Framework",
     "IndicatorRef",
     "Target",
@@ -50,32 +52,92 @@ BUILTIN_FRAMEWORKS: Final = {"malbilder": "malbilder.yaml", "nara-vard": "nara_v
 #: The framework used when none is named.
 DEFAULT_FRAMEWORK: Final = "malbilder"
 _MAX_BYTES: Final = 1024 * 1024
+#: Largest indicator weight accepted (weights are relative: 1 and 2 in the built-ins).
+MAX_WEIGHT: Final = 1000.0
+#: Target ids run from 1 to this.
+MAX_TARGET_ID: Final = 999
+#: Longest name, key or id in a framework, in characters; meanings and sources may be longer.
+_MAX_NAME: Final = 200
+_MAX_TEXT: Final = 2000
+
+
+def _check_words(what: str, *, line_breaks: bool = False, longest: int = _MAX_NAME) -> Any:
+    """An attrs validator for a framework text field: type, length and characters."""
+
+    def check(_inst: object, attribute: attrs.Attribute[str], value: object) -> None:
+        if not isinstance(value, str):
+            raise FrameworkError(
+                f"expected {what} (text), got {type(value).__name__}", path=attribute.name
+            )
+        if len(value) > longest:
+            raise FrameworkError(
+                f"{what} is {len(value)} characters long; at most {longest} are accepted",
+                path=attribute.name,
+            )
+        problem = text_problem(value, line_breaks=line_breaks)
+        if problem is not None:
+            raise FrameworkError(f"{what} holds {problem}", path=attribute.name)
+
+    return check
+
+
+def _check_id(_inst: object, attribute: attrs.Attribute[str], value: object) -> None:
+    _check_words("an id")(_inst, attribute, value)
+    assert isinstance(value, str)
+    if not value.strip() or value.strip() != value:
+        raise FrameworkError(
+            f"expected an id without leading or trailing space, got {value!r:.60}",
+            path=attribute.name,
+        )
 
 
 @attrs.frozen(kw_only=True, slots=True)
 class IndicatorRef:
-    """An indicator used by a target, with its weight in the target's mean."""
+    """An indicator used by a target, with its weight in the target's mean.
 
-    id: str
+    The weight is a finite number with ``0 < weight <= MAX_WEIGHT`` (1000).
+    """
+
+    id: str = attrs.field(validator=_check_id)
     weight: float = attrs.field(default=1.0)
 
     @weight.validator
     def _check_weight(self, _attribute: attrs.Attribute[float], value: float) -> None:
-        if not value > 0:
-            raise FrameworkError(f"indicator weights must be positive, got {value!r}")
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise FrameworkError(
+                f"expected a number as weight, got {type(value).__name__}", path="weight"
+            )
+        if not (math.isfinite(value) and 0 < value <= MAX_WEIGHT):
+            raise FrameworkError(
+                f"indicator weights must be finite, above 0 and at most {MAX_WEIGHT:g}; "
+                f"got {value!r}",
+                path="weight",
+            )
 
 
 @attrs.frozen(kw_only=True, slots=True)
 class Target:
     """One target image (a målbild) and the indicators that score it."""
 
-    id: int
-    key: str
-    name_sv: str
-    name_en: str
+    id: int = attrs.field()
+    key: str = attrs.field(validator=_check_id)
+    name_sv: str = attrs.field(validator=_check_words("a name"))
+    name_en: str = attrs.field(validator=_check_words("a name"))
     indicators: tuple[IndicatorRef, ...]
-    meaning_sv: str = ""
-    meaning_en: str = ""
+    meaning_sv: str = attrs.field(
+        default="", validator=_check_words("a meaning", line_breaks=True, longest=_MAX_TEXT)
+    )
+    meaning_en: str = attrs.field(
+        default="", validator=_check_words("a meaning", line_breaks=True, longest=_MAX_TEXT)
+    )
+
+    @id.validator
+    def _check_target_id(self, _attribute: attrs.Attribute[int], value: int) -> None:
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_TARGET_ID:
+            raise FrameworkError(
+                f"a target id is a whole number from 1 to {MAX_TARGET_ID}, got {value!r:.40}",
+                path="id",
+            )
 
     def name(self, lang: str = "sv") -> str:
         """The target's name in ``lang`` ("sv" or "en")."""
@@ -86,11 +148,13 @@ class Target:
 class Framework:
     """A named set of targets."""
 
-    id: str
-    name_sv: str
-    name_en: str
+    id: str = attrs.field(validator=_check_id)
+    name_sv: str = attrs.field(validator=_check_words("a name"))
+    name_en: str = attrs.field(validator=_check_words("a name"))
     targets: tuple[Target, ...]
-    source: str = ""
+    source: str = attrs.field(
+        default="", validator=_check_words("a source", line_breaks=True, longest=_MAX_TEXT)
+    )
 
     def target(self, target_id: int) -> Target:
         """The target with this id (``KeyError`` when there is none)."""
@@ -116,21 +180,47 @@ def builtin_framework(name: str = DEFAULT_FRAMEWORK) -> Framework:
 
 
 def load_framework(name_or_path: str | os.PathLike[str]) -> Framework:
-    """A built-in framework by name, or a framework read from a YAML or JSON file."""
+    """A built-in framework by name, or a framework read from a YAML or JSON file.
+
+    A file is read with the same rules as a journey file (plain data only, no tags), at
+    most 1 MiB (read in a bounded way, so ``/dev/zero`` is refused at once), and checked
+    like a journey: known keys, types, weights finite and ``0 < w <= MAX_WEIGHT``, target
+    ids 1 to 999, names without control characters or bidirectional overrides.
+
+    Raises
+    ------
+    FrameworkError
+        The framework is unknown, unreadable or malformed (the message names the file,
+        the line and the place in it).
+    TypeError
+        ``name_or_path`` is not a string or path.
+    """
+    if not isinstance(name_or_path, (str, os.PathLike)):
+        raise TypeError(
+            f"load_framework expects a framework name or a path, not {type(name_or_path).__name__}"
+        )
     if isinstance(name_or_path, str) and name_or_path in BUILTIN_FRAMEWORKS:
         return builtin_framework(name_or_path)
-    path = Path(name_or_path)
+    name = os.fspath(name_or_path)
+    if not isinstance(name, str):
+        raise TypeError("load_framework expects a text path, not bytes")
     try:
-        data = path.read_bytes()[: _MAX_BYTES + 1]
-    except OSError as exc:
+        with open(name, "rb") as fh:
+            data = fh.read(_MAX_BYTES + 1)
+    except (OSError, ValueError) as exc:
         known = ", ".join(sorted(BUILTIN_FRAMEWORKS))
+        reason = getattr(exc, "strerror", None) or str(exc)
         raise FrameworkError(
-            f"not a built-in framework ({known}) and not a readable file ({exc.strerror})",
-            file=str(path),
+            f"not a built-in framework ({known}) and not a readable file ({reason})",
+            file=name,
         ) from None
     if len(data) > _MAX_BYTES:
-        raise FrameworkError("a framework file may be at most 1 MiB", file=str(path))
-    return _framework_from_text(decode_text(data, str(path)), file=str(path))
+        raise FrameworkError("a framework file may be at most 1 MiB", file=name)
+    try:
+        text = decode_text(data, name)
+    except CareflowError as exc:
+        raise FrameworkError(exc.message, file=exc.file, line=exc.line) from None
+    return _framework_from_text(text, file=name)
 
 
 def _framework_from_text(text: str, *, file: str) -> Framework:
@@ -161,6 +251,16 @@ def _get(data: Any, key: str, kind: type, path: str, default: Any = attrs.NOTHIN
     return value
 
 
+def _build(cls: type[Any], path: str, **kwargs: Any) -> Any:
+    """``cls(**kwargs)``, with the path of a refused field prefixed by ``path``."""
+    try:
+        return cls(**kwargs)
+    except FrameworkError as exc:
+        inner = exc.path or ""
+        exc.path = f"{path}.{inner}" if path and inner else (path or inner or None)
+        raise
+
+
 def framework_from_dict(data: Any) -> Framework:
     """Build a framework from plain data shaped like a framework file."""
     allowed = {"framework", "id", "name_sv", "name_en", "source", "targets"}
@@ -186,19 +286,20 @@ def framework_from_dict(data: Any) -> Framework:
         refs = []
         for j, ref in enumerate(_get(item, "indicators", list, path)):
             ref_path = f"{path}.indicators[{j}]"
-            try:
-                refs.append(
-                    IndicatorRef(
-                        id=_get(ref, "id", str, ref_path),
-                        weight=_get(ref, "weight", float, ref_path, 1.0),
-                    )
+            refs.append(
+                _build(
+                    IndicatorRef,
+                    ref_path,
+                    id=_get(ref, "id", str, ref_path),
+                    weight=_get(ref, "weight", float, ref_path, 1.0),
                 )
-            except FrameworkError as exc:
-                raise exc.with_location(path=ref_path) from None
+            )
         if not refs:
             raise FrameworkError("a target needs at least one indicator", path=f"{path}.indicators")
         targets.append(
-            Target(
+            _build(
+                Target,
+                path,
                 id=target_id,
                 key=_get(item, "key", str, path, str(target_id)),
                 name_sv=_get(item, "name_sv", str, path),
@@ -210,10 +311,13 @@ def framework_from_dict(data: Any) -> Framework:
         )
     if not targets:
         raise FrameworkError("a framework needs at least one target", path="targets")
-    return Framework(
+    framework: Framework = _build(
+        Framework,
+        "",
         id=_get(data, "id", str, ""),
         name_sv=_get(data, "name_sv", str, ""),
         name_en=_get(data, "name_en", str, ""),
         source=_get(data, "source", str, "", ""),
         targets=tuple(targets),
     )
+    return framework
