@@ -232,3 +232,113 @@ def broken_documents(draw: st.DrawFn) -> tuple[str, dict[str, Any]]:
     name = draw(st.sampled_from(sorted(BREAKAGES)))
     BREAKAGES[name](doc)
     return name, doc
+
+
+# -- hostile inputs ------------------------------------------------------------------------
+
+#: Characters that must never reach a journey: C0/C1 controls, bidi overrides and
+#: isolates, unpaired surrogates, DEL.
+UNSAFE_CHARS = "\x00\x1b\x7f\x85\x9b\u202a\u202e\u2066\u2069\ud800\udfff"
+
+#: Plain YAML scalars that the YAML 1.1 resolver turns into surprising values.
+YAML_TRAPS = (
+    ".Inf",
+    "-.inf",
+    ".NaN",
+    "1:20.5",
+    "1:20",
+    "0x1F",
+    "0o17",
+    "017",
+    "1_000.5",
+    "1e400",
+    "1.0e+400",
+    "9" * 5000,
+    "!!python/object:os.system x",
+    "!!binary aGVsbG8=",
+    "!!set {a, b}",
+    "&a [1, *a]",
+    "*nowhere",
+    '"\\ud800"',
+    '"\\u202e"',
+    '"\\x85x"',
+    '"\\e[31m"',
+    "~",
+    "[]",
+    "{}",
+    "yes",
+    "2024-13-45",
+    "9999-12-31T23:59:59",
+    "10000-01-01",
+)
+
+#: Values a program (or a JSON file) may put anywhere in a document.
+hostile_values: st.SearchStrategy[Any] = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.integers(min_value=10**40, max_value=10**60),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(alphabet=st.sampled_from(UNSAFE_CHARS + "ab =+-@"), max_size=6),
+    st.text(max_size=8),
+    st.lists(st.integers(), max_size=3),
+    st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
+    st.sampled_from(["", " x", "x ", "=HYPERLINK(1)", "a" * 300]),
+)
+
+
+def _containers(data: Any) -> list[Any]:
+    """Every dict and list inside ``data``, ``data`` itself first."""
+    out = [data]
+    for item in data.values() if isinstance(data, dict) else data:
+        if isinstance(item, (dict, list)):
+            out.extend(_containers(item))
+    return out
+
+
+@st.composite
+def hostile_documents(draw: st.DrawFn, base: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A valid document (a journey unless ``base`` is given) with one place made hostile."""
+    from careflow.io import journey_to_dict
+
+    doc = copy.deepcopy(base) if base is not None else journey_to_dict(draw(journeys(max_events=4)))
+    container = draw(st.sampled_from(_containers(doc)))
+    value = draw(hostile_values)
+    if isinstance(container, dict):
+        key = draw(st.sampled_from(sorted(container)) | st.text(max_size=4)) if container else "x"
+        container[key] = value
+    elif container:
+        container[draw(st.integers(0, len(container) - 1))] = value
+    else:
+        container.append(value)
+    return doc
+
+
+@st.composite
+def hostile_yaml(draw: st.DrawFn, base: str | None = None) -> str:
+    """YAML text of a valid journey (or ``base``) with one value replaced by a YAML trap."""
+    from careflow.io import dumps_journey
+
+    text = base if base is not None else dumps_journey(draw(journeys(max_events=4)))
+    lines = text.splitlines()
+    slots = [i for i, line in enumerate(lines) if ": " in line]
+    i = draw(st.sampled_from(slots))
+    head = lines[i].split(": ", 1)[0]
+    lines[i] = f"{head}: {draw(st.sampled_from(YAML_TRAPS))}"
+    return "\n".join(lines) + "\n"
+
+
+#: Rows for careflow.journeys_from_rows: known column names, hostile values.
+hostile_rows: st.SearchStrategy[list[dict[str, Any]]] = st.lists(
+    st.dictionaries(
+        st.sampled_from(["case_id", "timestamp", "unit", "activity", "principal", "other"]),
+        st.one_of(
+            hostile_values,
+            st.sampled_from(["C1", "2024-01-01", "2024-01-01T10:00", "psykiatri", "region"]),
+            st.datetimes(),
+            st.dates(),
+        ),
+        max_size=6,
+    ),
+    max_size=5,
+)
