@@ -206,7 +206,7 @@ HOSTILE = [
     '<<B>raw</B>> ]; node [URL="javascript:alert(1)"] {',
     "back\\slash \\N \\G \\L and } { braces",
     "line one\nline two\r\nthree",
-    "\u202eRTL override עברית والعربية",
+    "RTL text עברית والعربية (bidi overrides are refused at load)",
     "emoji 🧨👩‍⚕️ & ampersand &amp; &#x3C;",
     "x" * 3000,
 ]

@@ -95,7 +95,7 @@ def test_framework_with_unknown_indicator_is_refused(tmp_path: Path) -> None:
         (
             "id: x\nname_sv: X\nname_en: X\ntargets:\n"
             "  - {id: 1, name_sv: A, name_en: A, indicators: [{id: respect, weight: -1}]}\n",
-            "positive",
+            "above 0",
         ),
         (
             "id: x\nname_sv: X\nname_en: X\ntargets:\n"
