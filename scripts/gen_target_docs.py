@@ -370,6 +370,15 @@ def overview() -> str:
             "with `id` (an integer), `name_sv`, `name_en`, optional `key`, `meaning_sv`,",
             "`meaning_en`, and `indicators`: a list of `{id, weight}` (weight > 0, default 1).",
             "",
+            "A framework file is read and checked like a journey file: plain YAML or JSON",
+            "data only, at most 1 MiB (read with a cap, so `--framework /dev/zero` stops at",
+            "once), unknown keys refused, target ids whole numbers from 1 to 999 used once,",
+            "weights finite numbers with 0 < weight <= 1000 (`careflow.targets.MAX_WEIGHT`),",
+            "ids, keys and names at most 200 characters on one line, meanings and source at",
+            "most 2,000, and no control characters (escape codes), bidirectional overrides",
+            "or unpaired surrogates anywhere. Every problem is a `FrameworkError` naming the",
+            "file, the line and the place (`targets[0].indicators[1].weight`).",
+            "",
         ]
     )
 
