@@ -61,6 +61,11 @@ class _Group(click.Group):
             with contextlib.suppress(OSError, ValueError, io.UnsupportedOperation):
                 os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             ctx.exit(0)
+        except OSError as exc:
+            # a file the operating system would not read or write: still one clean line
+            where = exc.filename if exc.filename is not None else "a file"
+            _error(f"{where}: {exc.strerror or exc}")
+            ctx.exit(1)
         except Exception as exc:
             _error(
                 f"internal error ({type(exc).__name__}: {exc}). This is a bug in careflow "

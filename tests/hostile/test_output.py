@@ -212,3 +212,17 @@ def test_stdout_dash_writes_to_standard_output(work: Path, run: Run) -> None:
     assert result.exit_code == 0
     assert result.stdout.startswith("journey,overall,")
     assert listing(work) == before
+
+
+def test_a_stray_os_error_is_one_clean_line(
+    work: Path, run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An OSError from anywhere in a command is exit 1 naming the file, not an internal error."""
+
+    def broken(path: str) -> None:
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), path)
+
+    monkeypatch.setattr("careflow.cli.load_journeys", broken)
+    result = run("render", str(work / "in.yaml"), "-o", str(work / "out.dot"))
+    assert_refused(result, "in.yaml")
+    assert "Permission denied" in result.stderr
