@@ -165,3 +165,13 @@ def test_pdf_is_byte_identical_across_runs(work: Path, run: Run) -> None:
     assert run("render", str(work / "in.yaml"), "-o", str(second)).exit_code == 0
     assert first.read_bytes() == second.read_bytes()
     assert b"/CreationDate (D:19700101000000" in first.read_bytes()
+
+
+def test_a_journey_at_the_limit_is_still_drawn(work: Path, run: Run) -> None:
+    """A journey of exactly MAX_DRAWN_EVENTS events is drawn (DOT), not refused."""
+    from careflow.render.journey_map import MAX_DRAWN_EVENTS
+
+    log = _long_log(work / "long.csv", MAX_DRAWN_EVENTS)
+    result = run("render", str(log), "-o", str(work / "map.dot"))
+    assert result.exit_code == 0, result.stderr
+    assert (work / "map.dot").read_text(encoding="utf-8").startswith("digraph")
