@@ -387,7 +387,8 @@ def score(
                     *[_csv_number(t.score) for t in profile.targets],
                 ]
             )
-        lines.extend(out.getvalue().splitlines())
+        # split on "\n" only: an id may hold U+2028, which str.splitlines would cut at
+        lines.extend(out.getvalue().removesuffix("\n").split("\n"))
     elif len(profiles) == 1:
         lines.extend(_profile_table(profiles[0], lang))
     else:

@@ -175,3 +175,13 @@ def test_a_journey_at_the_limit_is_still_drawn(work: Path, run: Run) -> None:
     result = run("render", str(log), "-o", str(work / "map.dot"))
     assert result.exit_code == 0, result.stderr
     assert (work / "map.dot").read_text(encoding="utf-8").startswith("digraph")
+
+
+def test_csv_keeps_an_id_with_a_line_separator_whole(work: Path, run: Run) -> None:
+    """An id holding U+2028 stays one CSV cell on one row (no split at the separator)."""
+    path = work / "sep.yaml"
+    path.write_text(MINIMAL.replace("id: J1", 'id: "J\\u20281"'), encoding="utf-8")
+    result = run("score", str(path), "--format", "csv", "-o", str(work / "out.csv"))
+    assert result.exit_code == 0, result.stderr
+    rows = list(csv.reader(io.StringIO((work / "out.csv").read_text(encoding="utf-8"))))
+    assert [row[0] for row in rows] == ["journey", "J\u20281"]
