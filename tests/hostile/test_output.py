@@ -226,3 +226,15 @@ def test_a_stray_os_error_is_one_clean_line(
     result = run("render", str(work / "in.yaml"), "-o", str(work / "out.dot"))
     assert_refused(result, "in.yaml")
     assert "Permission denied" in result.stderr
+
+
+def test_a_block_device_is_refused(work: Path, run: Run) -> None:
+    """A block device (a disk) is never written to, not even by root."""
+    node = work / "disk.dot"
+    try:
+        os.mknod(node, stat.S_IFBLK | 0o600, os.makedev(7, 250))
+    except (PermissionError, OSError) as exc:
+        pytest.skip(f"cannot create a block device node here ({exc})")
+    result = run("render", str(work / "in.yaml"), "-o", str(node))
+    assert_refused(result, "disk.dot")
+    assert stat.S_ISBLK(os.lstat(node).st_mode)

@@ -12,10 +12,11 @@ rules (docs/cli.md, "Writing output"):
   renamed over the target in one step: readers see the old file or the new one, never half
   of one. A replaced file keeps its permission bits; a new one gets the usual ``0666``
   less the umask.
-* A character or block device or a FIFO (``/dev/null``, ``/dev/stdout``, a named pipe) is
-  opened and written directly, never replaced; a failed write (``/dev/full``) is an error.
+* A character device or a FIFO (``/dev/null``, ``/dev/tty``, a named pipe) is opened and
+  written directly, never replaced; a failed write (``/dev/full``) is an error.
 * Refused, with nothing written: a folder; a symbolic link to anything but a device or FIFO
-  (a link planted in a shared folder must not redirect the output); a file without write
+  (a link planted in a shared folder must not redirect the output); a block device (a
+  disk: no report belongs there); a file without write
   permission (``chmod a-w``), even for root; a socket; any input of the same run
   (``report in.yaml -o in.yaml``); a path whose folder does not exist.
 
@@ -41,7 +42,7 @@ __all__ = ["STDOUT", "check_output", "write_output"]
 
 #: The output name that means standard output.
 STDOUT: Final = "-"
-_DIRECT: Final = (stat.S_ISCHR, stat.S_ISBLK, stat.S_ISFIFO)
+_DIRECT: Final = (stat.S_ISCHR, stat.S_ISFIFO)
 _TRIES: Final = 16
 #: Names of the process's own open files: written to that descriptor, as a shell would.
 _OWN_FDS: Final = {"/dev/stdout": 1, "/dev/stderr": 2}
@@ -135,7 +136,9 @@ def check_output(
     if _is_direct(info.st_mode):
         return "direct"
     if not stat.S_ISREG(info.st_mode):
-        raise _fail(name, "this is neither a regular file nor a device or pipe; name a file")
+        raise _fail(
+            name, "this is neither a regular file nor a character device or pipe; name a file"
+        )
     if not info.st_mode & stat.S_IWUSR or not os.access(name, os.W_OK):
         raise _fail(name, "the file is read-only; careflow does not replace it (chmod u+w first)")
     return "replace"
