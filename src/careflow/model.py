@@ -658,6 +658,12 @@ class Journey:
             return None
         return max(timestamp_of(e.end or e.date) for e in self._timeline)
 
+    def _repr_html_(self) -> str:
+        """In a notebook: a summary and the journey map (see :mod:`careflow.display`)."""
+        from careflow.display import journey_html  # noqa: PLC0415 - graphviz only when shown
+
+        return journey_html(self)
+
 
 def _validate_collections(journey: Journey) -> None:
     kinds: tuple[tuple[str, tuple[Any, ...], type[Any]], ...] = (

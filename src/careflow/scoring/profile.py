@@ -102,6 +102,12 @@ class Profile:
         """The profile as JSON text (deterministic: same profile, same bytes)."""
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent, allow_nan=False)
 
+    def _repr_html_(self) -> str:
+        """In a notebook: a table of scores with the gap profile (see :mod:`careflow.display`)."""
+        from careflow.display import profile_html  # noqa: PLC0415 - only when shown
+
+        return profile_html(self)
+
 
 def _round(value: float | None) -> float | None:
     return None if value is None else round(value, _DIGITS)
