@@ -83,8 +83,10 @@ def test_wheel_builds_installs_elsewhere_and_runs(tmp_path: Path) -> None:
     venv.EnvBuilder(with_pip=False).create(fresh)
     python = fresh / "bin" / "python"
     _run(
-        [sys.executable, "-m", "pip", "--python", str(python), "install", "-q"]
-        + ["--no-deps", "--no-index", "--disable-pip-version-check", str(wheel)],
+        [
+            *(sys.executable, "-m", "pip", "--python", str(python), "install", "-q"),
+            *("--no-deps", "--no-index", "--disable-pip-version-check", str(wheel)),
+        ],
         cwd=tmp_path,
     )
     fresh_site = Path(

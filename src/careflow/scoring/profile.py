@@ -244,7 +244,11 @@ def _default() -> Framework:
 
 
 def profile_schema() -> dict[str, Any]:
-    """The JSON Schema (draft 2020-12) of a profile as :meth:`Profile.to_dict` writes it."""
+    """The JSON Schema (draft 2020-12) of a profile as :meth:`Profile.to_dict` writes it.
+
+    Like every output schema it allows keys it does not name: output may gain keys in a
+    minor version, and consumers ignore keys they do not know (docs/json.md).
+    """
     number = {"type": ["number", "null"], "minimum": 0, "maximum": 1}
     text = {"type": "string"}
     indicator = {
@@ -258,7 +262,6 @@ def profile_schema() -> dict[str, Any]:
             "explanation_sv",
             "explanation_en",
         ],
-        "additionalProperties": False,
         "properties": {
             "id": text,
             "name_sv": text,
@@ -275,7 +278,6 @@ def profile_schema() -> dict[str, Any]:
             "evidence": {
                 "type": "object",
                 "required": ["raised", "lowered"],
-                "additionalProperties": False,
                 "properties": {
                     "raised": {"type": "array", "items": text},
                     "lowered": {"type": "array", "items": text},
@@ -286,7 +288,6 @@ def profile_schema() -> dict[str, Any]:
     target = {
         "type": "object",
         "required": ["id", "name_sv", "name_en", "score", "gap", "indicators"],
-        "additionalProperties": False,
         "properties": {
             "id": {"type": "integer"},
             "key": text,
@@ -303,7 +304,6 @@ def profile_schema() -> dict[str, Any]:
         "title": "careflow profile",
         "type": "object",
         "required": ["schema_version", "journey", "overall", "targets"],
-        "additionalProperties": False,
         "properties": {
             "schema_version": {"const": SCHEMA_VERSION},
             "journey": text,
