@@ -20,6 +20,7 @@ from typing import Any, Final
 import attrs
 
 from careflow.graph import BOUNDARY, boundary_crossings, contact_gaps, loops
+from careflow.i18n import word
 from careflow.model import (
     COORDINATING_ROLES,
     EventKind,
@@ -517,8 +518,8 @@ def unaddressed_needs(journey: Journey, th: Thresholds) -> list[Finding]:
                 severity=Severity.HIGH if condition else Severity.MEDIUM,
                 targets=(3, 5) if condition else (8,),
                 refs=tuple(p.id for p in journey.plans if need in p.domains),
-                text_sv=f"Ingen insats för behovet {need}{note_sv}.",
-                text_en=f"No service acted on the need {need}{note_en}.",
+                text_sv=f"Ingen insats för behovet {word(need, 'sv')}{note_sv}.",
+                text_en=f"No service acted on the need {word(need, 'en')}{note_en}.",
             )
         )
     return out

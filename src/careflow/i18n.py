@@ -21,15 +21,21 @@ Examples
 ('1 händelse', '2 händelser', '2 events')
 >>> default_lang({"LANG": "sv_SE.UTF-8"}), default_lang({"CAREFLOW_LANG": "EN", "LANG": "sv_SE"})
 ('sv', 'en')
+>>> from careflow.model import Channel, Law
+>>> words(["housing", Channel.PHONE, Law.HSL], "sv"), words(["housing", "my_own_need"], "en")
+('boende, telefon, HSL', 'housing, my_own_need')
 """
 
 from __future__ import annotations
 
+import enum
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Final, Literal
 
-__all__ = ["NOUNS", "count", "default_lang", "normalize_lang", "number"]
+from careflow.labels import label
+
+__all__ = ["NOUNS", "count", "default_lang", "normalize_lang", "number", "word", "words"]
 
 Lang = Literal["sv", "en"]
 
@@ -100,3 +106,20 @@ def count(n: int, noun: str, lang: str) -> str:
     if lang == "sv":
         return f"{n} {sv_one if n == 1 else sv_many}"
     return f"{n} {en_one if n == 1 else en_many}"
+
+
+def word(value: enum.StrEnum | str, lang: str) -> str:
+    """A vocabulary value as a word inside a sentence: its label, lower-cased.
+
+    Acronyms stay as they are (``HSL``, ``SIP``); a need careflow does not know is shown as
+    written. A plain string is read as a need, as :func:`careflow.labels.label` does.
+    """
+    text = label(value, lang)
+    if len(text) > 1 and text[1].isupper():
+        return text
+    return text[:1].lower() + text[1:]
+
+
+def words(values: Iterable[enum.StrEnum | str], lang: str) -> str:
+    """Vocabulary values as words in a sentence, separated by commas."""
+    return ", ".join(word(v, lang) for v in values)
