@@ -15,7 +15,7 @@ pytestmark = pytest.mark.slow
 
 def test_example_notebook_executes_and_displays_html() -> None:
     """Every cell runs without error; journey, profile, findings, comparison display HTML."""
-    nb = nbformat.read(EXAMPLES / "notebook.ipynb", as_version=4)
+    nb = nbformat.read(EXAMPLES / "notebook.ipynb", as_version=4)  # type: ignore[no-untyped-call]
     assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code"), (
         "the notebook is stored without outputs; CI runs it"
     )
