@@ -27,6 +27,7 @@ from careflow.contracts import SCHEMA_KINDS, output_schema
 from careflow.errors import CareflowError
 from careflow.gaps import Finding, Severity, find_gaps, findings_to_dicts
 from careflow.i18n import count, default_lang, number
+from careflow.io.journey_file import MAX_ERRORS
 from careflow.io.loading import load_journeys
 from careflow.model import Journey, Principal
 from careflow.render import actor_map, format_for_path, journey_map, profile_chart, render_bytes
@@ -116,6 +117,11 @@ def _journey_facts(journey: Journey) -> dict[str, Any]:
     }
 
 
+def _all_errors(error: CareflowError) -> list[CareflowError]:
+    """The error and the others found in the same file after it."""
+    return [error, *error.more]
+
+
 def _error_dict(error: CareflowError) -> dict[str, Any]:
     return {"message": error.message, "file": error.file, "line": error.line, "path": error.path}
 
@@ -163,14 +169,20 @@ def validate(files: tuple[str, ...], quiet: bool, fmt: str) -> None:
                 "journeys": []
                 if isinstance(result, CareflowError)
                 else [_journey_facts(j) for j in result],
-                "errors": [_error_dict(result)] if isinstance(result, CareflowError) else [],
+                "errors": [_error_dict(e) for e in _all_errors(result)]
+                if isinstance(result, CareflowError)
+                else [],
             }
             failed += not ok
             click.echo(json.dumps(record, ensure_ascii=False))
             continue
         if isinstance(result, CareflowError):
             failed += 1
-            _error(str(result))
+            errors = _all_errors(result)
+            for error in errors:
+                _error(str(error))
+            if len(errors) >= MAX_ERRORS:
+                _error(f"{name}: stopped after {MAX_ERRORS} errors; fix these and run again")
             continue
         if quiet:
             continue
@@ -530,8 +542,8 @@ def compare(
         for t in comparison.targets:
             name = _fit(t.name_sv if lang == "sv" else t.name_en, 44)
             delta = number(t.delta, lang, sign=True)
-            before, after = _fmt(t.before, lang), _fmt(t.after, lang)
-            click.echo(f"{t.id:>3} {name:<44} {before:>6} {after:>6} {delta:>8}")
+            old, new = _fmt(t.before, lang), _fmt(t.after, lang)
+            click.echo(f"{t.id:>3} {name:<44} {old:>6} {new:>6} {delta:>8}")
         total = "Totalt" if lang == "sv" else "Overall"
         d = number(comparison.overall_delta, lang, sign=True)
         click.echo(
