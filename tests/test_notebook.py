@@ -41,3 +41,8 @@ def test_example_notebook_executes_and_displays_html() -> None:
     assert "fragmented → coordinated" in comparison
     assert "Target" in english
     assert "<script" not in "".join(html)
+    plain = [
+        "".join(o["data"].get("text/plain", "") for o in c.outputs if "data" in o) for c in code
+    ]
+    assert plain[0].startswith("<Journey 'fragmented': 25 events")
+    assert plain[1].startswith("<Profile 'fragmented' (malbilder): overall 0.")

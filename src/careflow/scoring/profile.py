@@ -102,6 +102,11 @@ class Profile:
         """The profile as JSON text (deterministic: same profile, same bytes)."""
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent, allow_nan=False)
 
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        """In IPython's plain text: one line, not every indicator (``repr`` is unchanged)."""
+        overall = "not assessable" if self.overall is None else f"{self.overall:.2f}"
+        printer.text(f"<Profile {self.journey!r} ({self.framework.id}): overall {overall}>")
+
     def _repr_html_(self) -> str:
         """In a notebook: a table of scores with the gap profile (see :mod:`careflow.display`)."""
         from careflow.display import profile_html  # noqa: PLC0415 - only when shown
