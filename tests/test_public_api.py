@@ -54,10 +54,13 @@ def test_every_public_name_is_imported_for_type_checkers() -> None:
 
 
 def test_render_and_display_are_reachable_after_import_careflow() -> None:
-    """``careflow.render.journey_map`` works after a plain ``import careflow``, as documented."""
-    code = "import careflow; print(careflow.render.journey_map.__name__, careflow.display.__name__)"
+    """``careflow.render``, ``.display`` and ``.contracts`` work after ``import careflow``."""
+    code = (
+        "import careflow; print(careflow.render.journey_map.__name__, careflow.display.__name__,"
+        " careflow.contracts.output_schema('gaps')['title'])"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.split() == ["journey_map", "careflow.display"]
+    assert out.stdout.split() == ["journey_map", "careflow.display", "careflow", "gaps"]
 
 
 def _mypy(path: Path, cache: Path) -> tuple[str, int]:

@@ -2,8 +2,8 @@
 
 The public surface is re-exported here; everything else is an implementation detail.
 The model, errors and journey files load at once; scoring, findings and comparison
-(which bring networkx) and the :mod:`careflow.render` and :mod:`careflow.display`
-modules (graphviz) load on first use, so ``import careflow.model`` stays light. Every
+(which bring networkx) and the :mod:`careflow.render`, :mod:`careflow.display` and
+:mod:`careflow.contracts` modules load on first use, so ``import careflow.model`` stays light. Every
 lazily loaded name is also imported under ``TYPE_CHECKING``, so a type checker sees the
 whole surface and a misspelt name (``careflow.score_jorney``) is an error.
 """
@@ -57,7 +57,7 @@ from careflow.model import (
 )
 
 if TYPE_CHECKING:
-    from careflow import display, render
+    from careflow import contracts, display, render
     from careflow.compare import Comparison, compare_journeys
     from careflow.gaps import Finding, Findings, Severity, Thresholds, find_gaps
     from careflow.scoring import Profile, profile_schema, score_journey, score_journeys
@@ -80,7 +80,7 @@ _LAZY = {
     "builtin_framework": "careflow.targets",
     "load_framework": "careflow.targets",
 }
-_SUBMODULES = frozenset({"display", "render"})
+_SUBMODULES = frozenset({"contracts", "display", "render"})
 
 if not TYPE_CHECKING:  # a type checker sees the imports above, never this fallback
 
@@ -139,6 +139,7 @@ __all__ = [
     "__version__",
     "builtin_framework",
     "compare_journeys",
+    "contracts",
     "display",
     "dump_journey",
     "dumps_journey",

@@ -31,7 +31,8 @@ def build_and_score() -> tuple[float | None, list[str], str, int, bool]:
     comparison: careflow.Comparison = careflow.compare_journeys(journey, journey, framework)
     graph = careflow.render.journey_map(journey, findings=findings, lang="en")
     html: str = careflow.display.profile_html(profile, lang="en")
+    schema: dict[str, object] = careflow.contracts.output_schema("gaps")
     codes = [f.code for f in findings]
     label = "none" if severity is None else severity.label
-    drawn = graph is not None and bool(html) and bool(comparison.targets)
+    drawn = graph is not None and bool(html) and bool(comparison.targets) and bool(schema)
     return profile.overall, codes, label, target.id, drawn
