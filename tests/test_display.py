@@ -102,9 +102,10 @@ def test_profile_table_has_every_target_with_local_decimals(name: str) -> None:
         if target.score is not None:
             assert f"{target.score:.2f}".replace(".", ",") in sv
             assert f"{target.score:.2f}" in en
-    bars = re.findall(r'class="bar" style="width:(\d+)px"', en)
-    expected = [round(t.gap * 100) for t in profile.targets if t.gap is not None]
-    assert [int(b) for b in bars] == expected
+    bars = re.findall(r'<span class="bar">(█*)</span><span class="rest">(░*)</span>', en)
+    expected = [round(t.gap * 10) for t in profile.targets if t.gap is not None]
+    assert [len(full) for full, _ in bars] == expected
+    assert all(len(full) + len(rest) == 10 for full, rest in bars)
     assert not re.search(r">\d+\.\d\d<", sv), "a Swedish table shows no decimal point"
 
 

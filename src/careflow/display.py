@@ -104,8 +104,8 @@ _STYLE: Final = (
     "border-bottom:1px solid #e2e8f0}"
     ".careflow .num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}"
     ".careflow .na{color:#718096;font-style:italic}"
-    ".careflow .bar{display:inline-block;height:10px;background:#c53030}"
-    ".careflow .track{display:inline-block;width:100px;height:10px;background:#edf2f7}"
+    ".careflow .bar{color:#c53030;font-family:monospace}"
+    ".careflow .rest{color:#cbd5e0;font-family:monospace}"
     ".careflow .sev{color:#fff;padding:0 6px;border-radius:3px;font-size:11px}"
     ".careflow .sev-3{background:#c53030}.careflow .sev-2{background:#dd6b20}"
     ".careflow .sev-1{background:#718096}"
@@ -129,11 +129,15 @@ def _num(value: float | None, lang: str, *, sign: bool = False) -> str:
 
 
 def _gap_bar(gap: float | None) -> str:
-    """A bar as long as the gap (1 = the whole track), empty when not assessable."""
+    """A bar of ten blocks, as many dark as the gap (1 = all), dots when not assessable.
+
+    Text, not styled boxes, so it shows wherever the HTML does, even where a viewer
+    strips styles (GitHub's notebook preview, an untrusted notebook).
+    """
     if gap is None:
-        return '<span class="track"></span>'
-    width = round(max(0.0, min(1.0, gap)) * 100)
-    return f'<span class="track"><span class="bar" style="width:{width}px"></span></span>'
+        return '<span class="na">··········</span>'
+    full = round(max(0.0, min(1.0, gap)) * 10)
+    return f'<span class="bar">{"█" * full}</span><span class="rest">{"░" * (10 - full)}</span>'
 
 
 def _wrap(body: str) -> str:
