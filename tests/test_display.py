@@ -17,6 +17,7 @@ from careflow.display import (
     journey_svg,
     profile_html,
 )
+from careflow.errors import RenderError
 from careflow.gaps import Findings, find_gaps
 from careflow.scoring import score_journey
 from tests.conftest import EXAMPLES
@@ -87,6 +88,22 @@ def test_journey_without_dot_shows_its_summary_and_says_why_no_map(
     assert "<svg" not in fragment
     assert "needs Graphviz's dot" in fragment
     assert journey.id in fragment
+
+
+def test_a_failing_dot_shows_its_message_instead_of_the_map(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """When dot fails (here: a time-out), the journey still displays and says why."""
+    import shutil
+
+    def fail(graph: object, fmt: str) -> bytes:
+        raise RenderError("Graphviz's dot took over 60 s to draw SVG <huge>")
+
+    monkeypatch.setattr(shutil, "which", lambda name: "/usr/bin/dot")
+    monkeypatch.setattr("careflow.render.render_bytes", fail)
+    fragment = journey_html(_example("coordinated"), lang="en")
+    assert "took over 60 s to draw SVG &lt;huge&gt;" in fragment
+    assert "<svg" not in fragment
 
 
 @pytest.mark.parametrize("name", ["fragmented", "coordinated", "in_between"])

@@ -25,9 +25,11 @@ True
 from __future__ import annotations
 
 import html
+import shutil
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Final
 
+from careflow.errors import CareflowError
 from careflow.i18n import count, default_lang, normalize_lang, number
 
 if TYPE_CHECKING:
@@ -145,18 +147,20 @@ def _wrap(body: str) -> str:
 
 
 def journey_svg(journey: Journey, *, lang: str | None = None) -> str | None:
-    """The journey map (findings marked) as SVG text, or None when ``dot`` is missing."""
-    from careflow.errors import RenderError  # noqa: PLC0415 - the map loads graphviz lazily
-    from careflow.gaps import find_gaps  # noqa: PLC0415
+    """The journey map (findings marked) as SVG text, or None when ``dot`` is missing.
+
+    Other failures of ``dot`` (a time-out on a huge journey) raise
+    :class:`~careflow.errors.RenderError`.
+    """
+    from careflow.gaps import find_gaps  # noqa: PLC0415 - the map loads graphviz lazily
     from careflow.render import journey_map, render_bytes  # noqa: PLC0415
     from careflow.render.report import svg_fragment  # noqa: PLC0415
 
+    if shutil.which("dot") is None:
+        return None
     code = _lang(lang)
     graph = journey_map(journey, findings=find_gaps(journey), lang=code)
-    try:
-        return svg_fragment(render_bytes(graph, "svg"))
-    except RenderError:
-        return None
+    return svg_fragment(render_bytes(graph, "svg"))
 
 
 def journey_html(journey: Journey, *, lang: str | None = None, draw: bool = True) -> str:
@@ -196,9 +200,13 @@ def journey_html(journey: Journey, *, lang: str | None = None, draw: bool = True
         )
         parts.append("</table>")
     if draw:
-        svg = journey_svg(journey, lang=code)
         parts.append(f"<p><b>{w['map']}</b></p>")
-        parts.append(svg if svg is not None else f'<p class="na">{w["no_dot"]}</p>')
+        try:
+            svg = journey_svg(journey, lang=code)
+        except CareflowError as exc:  # shown, not raised: a display must not fail
+            parts.append(f'<p class="na">{_e(str(exc))}</p>')
+        else:
+            parts.append(svg if svg is not None else f'<p class="na">{w["no_dot"]}</p>')
     return _wrap("".join(parts))
 
 
