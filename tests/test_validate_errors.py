@@ -99,3 +99,23 @@ def test_cross_checks_run_once_the_structure_is_right(tmp_path: Path) -> None:
     with pytest.raises(careflow.JourneyFileError, match="nobody") as info:
         careflow.load_journey(path)
     assert info.value.more == ()
+
+
+def test_an_event_log_reports_every_bad_row(tmp_path: Path, runner: CliRunner) -> None:
+    """Each bad row of an event log is reported with its line, in row order."""
+    path = tmp_path / "log.csv"
+    path.write_text(
+        "case,date,unit,activity,principal\n"
+        "c1,2024-01-01,Psyk,contact,region\n"
+        "c1,2024-13-01,Psyk,contact,region\n"
+        "c2,2024-01-03,Soc,contact,kommunn\n"
+        "c2,notadate,Soc,contact,kommun\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(careflow.JourneyFileError) as info:
+        careflow.read_event_log(path)
+    errors = [info.value, *info.value.more]
+    assert [(e.line, e.path) for e in errors] == [(3, "date"), (4, "principal"), (5, "date")]
+    result = runner.invoke(main, ["validate", str(path)])
+    assert result.exit_code == 1
+    assert len(result.stderr.splitlines()) == 3
