@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Set up careflow for development on a fresh machine: Graphviz's dot, a virtualenv in .venv,
-# careflow with its dev extras. Safe to run again; it only does what is missing.
+# careflow with its development tools (the `dev` dependency group of pyproject.toml, which is
+# not published with the package). Safe to run again; it only does what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -34,6 +35,14 @@ if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi
 .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip >/dev/null 2>&1 || true
-.venv/bin/python -m pip install -q --disable-pip-version-check -e '.[dev]' 2>&1 \
+# The dev group is read here rather than with `pip install --group dev`, which needs
+# pip >= 25.1: a venv whose pip could not be upgraded (offline) still gets set up.
+mapfile -t dev_deps < <(.venv/bin/python - <<'PYEOF'
+import tomllib
+with open("pyproject.toml", "rb") as f:
+    print("\n".join(tomllib.load(f)["dependency-groups"]["dev"]))
+PYEOF
+)
+.venv/bin/python -m pip install -q --disable-pip-version-check -e . "${dev_deps[@]}" 2>&1 \
   | grep -v "WARNING: Location" || true
 .venv/bin/python -c 'import careflow' || { echo "setup: careflow did not install" >&2; exit 1; }

@@ -17,6 +17,15 @@ settings.register_profile(
 settings.load_profile("careflow")
 
 
+@pytest.fixture(autouse=True)
+def _swedish_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests do not depend on the machine's locale: the default language is Swedish.
+
+    Tests of the default itself change or remove ``CAREFLOW_LANG`` with ``monkeypatch``.
+    """
+    monkeypatch.setenv("CAREFLOW_LANG", "sv")
+
+
 @pytest.fixture
 def runner() -> CliRunner:
     """A CliRunner with a pinned terminal width, so full output can be compared."""

@@ -281,10 +281,10 @@ def test_unaddressed_needs_use_what_services_address() -> None:
     )
     found = {f.text_en: f for f in find_gaps(j) if f.code == "unaddressed_need"}
     assert set(found) == {
-        "No service acted on the need substance_use.",
+        "No service acted on the need substance use.",
         "No service acted on the need occupation.",
     }
-    assert found["No service acted on the need substance_use."].severity is Severity.HIGH
+    assert found["No service acted on the need substance use."].severity is Severity.HIGH
     assert found["No service acted on the need occupation."].severity is Severity.MEDIUM
 
 

@@ -2,10 +2,13 @@
 
 The public surface is re-exported here; everything else is an implementation detail.
 The model, errors and journey files load at once; scoring, findings and comparison
-(which bring networkx) load on first use, so ``import careflow.model`` stays light.
+(which bring networkx) and the :mod:`careflow.render`, :mod:`careflow.display` and
+:mod:`careflow.contracts` modules load on first use, so ``import careflow.model`` stays light. Every
+lazily loaded name is also imported under ``TYPE_CHECKING``, so a type checker sees the
+whole surface and a misspelt name (``careflow.score_jorney``) is an error.
 """
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from careflow.__about__ import __version__
 from careflow.errors import (
@@ -55,8 +58,9 @@ from careflow.model import (
 )
 
 if TYPE_CHECKING:
+    from careflow import contracts, display, render
     from careflow.compare import Comparison, compare_journeys
-    from careflow.gaps import Finding, Severity, Thresholds, find_gaps
+    from careflow.gaps import Finding, Findings, Severity, Thresholds, find_gaps
     from careflow.scoring import Profile, profile_schema, score_journey, score_journeys
     from careflow.targets import Framework, Target, builtin_framework, load_framework
 
@@ -64,6 +68,7 @@ _LAZY = {
     "Comparison": "careflow.compare",
     "compare_journeys": "careflow.compare",
     "Finding": "careflow.gaps",
+    "Findings": "careflow.gaps",
     "Severity": "careflow.gaps",
     "Thresholds": "careflow.gaps",
     "find_gaps": "careflow.gaps",
@@ -76,18 +81,23 @@ _LAZY = {
     "builtin_framework": "careflow.targets",
     "load_framework": "careflow.targets",
 }
+_SUBMODULES = frozenset({"contracts", "display", "render"})
 
+if not TYPE_CHECKING:  # a type checker sees the imports above, never this fallback
 
-def __getattr__(name: str) -> Any:
-    """Load the heavier parts of the public surface on first use."""
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'careflow' has no attribute {name!r}")
-    import importlib  # noqa: PLC0415 - only when a lazy name is first used
+    def __getattr__(name: str) -> object:
+        """Load the heavier parts of the public surface on first use."""
+        import importlib  # noqa: PLC0415 - only when a lazy name is first used
 
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+        if name in _SUBMODULES:
+            value = importlib.import_module(f"careflow.{name}")
+        else:
+            module = _LAZY.get(name)
+            if module is None:
+                raise AttributeError(f"module 'careflow' has no attribute {name!r}")
+            value = getattr(importlib.import_module(module), name)
+        globals()[name] = value
+        return value
 
 
 __all__ = [
@@ -102,6 +112,7 @@ __all__ = [
     "EventLogColumns",
     "Experience",
     "Finding",
+    "Findings",
     "Framework",
     "FrameworkError",
     "Information",
@@ -130,6 +141,8 @@ __all__ = [
     "__version__",
     "builtin_framework",
     "compare_journeys",
+    "contracts",
+    "display",
     "dump_journey",
     "dumps_journey",
     "find_gaps",
@@ -143,6 +156,7 @@ __all__ = [
     "loads_journey",
     "profile_schema",
     "read_event_log",
+    "render",
     "score_journey",
     "score_journeys",
 ]

@@ -22,9 +22,11 @@ import click
 
 from careflow.__about__ import __version__
 from careflow.compare import compare_journeys
+from careflow.contracts import SCHEMA_KINDS, output_schema
 from careflow.errors import CareflowError
 from careflow.gaps import Finding, Severity, find_gaps, findings_to_dicts
-from careflow.io import journey_schema
+from careflow.i18n import count, default_lang, number
+from careflow.io.journey_file import MAX_ERRORS
 from careflow.io.loading import load_journeys
 from careflow.io.output import check_output, write_output
 from careflow.model import Journey, Principal
@@ -32,7 +34,7 @@ from careflow.render import actor_map, format_for_path, journey_map, profile_cha
 from careflow.render.actor_map import MAX_EDGES
 from careflow.render.journey_map import check_drawable
 from careflow.render.report import report_html
-from careflow.scoring import Profile, profile_schema, score_journey
+from careflow.scoring import Profile, score_journey
 from careflow.targets import BUILTIN_FRAMEWORKS, load_framework
 
 __all__ = ["main"]
@@ -98,10 +100,36 @@ def _summary(journey: Journey) -> str:
     start, end = journey.start, journey.end
     span = f"{start:%Y-%m-%d} to {end:%Y-%m-%d}" if start and end else "no dates"
     return (
-        f"{journey.id}: {len(journey.events)} events ({spread or 'none'}), "
-        f"{len(journey.actors)} actors, {len(journey.transitions)} transitions, "
-        f"{len(journey.contacts)} contacts, {len(journey.plans)} plans; {span}"
+        f"{journey.id}: {count(len(journey.events), 'event', 'en')} ({spread or 'none'}), "
+        f"{count(len(journey.actors), 'actor', 'en')}, "
+        f"{count(len(journey.transitions), 'transition', 'en')}, "
+        f"{count(len(journey.contacts), 'contact', 'en')}, "
+        f"{count(len(journey.plans), 'plan', 'en')}; {span}"
     )
+
+
+def _journey_facts(journey: Journey) -> dict[str, Any]:
+    """The counts and dates of a journey, for ``validate --format json``."""
+    start, end = journey.start, journey.end
+    return {
+        "id": journey.id,
+        "events": len(journey.events),
+        "actors": len(journey.actors),
+        "transitions": len(journey.transitions),
+        "contacts": len(journey.contacts),
+        "plans": len(journey.plans),
+        "start": None if start is None else start.date().isoformat(),
+        "end": None if end is None else end.date().isoformat(),
+    }
+
+
+def _all_errors(error: CareflowError) -> list[CareflowError]:
+    """The error and the others found in the same file after it."""
+    return [error, *error.more]
+
+
+def _error_dict(error: CareflowError) -> dict[str, Any]:
+    return {"message": error.message, "file": error.file, "line": error.line, "path": error.path}
 
 
 def iter_inputs(files: Sequence[str]) -> Iterator[tuple[str, list[Journey] | CareflowError]]:
@@ -121,7 +149,16 @@ _FILES = click.argument(
 @main.command(context_settings=_CONTEXT)
 @_FILES
 @click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
-def validate(files: tuple[str, ...], quiet: bool) -> None:
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text for people; json: one object per file and line (`careflow schema --kind "
+    "validate`), errors included, on stdout.",
+)
+def validate(files: tuple[str, ...], quiet: bool, fmt: str) -> None:
     """Check journey files and event logs; print a summary of each journey.
 
     Exit status 0 when every file is valid, 1 when any is not (each error names the
@@ -129,9 +166,29 @@ def validate(files: tuple[str, ...], quiet: bool) -> None:
     """
     failed = 0
     for name, result in iter_inputs(files):
+        if fmt == "json":
+            ok = not isinstance(result, CareflowError)
+            record = {
+                "schema_version": "1.0",
+                "file": name,
+                "valid": ok,
+                "journeys": []
+                if isinstance(result, CareflowError)
+                else [_journey_facts(j) for j in result],
+                "errors": [_error_dict(e) for e in _all_errors(result)]
+                if isinstance(result, CareflowError)
+                else [],
+            }
+            failed += not ok
+            click.echo(json.dumps(record, ensure_ascii=False))
+            continue
         if isinstance(result, CareflowError):
             failed += 1
-            _error(str(result))
+            errors = _all_errors(result)
+            for error in errors:
+                _error(str(error))
+            if len(errors) >= MAX_ERRORS:
+                _error(f"{name}: stopped after {MAX_ERRORS} errors; fix these and run again")
             continue
         if quiet:
             continue
@@ -147,23 +204,27 @@ def validate(files: tuple[str, ...], quiet: bool) -> None:
 @main.command(context_settings=_CONTEXT)
 @click.option(
     "--kind",
-    type=click.Choice(["journey", "profile"]),
+    type=click.Choice(list(SCHEMA_KINDS)),
     default="journey",
     show_default=True,
-    help="journey: the journey file format; profile: the JSON that `careflow score` writes.",
+    help="journey: the journey file format (input); profile, gaps, compare, validate: the "
+    "JSON that `careflow score`, `gaps`, `compare` and `validate` write with --format json.",
 )
 def schema(kind: str) -> None:
-    """Print a JSON Schema: of journey files (for editors), or of score output."""
-    data = journey_schema() if kind == "journey" else profile_schema()
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    """Print a JSON Schema: of journey files (for editors), or of a command's JSON output.
+
+    Input is strict (unknown keys are errors); output may gain keys in a minor version,
+    and its schemas allow them: ignore keys you do not know (docs/json.md).
+    """
+    click.echo(json.dumps(output_schema(kind), ensure_ascii=False, indent=2))
 
 
 _LANG = click.option(
     "--lang",
-    type=click.Choice(["sv", "en"]),
-    default="sv",
-    show_default=True,
-    help="Language of names and explanations.",
+    type=click.Choice(["sv", "en"], case_sensitive=False),
+    default=default_lang,
+    show_default="CAREFLOW_LANG, else sv when LC_ALL/LC_MESSAGES/LANG starts with sv, else en",
+    help="Language of names, explanations and numbers (sv or en, any case).",
 )
 _FRAMEWORK = click.option(
     "--framework",
@@ -196,8 +257,9 @@ def _load_all(files: Sequence[str]) -> tuple[list[Journey], int]:
     return journeys, failed
 
 
-def _fmt(value: float | None, digits: int = 2) -> str:
-    return "–" if value is None else f"{value:.{digits}f}"
+def _fmt(value: float | None, lang: str, digits: int = 2) -> str:
+    """A number for a table: a decimal comma in Swedish, – when not assessable."""
+    return number(value, lang, digits=digits)
 
 
 def _csv_number(value: float | None) -> str:
@@ -220,14 +282,17 @@ def _profile_table(profile: Profile, lang: str) -> list[str]:
     head = "Målbild" if lang == "sv" else "Target"
     framework = profile.framework.name_sv if lang == "sv" else profile.framework.name_en
     lines = [f"{profile.journey}  ({framework})"]
-    lines.append(f"{'':>3} {head:<50} {'score':>5}  {'':10}")
+    word = "poäng" if lang == "sv" else "score"
+    lines.append(f"{'':>3} {head:<50} {word:>5}  {'':10}")
     for t in profile.targets:
         n_ok = sum(1 for i in t.indicators if i.value is not None)
         name = _fit(t.target.name(lang), 50)
-        count = f"{n_ok}/{len(t.indicators)}"
-        lines.append(f"{t.target.id:>3} {name:<50} {_fmt(t.score):>5}  {_bar(t.score)} {count}")
+        ratio = f"{n_ok}/{len(t.indicators)}"
+        lines.append(
+            f"{t.target.id:>3} {name:<50} {_fmt(t.score, lang):>5}  {_bar(t.score)} {ratio}"
+        )
     total = "Totalt" if lang == "sv" else "Overall"
-    lines.append(f"{'':>3} {total:<50} {_fmt(profile.overall):>5}  {_bar(profile.overall)}")
+    lines.append(f"{'':>3} {total:<50} {_fmt(profile.overall, lang):>5}  {_bar(profile.overall)}")
     return lines
 
 
@@ -322,7 +387,8 @@ def _findings_table(findings: Sequence[Finding], lang: str) -> list[str]:
     lines = []
     for i, finding in enumerate(findings, 1):
         targets = ",".join(str(t) for t in finding.targets)
-        head = f"{i:>2}. [{sev[finding.severity]}] {finding.code} (målbild {targets})"
+        word = "målbild" if lang == "sv" else "target"
+        head = f"{i:>2}. [{sev[finding.severity]}] {finding.code} ({word} {targets})"
         lines.append(head)
         for line in textwrap.wrap(finding.text(lang), width=74):
             lines.append(f"    {line}")
@@ -393,10 +459,13 @@ def score(
         lines.extend(_profile_table(profiles[0], lang))
     else:
         ids = [t.id for t in framework.targets]
-        lines.append(f"{'journey':<16} {'total':>5} " + " ".join(f"{i:>4}" for i in ids))
+        words = ("förlopp", "total") if lang == "sv" else ("journey", "total")
+        lines.append(f"{words[0]:<16} {words[1]:>5} " + " ".join(f"{i:>4}" for i in ids))
         for profile in profiles:
-            cells = " ".join(f"{_fmt(t.score):>4}" for t in profile.targets)
-            lines.append(f"{_fit(profile.journey, 16):<16} {_fmt(profile.overall):>5} {cells}")
+            cells = " ".join(f"{_fmt(t.score, lang):>4}" for t in profile.targets)
+            lines.append(
+                f"{_fit(profile.journey, 16):<16} {_fmt(profile.overall, lang):>5} {cells}"
+            )
     _emit(lines, output, inputs)
     if failed:
         sys.exit(1)
@@ -439,8 +508,7 @@ def gaps(files: tuple[str, ...], fmt: str, lang: str, output: str | None) -> Non
                 )
             )
             continue
-        title = "fynd" if lang == "sv" else "findings"
-        lines.append(f"{journey.id}: {len(findings)} {title}")
+        lines.append(f"{journey.id}: {count(len(findings), 'finding', lang)}")
         lines.extend(_findings_table(findings, lang))
     _emit(lines, output, inputs)
     if failed:
@@ -548,13 +616,14 @@ def compare(
         click.echo(f"{'':>3} {head[0]:<44} {head[1]:>6} {head[2]:>6} {head[3]:>8}")
         for t in comparison.targets:
             name = _fit(t.name_sv if lang == "sv" else t.name_en, 44)
-            delta = "–" if t.delta is None else f"{t.delta:+.2f}"
-            click.echo(f"{t.id:>3} {name:<44} {_fmt(t.before):>6} {_fmt(t.after):>6} {delta:>8}")
+            delta = number(t.delta, lang, sign=True)
+            old, new = _fmt(t.before, lang), _fmt(t.after, lang)
+            click.echo(f"{t.id:>3} {name:<44} {old:>6} {new:>6} {delta:>8}")
         total = "Totalt" if lang == "sv" else "Overall"
-        d = comparison.overall_delta
+        d = number(comparison.overall_delta, lang, sign=True)
         click.echo(
-            f"{'':>3} {total:<44} {_fmt(comparison.as_is.overall):>6} "
-            f"{_fmt(comparison.to_be.overall):>6} {'–' if d is None else f'{d:+.2f}':>8}"
+            f"{'':>3} {total:<44} {_fmt(comparison.as_is.overall, lang):>6} "
+            f"{_fmt(comparison.to_be.overall, lang):>6} {d:>8}"
         )
         for label_sv, label_en, items in (
             ("Lösta fynd", "Findings resolved", comparison.resolved),

@@ -56,6 +56,12 @@ class Comparison:
             return None
         return self.to_be.overall - self.as_is.overall
 
+    def _repr_html_(self) -> str:
+        """In a notebook: before, after and change per target, and the findings that moved."""
+        from careflow.display import comparison_html  # noqa: PLC0415 - only when shown
+
+        return comparison_html(self)
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready data: per-target change, and the findings resolved, new and kept."""
 

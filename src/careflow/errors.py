@@ -44,6 +44,9 @@ class CareflowError(Exception):
     """
 
     exit_code: int = 1
+    #: Further errors found in the same input after this one, in document order (a journey
+    #: file reports up to :data:`careflow.io.journey_file.MAX_ERRORS` errors in all).
+    more: tuple[CareflowError, ...] = ()
 
     def __init__(
         self,

@@ -20,6 +20,7 @@ from typing import Any, Final
 import attrs
 
 from careflow.graph import BOUNDARY, boundary_crossings, contact_gaps, loops
+from careflow.i18n import word
 from careflow.model import (
     COORDINATING_ROLES,
     EventKind,
@@ -36,6 +37,7 @@ from careflow.scoring.facts import APPOINTMENT_KINDS, HELP_KINDS, SERVICE_ADDRES
 __all__ = [
     "DETECTORS",
     "Finding",
+    "Findings",
     "Severity",
     "Thresholds",
     "find_gaps",
@@ -95,6 +97,26 @@ class Finding:
             "text_sv": self.text_sv,
             "text_en": self.text_en,
         }
+
+
+class Findings(list[Finding]):
+    """The ranked findings of a journey: a plain list that also shows itself in a notebook.
+
+    :func:`find_gaps` returns one. Everything a list does works as before (indexing,
+    slicing, ``len``, comparing with a list); in Jupyter it displays as a ranked table
+    (see :mod:`careflow.display`).
+    """
+
+    __slots__ = ()
+
+    def to_dicts(self) -> list[dict[str, Any]]:
+        """The findings as plain JSON data, in rank order."""
+        return findings_to_dicts(self)
+
+    def _repr_html_(self) -> str:
+        from careflow.display import findings_html  # noqa: PLC0415 - only when shown
+
+        return findings_html(self)
 
 
 @attrs.frozen(kw_only=True, slots=True)
@@ -496,8 +518,8 @@ def unaddressed_needs(journey: Journey, th: Thresholds) -> list[Finding]:
                 severity=Severity.HIGH if condition else Severity.MEDIUM,
                 targets=(3, 5) if condition else (8,),
                 refs=tuple(p.id for p in journey.plans if need in p.domains),
-                text_sv=f"Ingen insats för behovet {need}{note_sv}.",
-                text_en=f"No service acted on the need {need}{note_en}.",
+                text_sv=f"Ingen insats för behovet {word(need, 'sv')}{note_sv}.",
+                text_en=f"No service acted on the need {word(need, 'en')}{note_en}.",
             )
         )
     return out
@@ -599,8 +621,8 @@ def find_gaps(
     *,
     thresholds: Thresholds | None = None,
     detectors: Sequence[Detector] = DETECTORS,
-) -> list[Finding]:
-    """All findings of a journey, high severity first.
+) -> Findings:
+    """All findings of a journey, high severity first, as a :class:`Findings` list.
 
     Within a severity, findings are ordered by the earliest event they point at, then by
     detector order, then by their refs, so the ranking is stable.
@@ -633,7 +655,7 @@ def find_gaps(
             first = min((order[r] for r in finding.refs if r in order), default=len(order))
             found.append((-int(finding.severity), first, rank, finding.refs, finding))
     found.sort(key=lambda item: item[:4])
-    return [item[-1] for item in found]
+    return Findings(item[-1] for item in found)
 
 
 def findings_to_dicts(findings: Iterable[Finding]) -> list[dict[str, Any]]:

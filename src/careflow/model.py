@@ -690,6 +690,19 @@ class Journey:
             return None
         return max(timestamp_of(e.end or e.date) for e in self._timeline)
 
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        """In IPython's plain text: one line, not every field (``repr`` is unchanged)."""
+        printer.text(
+            f"<Journey {self.id!r}: {len(self.events)} events, {len(self.actors)} actors, "
+            f"{len(self.transitions)} transitions>"
+        )
+
+    def _repr_html_(self) -> str:
+        """In a notebook: a summary and the journey map (see :mod:`careflow.display`)."""
+        from careflow.display import journey_html  # noqa: PLC0415 - graphviz only when shown
+
+        return journey_html(self)
+
 
 def _validate_collections(journey: Journey) -> None:
     kinds: tuple[tuple[str, tuple[Any, ...], type[Any]], ...] = (

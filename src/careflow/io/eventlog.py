@@ -38,7 +38,7 @@ from typing import Any, Final
 import attrs
 
 from careflow.errors import CareflowError, JourneyFileError
-from careflow.io.journey_file import _MAX_YEAR, _MIN_YEAR, _parse_date
+from careflow.io.journey_file import _MAX_YEAR, _MIN_YEAR, MAX_ERRORS, _parse_date
 from careflow.labels import LABELS
 from careflow.model import (
     KIND_RANK,
@@ -378,13 +378,37 @@ def _journeys(
     cols = columns.resolve(header, file=file)
     others = [h for h in header if h not in cols.values()]
     cases: dict[str, list[_Row]] = {}
-    for line, row in rows:
-        where = _Where(file=file, line=line, unit=unit)
-        case = _text(row[cols["case"]], where, cols["case"], required=True)
-        cases.setdefault(case, []).append(_parse_row(row, cols, others, where))
-    if not cases:
+    errors: list[JourneyFileError] = []
+    try:
+        for line, row in rows:
+            where = _Where(file=file, line=line, unit=unit)
+            try:
+                case = _text(row[cols["case"]], where, cols["case"], required=True)
+                parsed = _parse_row(row, cols, others, where)
+            except JourneyFileError as exc:  # go on: report every bad row, up to the limit
+                errors.append(exc)
+                if len(errors) >= MAX_ERRORS:
+                    break
+                continue
+            cases.setdefault(case, []).append(parsed)
+    except JourneyFileError as exc:  # the file itself stops being readable here
+        errors.append(exc)
+    if not errors and not cases:
         raise JourneyFileError("the event log has a header but no rows", file=file)
-    return [_journey(case, cases[case], cols, where_file=file, unit=unit) for case in sorted(cases)]
+    journeys = []
+    if not errors:
+        for case in sorted(cases):
+            try:
+                journeys.append(_journey(case, cases[case], cols, where_file=file, unit=unit))
+            except JourneyFileError as exc:
+                errors.append(exc)
+                if len(errors) >= MAX_ERRORS:
+                    break
+    if errors:
+        first, *rest = errors
+        first.more = tuple(rest)
+        raise first
+    return journeys
 
 
 @attrs.frozen(slots=True)

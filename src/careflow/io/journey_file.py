@@ -91,6 +91,11 @@ def load_journey(
     return loads_journey(decode_text(data, name), fmt=_format_of(path, fmt), file=name)
 
 
+#: At most this many errors of one journey file are collected (the first is raised, the
+#: others are in its :attr:`~careflow.errors.CareflowError.more`).
+MAX_ERRORS: Final = 20
+
+
 def loads_journey(text: str, *, fmt: str = "yaml", file: str | None = None) -> Journey:
     """Load a journey from YAML or JSON text; ``file`` only names it in errors."""
     doc = parse_document(text, file=file, fmt=fmt)
@@ -109,11 +114,47 @@ def _join(path: str, key: str) -> str:
     return f"{path}.{key}" if path else key
 
 
+class _Skip(Exception):  # noqa: N818 - a signal, not an error shown to anyone
+    """A part of the document had errors, already recorded: skip it, go on with the rest."""
+
+
+class _Full(Exception):  # noqa: N818
+    """:data:`MAX_ERRORS` errors are recorded: stop reading."""
+
+
 class _Reader:
-    def __init__(self, doc: Document) -> None:
+    """Reads a document into a journey, recording every error it meets (up to a limit).
+
+    Reading goes on past an error in a value, an entry of a list or an unknown key, so one
+    pass finds them all; a part with errors is skipped (:class:`_Skip`), and the journey's
+    own cross-checks run only when every part was read. :meth:`journey` raises the first
+    error with the others in its ``more``.
+    """
+
+    def __init__(self, doc: Document, *, limit: int = MAX_ERRORS) -> None:
         self.doc = doc
+        self.limit = limit
+        self.errors: list[CareflowError] = []
+
+    def record(self, error: CareflowError) -> None:
+        self.errors.append(error)
+        if len(self.errors) >= self.limit:
+            raise _Full
 
     def journey(self) -> Journey:
+        try:
+            journey = self._journey()
+        except CareflowError as exc:
+            self.errors.append(exc)
+        except (_Skip, _Full):
+            pass
+        else:
+            return journey
+        first, *rest = self.errors
+        first.more = tuple(rest)
+        raise first
+
+    def _journey(self) -> Journey:
         data = self.doc.data
         if not isinstance(data, dict):
             raise self.doc.error(
@@ -133,6 +174,7 @@ class _Reader:
                 f"expected a mapping ({section.description}), got {_describe(data)}", path
             )
         allowed = section.keys()
+        before = len(self.errors)
         for key in data:
             if key not in allowed:
                 close = difflib.get_close_matches(str(key), allowed, n=1)
@@ -141,19 +183,28 @@ class _Reader:
                     if close
                     else f"; expected one of: {', '.join(allowed)}"
                 )
-                raise self.doc.error(f"unknown key {key!r}{hint}", _join(path, str(key)))
+                self.record(self.doc.error(f"unknown key {key!r}{hint}", _join(path, str(key))))
         kwargs: dict[str, Any] = {}
         for spec in section.fields:
             where = _join(path, spec.key)
             if spec.key not in data or data[spec.key] is None:
                 if spec.required:
-                    raise self.doc.error(
-                        f"the key {spec.key!r} is required ({spec.description})", path
+                    self.record(
+                        self.doc.error(
+                            f"the key {spec.key!r} is required ({spec.description})", path
+                        )
                     )
                 continue
             if spec.kind == "version":
                 continue
-            kwargs[spec.attr] = self.value(spec, data[spec.key], where)
+            try:
+                kwargs[spec.attr] = self.value(spec, data[spec.key], where)
+            except CareflowError as exc:
+                self.record(exc)
+            except _Skip:
+                pass
+        if len(self.errors) > before:
+            raise _Skip
         try:
             return section.cls(**kwargs)
         except CareflowError as exc:
@@ -199,7 +250,19 @@ class _Reader:
             raise self.doc.error(
                 f"expected a list of {section.name} entries, got {_describe(value)}", path
             )
-        return tuple(self.section(section, item, f"{path}[{i}]") for i, item in enumerate(value))
+        items = []
+        failed = False
+        for i, item in enumerate(value):
+            try:
+                items.append(self.section(section, item, f"{path}[{i}]"))
+            except CareflowError as exc:
+                self.record(exc)
+                failed = True
+            except _Skip:
+                failed = True
+        if failed:
+            raise _Skip
+        return tuple(items)
 
     def text(self, value: Any, path: str, what: str) -> str:
         if isinstance(value, str):

@@ -18,6 +18,7 @@ from typing import Final
 import graphviz
 
 from careflow.graph import actor_network
+from careflow.i18n import count
 from careflow.labels import check_lang, label
 from careflow.model import Journey
 from careflow.render._text import cell
@@ -28,7 +29,6 @@ __all__ = ["actor_map"]
 _WORDS: Final = {
     "sv": {
         "title": "Aktörsnätverk",
-        "events": "händelser",
         "cold": "kalla",
         "none": "utan info",
         "crossing": "dubbel linje = över gränsen region–kommun; bredd = antal övergångar",
@@ -37,7 +37,6 @@ _WORDS: Final = {
     },
     "en": {
         "title": "Actor network",
-        "events": "events",
         "cold": "cold",
         "none": "no info",
         "crossing": "double line = across the region–kommun boundary; width = transitions",
@@ -136,7 +135,7 @@ def actor_map(
                     label=(
                         f"<<B>{cell(str(data['name']), 40)}</B><BR/>"
                         f'<FONT POINT-SIZE="8">{cell(label(data["service"], lang))} · '
-                        f"{data['events']} {w['events']}</FONT>>"
+                        f"{count(int(data['events']), 'event', lang)}</FONT>>"
                     ),
                     fillcolor="#ffffff",
                     color="#4a5568",

@@ -18,6 +18,7 @@ from typing import Final
 
 from careflow.__about__ import __version__
 from careflow.gaps import Finding, Severity
+from careflow.i18n import count
 from careflow.model import Journey
 from careflow.render.actor_map import actor_map
 from careflow.render.journey_map import journey_map
@@ -51,7 +52,6 @@ _WORDS: Final = {
         "title": "Rapport: vårdförlopp och gap mot målbilderna",
         "person": "Person (pseudonym)",
         "period": "Period",
-        "events": "händelser",
         "overall": "Totalt",
         "findings": "Fynd",
         "high": "hög",
@@ -78,7 +78,6 @@ _WORDS: Final = {
         "title": "Report: care journey and gaps against the target images",
         "person": "Person (pseudonym)",
         "period": "Period",
-        "events": "events",
         "overall": "Overall",
         "findings": "Findings",
         "high": "high",
@@ -128,6 +127,11 @@ def _num(value: float | None, lang: str) -> str:
     return text.replace(".", ",") if lang == "sv" else text
 
 
+def _weight(weight: float, lang: str) -> str:
+    text = f"{weight:g}"
+    return text.replace(".", ",") if lang == "sv" else text
+
+
 def report_html(
     journey: Journey,
     profile: Profile,
@@ -163,7 +167,7 @@ def report_html(
         f"<style>{_CSS}</style></head><body>",
         f"<h1>{_e(title)}</h1>",
         f'<p class="meta">{_e(w["title"])} · {_e(w["person"])}: {_e(person)} · '
-        f"{_e(w['period'])}: {period} · {len(journey.events)} {w['events']}</p>",
+        f"{_e(w['period'])}: {period} · {count(len(journey.events), 'event', lang)}</p>",
     ]
     if journey.description:
         parts.append(f"<p>{_e(journey.description)}</p>")
@@ -212,7 +216,8 @@ def report_html(
             ev = f'<br><span class="ids">{_e("; ".join(evidence))}</span>' if evidence else ""
             parts.append(
                 f'<tr class="ind"><td>&nbsp;&nbsp;{_e(name)} <span class="ids">({_e(ind.id)}, '
-                f'×{ind.weight:g})</span></td><td class="num">{_num(ind.value, lang)}</td><td></td>'
+                f"×{_weight(ind.weight, lang)})</span></td>"
+                f'<td class="num">{_num(ind.value, lang)}</td><td></td>'
                 f"<td>{_e(ind.result.explanation(lang))}{ev}</td></tr>"
             )
     parts.append("</table>")

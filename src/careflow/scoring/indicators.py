@@ -17,8 +17,10 @@ import attrs
 
 from careflow.continuity import coc
 from careflow.graph import BOUNDARY, boundary_crossings, loops, staff_sequence
+from careflow.i18n import words
 from careflow.model import (
     PERSON,
+    Channel,
     EventKind,
     Information,
     Need,
@@ -343,8 +345,8 @@ def channels(f: Facts) -> IndicatorResult:
     return _ok(
         ind,
         len(alt) / len(_ALT_CHANNELS),
-        f"Kontaktvägar utöver besök: {', '.join(alt) or 'inga'}.",
-        f"Channels besides visits: {', '.join(alt) or 'none'}.",
+        f"Kontaktvägar utöver besök: {words(map(Channel, alt), 'sv') or 'inga'}.",
+        f"Channels besides visits: {words(map(Channel, alt), 'en') or 'none'}.",
         raised=raised,
     )
 
@@ -859,9 +861,9 @@ def life_domains_addressed(f: Facts) -> IndicatorResult:
         ind,
         total / len(needs),
         f"Insatser för {len(acted_on)} av {len(needs)} vardagsbehov"
-        + (f"; saknas: {', '.join(missing)}." if missing else "."),
+        + (f"; saknas: {words(missing, 'sv')}." if missing else "."),
         f"Services acted on {len(acted_on)} of {len(needs)} everyday needs"
-        + (f"; missing: {', '.join(missing)}." if missing else "."),
+        + (f"; missing: {words(missing, 'en')}." if missing else "."),
         raised=raised,
         lowered=lowered,
     )

@@ -102,6 +102,17 @@ class Profile:
         """The profile as JSON text (deterministic: same profile, same bytes)."""
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent, allow_nan=False)
 
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        """In IPython's plain text: one line, not every indicator (``repr`` is unchanged)."""
+        overall = "not assessable" if self.overall is None else f"{self.overall:.2f}"
+        printer.text(f"<Profile {self.journey!r} ({self.framework.id}): overall {overall}>")
+
+    def _repr_html_(self) -> str:
+        """In a notebook: a table of scores with the gap profile (see :mod:`careflow.display`)."""
+        from careflow.display import profile_html  # noqa: PLC0415 - only when shown
+
+        return profile_html(self)
+
 
 def _round(value: float | None) -> float | None:
     return None if value is None else round(value, _DIGITS)
@@ -253,7 +264,11 @@ def _default() -> Framework:
 
 
 def profile_schema() -> dict[str, Any]:
-    """The JSON Schema (draft 2020-12) of a profile as :meth:`Profile.to_dict` writes it."""
+    """The JSON Schema (draft 2020-12) of a profile as :meth:`Profile.to_dict` writes it.
+
+    Like every output schema it allows keys it does not name: output may gain keys in a
+    minor version, and consumers ignore keys they do not know (docs/json.md).
+    """
     number = {"type": ["number", "null"], "minimum": 0, "maximum": 1}
     text = {"type": "string"}
     indicator = {
@@ -267,7 +282,6 @@ def profile_schema() -> dict[str, Any]:
             "explanation_sv",
             "explanation_en",
         ],
-        "additionalProperties": False,
         "properties": {
             "id": text,
             "name_sv": text,
@@ -284,7 +298,6 @@ def profile_schema() -> dict[str, Any]:
             "evidence": {
                 "type": "object",
                 "required": ["raised", "lowered"],
-                "additionalProperties": False,
                 "properties": {
                     "raised": {"type": "array", "items": text},
                     "lowered": {"type": "array", "items": text},
@@ -295,7 +308,6 @@ def profile_schema() -> dict[str, Any]:
     target = {
         "type": "object",
         "required": ["id", "name_sv", "name_en", "score", "gap", "indicators"],
-        "additionalProperties": False,
         "properties": {
             "id": {"type": "integer"},
             "key": text,
@@ -312,7 +324,6 @@ def profile_schema() -> dict[str, Any]:
         "title": "careflow profile",
         "type": "object",
         "required": ["schema_version", "journey", "overall", "targets"],
-        "additionalProperties": False,
         "properties": {
             "schema_version": {"const": SCHEMA_VERSION},
             "journey": text,
