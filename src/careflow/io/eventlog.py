@@ -113,10 +113,18 @@ XES_SUFFIXES: Final = frozenset({".xes", ".xes.gz"})
 #: Column names recognised without configuration, per role, in order of preference
 #: (compared case-, space-, ``_``- and ``-``-insensitively).
 KNOWN_COLUMNS: Final[Mapping[str, tuple[str, ...]]] = {
-    "case": ("case_id", "case:concept:name", "case", "journey", "lopnr", "löpnummer"),
-    "timestamp": ("timestamp", "time:timestamp", "complete timestamp", "time", "date"),
-    "activity": ("activity", "concept:name"),
-    "unit": ("unit", "org:resource", "actor", "resource"),
+    "case": ("case_id", "case:concept:name", "case", "journey", "löpnr", "lopnr", "löpnummer"),
+    "timestamp": (
+        "timestamp",
+        "time:timestamp",
+        "complete timestamp",
+        "time",
+        "date",
+        "datum",
+        "tidpunkt",
+    ),
+    "activity": ("activity", "concept:name", "aktivitet"),
+    "unit": ("unit", "org:resource", "actor", "resource", "enhet", "vårdenhet", "vardenhet"),
     "principal": ("principal", "org:group", "huvudman"),
     "kind": ("kind", "event_kind"),
     "channel": ("contact_type", "channel", "kontakttyp"),
@@ -973,8 +981,8 @@ def _parquet_source(file: str, *, max_bytes: int, max_rows: int) -> _Source:
                 seen_bytes += batch.nbytes
                 if seen_bytes > max_bytes or n + batch.num_rows > max_rows:
                     raise JourneyFileError(
-                        "the event log holds more rows or bytes than its metadata says, more "
-                        "than the limits; refused",
+                        "the event log holds more rows or bytes than the limits when "
+                        "decompressed (more than its metadata says); refused",
                         file=file,
                     )
                 columns = []
