@@ -104,14 +104,14 @@ def test_offsets_go_to_the_analysis_time_zone_not_utc(tmp_path: Path) -> None:
 def test_mixed_zoned_and_unzoned_stamps_name_both_rows(tmp_path: Path) -> None:
     """One stamp with an offset and one without cannot be ordered: an error naming both lines."""
     text = "case,timestamp,unit\nA,2024-03-05T10:00:00+01:00,U\nA,2024-03-05T10:30:00,V\n"
-    with pytest.raises(JourneyFileError, match="line 2 has .* and line 3 has") as info:
+    with pytest.raises(JourneyFileError, match=r"line 2 has .* and line 3 has") as info:
         read_event_log(_write(tmp_path, text))
     assert info.value.line == 3
 
 
 def test_nan_is_never_a_unit_called_nan() -> None:
     """NaN, None, 'NA' and '' are missing values; the policy decides, and the run counts it."""
-    rows = [
+    rows: list[dict[str, object]] = [
         {"case_id": "A", "timestamp": "2024-01-02", "unit": "U"},
         {"case_id": "A", "timestamp": "2024-01-03", "unit": float("nan")},
         {"case_id": "A", "timestamp": "2024-01-04", "unit": "NA"},
@@ -247,7 +247,9 @@ def test_unknown_suffix_lists_what_careflow_reads(tmp_path: Path) -> None:
     path = _write(tmp_path, BASIC, "log.txt")
     result = runner.invoke(main, ["validate", str(path)])
     assert result.exit_code == 1
-    assert ".xes" in result.output and ".parquet" in result.output and str(path) in result.output
+    assert ".xes" in result.output
+    assert ".parquet" in result.output
+    assert str(path) in result.output
 
 
 def test_standard_input_with_input_format(tmp_path: Path) -> None:

@@ -151,7 +151,8 @@ def test_bad_mapping_files_are_located_errors(tmp_path: Path, name: str) -> None
         main, ["render", str(log), "--kind", "actors", "-o", str(out), "--mapping", str(path)]
     )
     assert result.exit_code == 1
-    assert str(path) in result.output and "Traceback" not in result.output
+    assert str(path) in result.output
+    assert "Traceback" not in result.output
     assert not out.exists()
 
 
