@@ -1100,8 +1100,8 @@ class _Builder:
 
     # -- cells ------------------------------------------------------------------------------
 
-    def cell(self, value: Any, where: _Where, column: str) -> str | None:
-        """The text of a cell, or None when it is missing."""
+    def cell(self, value: Any, where: _Where, column: str, *, tokens: bool = True) -> str | None:
+        """The text of a cell, or None when it is missing (``tokens``: ``NA`` etc. too)."""
         if value is None:
             return None
         if isinstance(value, str):
@@ -1109,8 +1109,14 @@ class _Builder:
         elif isinstance(value, float):
             if math.isnan(value):
                 return None
+            if math.isinf(value):
+                raise where.error(f"{value} is not a finite number; expected a value", column)
             text = repr(value) if not value.is_integer() else str(value)
-        elif isinstance(value, bool | int):
+        elif isinstance(value, bool):
+            text = str(value)
+        elif isinstance(value, int):
+            if value.bit_length() > 256:
+                raise where.error("the number has too many digits; expected a value", column)
             text = str(value)
         elif type(value).__name__ in {"NAType", "NaTType"}:
             return None
@@ -1118,12 +1124,24 @@ class _Builder:
             text = value.isoformat()
         else:
             raise where.error(f"expected text, got {type(value).__name__}", column)
-        if len(text) <= self.missing_len and text.casefold() in self.missing:
+        if not text or (
+            tokens and len(text) <= self.missing_len and text.casefold() in self.missing
+        ):
             return None
-        if self.source.check_cells and len(text) > MAX_CELL_CHARS:
-            raise where.error(
-                f"the cell holds {len(text):,} characters, more than {MAX_CELL_CHARS:,}", column
-            )
+        if self.source.check_cells:
+            if len(text) > MAX_CELL_CHARS:
+                raise where.error(
+                    f"the cell holds {len(text):,} characters, more than {MAX_CELL_CHARS:,}",
+                    column,
+                )
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError as exc:
+                raise where.error(
+                    f"the text holds a lone surrogate (character {exc.start + 1}), which is not "
+                    "text any file can hold; expected valid Unicode",
+                    column,
+                ) from None
         return text
 
     def absent(self, role: str, where: _Where) -> None:
@@ -1220,12 +1238,7 @@ class _Builder:
         where = _Where(self.file, line, self.source.unit)
         cols, names, mapping = self.cols, self.names, self.mapping
         try:
-            raw_case = cells[cols["case"]]
-            case = (
-                raw_case.strip() or None
-                if isinstance(raw_case, str)
-                else self.cell(raw_case, where, names["case"])
-            )
+            case = self.cell(cells[cols["case"]], where, names["case"], tokens=False)
             if case is None:
                 self.absent("case", where)
                 return None
