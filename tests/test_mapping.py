@@ -209,3 +209,46 @@ def test_real_sepsis_validate_from_the_cli() -> None:
     assert result.exit_code == 0, result.output
     assert "1,050 cases" in result.output
     assert "294 rows with unit missing, kept as unknown" in result.output
+
+
+def test_cli_from_mapping_to_scores_gaps_and_diagrams(tmp_path: Path) -> None:
+    """score, gaps, render and report all take --mapping and read the excerpt with it."""
+    runner = CliRunner()
+    log, mapping = str(DATA / "sepsis-excerpt.csv"), str(SEPSIS_MAPPING)
+    scores = runner.invoke(main, ["score", log, "--mapping", mapping, "--format", "csv"])
+    assert scores.exit_code == 0, scores.output
+    assert scores.stdout.splitlines()[0].startswith("journey,overall,target_1")
+    found = runner.invoke(main, ["gaps", log, "--mapping", mapping, "--format", "json"])
+    assert found.exit_code == 0, found.output
+    out = tmp_path / "actors.dot"
+    drawn = runner.invoke(
+        main, ["render", log, "--mapping", mapping, "--kind", "actors", "-o", str(out)]
+    )
+    assert drawn.exit_code == 0, drawn.output
+    assert out.read_text("utf-8").startswith("digraph")
+    one = tmp_path / "a.dot"
+    drawn = runner.invoke(
+        main, ["render", log, "--mapping", mapping, "--journey", "A", "-o", str(one)]
+    )
+    assert drawn.exit_code == 0, drawn.output
+
+
+def test_bad_log_writes_nothing_and_names_the_file(tmp_path: Path) -> None:
+    """A log that cannot be read: exit 1, the file and line named, no output file."""
+    log = _write(tmp_path, "case;timestamp;unit\nA;2024-01-02;U\nA;31/12/2024;U\n", "log.csv")
+    out = tmp_path / "map.dot"
+    result = CliRunner().invoke(main, ["render", str(log), "--kind", "actors", "-o", str(out)])
+    assert result.exit_code == 1
+    assert f"{log}:3, at timestamp" in result.output
+    assert "Traceback" not in result.output
+    assert not out.exists()
+
+
+def test_windows_1252_is_noted_on_stderr(tmp_path: Path) -> None:
+    """Reading a log as Windows-1252 is never silent: score notes it on stderr."""
+    log = tmp_path / "log.csv"
+    log.write_bytes("case;timestamp;unit\nA;2024-01-02;Malmö\n".encode("cp1252"))
+    result = CliRunner().invoke(main, ["score", str(log), "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    assert "careflow: note: read" in result.output
+    assert "Windows-1252" in result.output
