@@ -264,3 +264,17 @@ def test_standard_input_with_input_format(tmp_path: Path) -> None:
     result = runner.invoke(main, ["validate", "-"], input=BASIC)
     assert result.exit_code == 1
     assert "--input-format" in result.output
+
+
+def test_named_encodings_are_used_or_refused(tmp_path: Path) -> None:
+    """--encoding reads the file in that encoding; an unknown name is a clear error."""
+    path = _write(tmp_path, "case,timestamp,unit\nA,2024-01-02,Malmö\n".encode("latin-1"))
+    result = read_event_log_report(path, encoding="latin-1")
+    assert result.journeys[0].actors[0].name == "Malmö"
+    assert result.report.encoding == "latin-1 (as told)"
+    with pytest.raises(JourneyFileError, match="not an encoding"):
+        read_event_log(path, encoding="klingon")
+    runner = CliRunner()
+    result_cli = runner.invoke(main, ["validate", "-", "--input-format", "parquet"], input="x")
+    assert result_cli.exit_code == 1
+    assert "standard input" in result_cli.output

@@ -687,6 +687,10 @@ def _open_source(
             file=name,
         )
     opener: Callable[[], IO[bytes]]
+    if name == "-" and fmt == "parquet":
+        raise JourneyFileError(
+            "Parquet cannot be read from standard input; name the file", file=name
+        )
     if name == "-":
         data = sys.stdin.buffer.read(max_bytes + 1)
         if len(data) > max_bytes:
@@ -757,6 +761,14 @@ def _detect_encoding(
     opener: Callable[[], IO[bytes]], file: str, *, forced: str | None, max_bytes: int
 ) -> tuple[str, str]:
     """Scan the bytes once (size, NUL, UTF-8 validity); return (codec, what to report)."""
+    if forced is not None:
+        try:
+            codecs.lookup(forced)
+        except LookupError:
+            raise JourneyFileError(
+                f"{forced!r:.40} is not an encoding Python knows; e.g. utf-8, cp1252, latin-1",
+                file=file,
+            ) from None
     decoder = codecs.getincrementaldecoder("utf-8")()
     total, bad_at, start = 0, -1, b""
     with opener() as fh:
