@@ -396,6 +396,8 @@ class _Clock:
         return value.astimezone(self.tz).replace(tzinfo=None)
 
     def parse(self, value: Any, where: _Where, column: str) -> dt.date:
+        if type(value) is str:
+            return self._text(value, where, column)
         if isinstance(value, dt.datetime):
             if value.tzinfo is not None:
                 self._mark(True, where, value.isoformat(), column)
@@ -406,7 +408,9 @@ class _Clock:
             return _in_range(value, where, column)
         if not isinstance(value, str):
             raise where.error(f"expected a time stamp, got {type(value).__name__}", column)
-        text = value
+        return self._text(value, where, column)
+
+    def _text(self, text: str, where: _Where, column: str) -> dt.date:
         if self.fmt is not None:
             return self._formatted(text, where, column)
         m = _TS_RE.fullmatch(text)
@@ -440,9 +444,11 @@ class _Clock:
         except ValueError as exc:
             raise where.error(f"{text!r:.40} is not a real date or time ({exc})", column) from None
         if off is None:
-            self._mark(False, where, text, column)
+            if self.naive is None or self.zoned is not None:
+                self._mark(False, where, text, column)
             return stamp
-        self._mark(True, where, text, column)
+        if self.zoned is None or self.naive is not None:
+            self._mark(True, where, text, column)
         tzinfo = self.offsets.get(off)
         if tzinfo is None:
             if off == "Z":
@@ -1109,11 +1115,19 @@ class _Builder:
             else None
         )
         self.rows_read = 0
+        self.report_units = bool(mapping and mapping.units)
 
     # -- cells ------------------------------------------------------------------------------
 
     def cell(self, value: Any, where: _Where, column: str, *, tokens: bool = True) -> str | None:
         """The text of a cell, or None when it is missing (``tokens``: ``NA`` etc. too)."""
+        if type(value) is str and not self.source.check_cells:  # the hot path: CSV, XES
+            text = value.strip()
+            if not text or (
+                tokens and len(text) <= self.missing_len and text.casefold() in self.missing
+            ):
+                return None
+            return text
         if value is None:
             return None
         if isinstance(value, str):
@@ -1215,7 +1229,7 @@ class _Builder:
             )
             cached = (rule.principal, rule.service) if rule else (None, None)
             self.unit_cache[text] = cached
-        if self.mapping is not None and self.mapping.units and cached == (None, None):
+        if self.report_units and cached[0] is None and cached[1] is None:
             self.note_unmapped("unit", text, case)
         return cached
 
