@@ -26,8 +26,10 @@ from careflow.contracts import SCHEMA_KINDS, output_schema
 from careflow.errors import CareflowError
 from careflow.gaps import Finding, Severity, find_gaps, findings_to_dicts
 from careflow.i18n import count, default_lang, number
+from careflow.io.eventlog import DEFAULT_TIMEZONE, LogReport, survey_event_log
 from careflow.io.journey_file import MAX_ERRORS
-from careflow.io.loading import load_journeys
+from careflow.io.loading import INPUT_FORMATS, ReadSettings, load_journeys_report
+from careflow.io.mapping import ROLES, load_mapping
 from careflow.io.output import check_output, write_output
 from careflow.model import Journey, Principal
 from careflow.render import actor_map, format_for_path, journey_map, profile_chart, render_bytes
@@ -85,9 +87,10 @@ def _error(message: str) -> None:
 def main() -> None:
     """Care journeys across region and kommun, scored against the ten målbilder.
 
-    Journey files are YAML or JSON (see `careflow schema`); event logs are CSV or Parquet
-    with one row per event and one journey per case. Nothing is sent anywhere: careflow
-    makes no network calls and writes only the files you name.
+    Journey files are YAML or JSON (see `careflow schema`); event logs are CSV, Parquet or
+    XES with one row per event and one journey per case (see `careflow mapping init`).
+    Nothing is sent anywhere: careflow makes no network calls and writes only the files
+    you name.
     """
 
 
@@ -132,17 +135,127 @@ def _error_dict(error: CareflowError) -> dict[str, Any]:
     return {"message": error.message, "file": error.file, "line": error.line, "path": error.path}
 
 
+_SETTINGS_KEY = "careflow.read"
+
+
+def _settings() -> ReadSettings:
+    ctx = click.get_current_context(silent=True)
+    found = ctx.meta.get(_SETTINGS_KEY) if ctx is not None else None
+    return found if isinstance(found, ReadSettings) else ReadSettings()
+
+
+def _load(name: str) -> list[Journey]:
+    """Load one input with the run's read settings; note how a log was read on stderr."""
+    journeys, report = load_journeys_report(name, _settings())
+    if report is not None:
+        _note_report(report, full=False)
+    return journeys
+
+
+def _note_report(report: LogReport, *, full: bool) -> None:
+    """Print a log's read report: in full (validate), or only what the user must know."""
+    lines = report.lines()
+    if full:
+        for line in lines:
+            click.echo(line)
+        return
+    worth = (
+        report.skipped
+        or report.unknown
+        or report.unmapped
+        or (report.encoding is not None and not report.encoding.startswith("UTF-8"))
+    )
+    if worth:
+        click.echo(f"careflow: note: {lines[0]}", err=True)
+        for line in lines[2:][:12]:
+            click.echo(f"careflow: note: {line.strip()}", err=True)
+        if len(lines) > 14:
+            click.echo(
+                f"careflow: note: ... and {len(lines) - 14} more; run careflow validate to see all",
+                err=True,
+            )
+
+
 def iter_inputs(files: Sequence[str]) -> Iterator[tuple[str, list[Journey] | CareflowError]]:
     """Load each file, yielding its journeys or the error that stopped it."""
     for name in files:
         try:
-            yield name, load_journeys(name)
+            yield name, _load(name)
         except CareflowError as exc:
             yield name, exc
 
 
+def _reading(func: F) -> F:
+    """Add the options that say how to read inputs; store them for the loaders."""
+
+    def callback(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+        ctx.meta.setdefault("careflow.read.raw", {})[param.name] = value
+        return value
+
+    options = [
+        click.option(
+            "--mapping",
+            metavar="FILE",
+            expose_value=False,
+            callback=callback,
+            help="A mapping file (YAML/JSON) that says how to read the event logs.",
+        ),
+        click.option(
+            "--timezone",
+            metavar="ZONE",
+            expose_value=False,
+            callback=callback,
+            help=f"Time zone stamps with an offset are converted to [default: {DEFAULT_TIMEZONE}].",
+        ),
+        click.option(
+            "--timestamp-format",
+            metavar="FORMAT",
+            expose_value=False,
+            callback=callback,
+            help="A strptime format for time stamps careflow does not read by itself.",
+        ),
+        click.option(
+            "--encoding",
+            metavar="NAME",
+            expose_value=False,
+            callback=callback,
+            help="Read CSV logs in this encoding instead of detecting UTF-8/Windows-1252.",
+        ),
+        click.option(
+            "--input-format",
+            type=click.Choice([*INPUT_FORMATS, "parquet", "xes"]),
+            expose_value=False,
+            callback=callback,
+            help="The format of the inputs when the name does not say (needed for -).",
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+
+    import functools  # noqa: PLC0415
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        ctx = click.get_current_context()
+        raw = ctx.meta.get("careflow.read.raw", {})
+        mapping = load_mapping(raw["mapping"]) if raw.get("mapping") else None
+        ctx.meta[_SETTINGS_KEY] = ReadSettings(
+            mapping=mapping,
+            timezone=raw.get("timezone"),
+            timestamp_format=raw.get("timestamp_format"),
+            encoding=raw.get("encoding"),
+            input_format=raw.get("input_format"),
+        )
+        return func(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
 _FILES = click.argument(
-    "files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=str)
+    "files",
+    nargs=-1,
+    required=True,
+    type=click.Path(dir_okay=False, allow_dash=True, path_type=str),
 )
 
 
@@ -158,40 +271,52 @@ _FILES = click.argument(
     help="text for people; json: one object per file and line (`careflow schema --kind "
     "validate`), errors included, on stdout.",
 )
+@_reading
 def validate(files: tuple[str, ...], quiet: bool, fmt: str) -> None:
     """Check journey files and event logs; print a summary of each journey.
 
-    Exit status 0 when every file is valid, 1 when any is not (each error names the
-    file, the line where known, the place in the document and what was expected).
+    For an event log, also says how it was read (format, encoding, delimiter, columns),
+    how many rows each missing-value policy touched and, with --mapping, every value the
+    mapping does not map, with the events and cases it touches. Exit status 0 when every
+    file could be read, 1 when any could not (each error names the file, the line where
+    known, the place in the document and what was expected).
     """
     failed = 0
-    for name, result in iter_inputs(files):
-        if fmt == "json":
-            ok = not isinstance(result, CareflowError)
-            record = {
-                "schema_version": "1.0",
-                "file": name,
-                "valid": ok,
-                "journeys": []
-                if isinstance(result, CareflowError)
-                else [_journey_facts(j) for j in result],
-                "errors": [_error_dict(e) for e in _all_errors(result)]
-                if isinstance(result, CareflowError)
-                else [],
-            }
-            failed += not ok
-            click.echo(json.dumps(record, ensure_ascii=False))
-            continue
-        if isinstance(result, CareflowError):
+    for name in files:
+        try:
+            result, report = load_journeys_report(name, _settings())
+        except CareflowError as exc:
             failed += 1
-            errors = _all_errors(result)
+            errors = _all_errors(exc)
+            if fmt == "json":
+                record = {
+                    "schema_version": "1.0",
+                    "file": name,
+                    "valid": False,
+                    "journeys": [],
+                    "errors": [_error_dict(e) for e in errors],
+                }
+                click.echo(json.dumps(record, ensure_ascii=False))
+                continue
             for error in errors:
                 _error(str(error))
             if len(errors) >= MAX_ERRORS:
                 _error(f"{name}: stopped after {MAX_ERRORS} errors; fix these and run again")
             continue
+        if fmt == "json":
+            record = {
+                "schema_version": "1.0",
+                "file": name,
+                "valid": True,
+                "journeys": [_journey_facts(j) for j in result],
+                "errors": [],
+            }
+            click.echo(json.dumps(record, ensure_ascii=False))
+            continue
         if quiet:
             continue
+        if report is not None:
+            _note_report(report, full=True)
         if len(result) == 1:
             click.echo(f"ok {name}: {_summary(result[0])}")
         else:
@@ -208,7 +333,8 @@ def validate(files: tuple[str, ...], quiet: bool, fmt: str) -> None:
     default="journey",
     show_default=True,
     help="journey: the journey file format (input); profile, gaps, compare, validate: the "
-    "JSON that `careflow score`, `gaps`, `compare` and `validate` write with --format json.",
+    "JSON that `careflow score`, `gaps`, `compare` and `validate` write with --format json; "
+    "mapping: event-log mapping files (input).",
 )
 def schema(kind: str) -> None:
     """Print a JSON Schema: of journey files (for editors), or of a command's JSON output.
@@ -298,7 +424,7 @@ def _profile_table(profile: Profile, lang: str) -> list[str]:
 
 def _one_journey(path: str, journey_id: str | None) -> Journey:
     """The one journey in ``path``, or the case ``journey_id`` of an event log."""
-    journeys = load_journeys(path)
+    journeys = _load(path)
     if journey_id is not None:
         for journey in journeys:
             if journey.id == journey_id:
@@ -417,6 +543,7 @@ def _findings_table(findings: Sequence[Finding], lang: str) -> list[str]:
     help="csv: write ids exactly as they are, without the ' that stops spreadsheets "
     "reading them as formulas (for programs, not spreadsheets).",
 )
+@_reading
 def score(
     *,
     files: tuple[str, ...],
@@ -483,6 +610,7 @@ def score(
 )
 @_LANG
 @_OUTPUT_TEXT
+@_reading
 def gaps(files: tuple[str, ...], fmt: str, lang: str, output: str | None) -> None:
     """List the gap findings of journeys: located problems, ranked by severity.
 
@@ -516,7 +644,7 @@ def gaps(files: tuple[str, ...], fmt: str, lang: str, output: str | None) -> Non
 
 
 @main.command(context_settings=_CONTEXT)
-@click.argument("file", type=click.Path(dir_okay=False, path_type=str))
+@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True, path_type=str))
 @click.option(
     "--kind",
     type=click.Choice(["journey", "profile", "actors"]),
@@ -540,6 +668,7 @@ def gaps(files: tuple[str, ...], fmt: str, lang: str, output: str | None) -> Non
     show_default=True,
     help="actors: draw at most this many links, the strongest; the caption counts the rest.",
 )
+@_reading
 def render(
     *,
     file: str,
@@ -560,7 +689,7 @@ def render(
     fmt = format_for_path(out)
     graph: Any
     if kind == "actors" and journey_id is None:
-        graph = actor_map(load_journeys(file), lang=lang, max_edges=max_edges)
+        graph = actor_map(_load(file), lang=lang, max_edges=max_edges)
     else:
         journey = _one_journey(file, journey_id)
         if kind == "journey":
@@ -591,6 +720,7 @@ def render(
 )
 @_FRAMEWORK
 @_LANG
+@_reading
 def compare(
     *, as_is: str, to_be: str, output: str | None, fmt: str, framework_name: str, lang: str
 ) -> None:
@@ -641,11 +771,12 @@ def compare(
 
 
 @main.command(context_settings=_CONTEXT)
-@click.argument("file", type=click.Path(dir_okay=False, path_type=str))
+@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True, path_type=str))
 @click.option("-o", "--output", required=True, help="The HTML file to write.")
 @_JOURNEY_OPTION
 @_FRAMEWORK
 @_LANG
+@_reading
 def report(file: str, output: str, journey_id: str | None, framework_name: str, lang: str) -> None:
     """Write one self-contained HTML report of a journey.
 
@@ -659,3 +790,103 @@ def report(file: str, output: str, journey_id: str | None, framework_name: str, 
     profile = score_journey(journey, load_framework(framework_name))
     page = report_html(journey, profile, find_gaps(journey), lang=lang)
     _write(out, page.encode("utf-8"), inputs)
+
+
+@main.group(cls=_Group, context_settings=_CONTEXT)
+def mapping() -> None:
+    """Mapping files: how one source's event log becomes journeys (see docs/your-data.md)."""
+
+
+@mapping.command("init", context_settings=_CONTEXT)
+@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True, path_type=str))
+@click.option("-o", "--output", help="Write the draft here instead of to standard output.")
+@click.option(
+    "--max-values",
+    type=click.IntRange(min=1),
+    default=200,
+    show_default=True,
+    help="List at most this many distinct values per column, the most frequent first.",
+)
+@_reading
+def mapping_init(file: str, output: str | None, max_values: int) -> None:
+    """Draft a mapping for the event log FILE from its columns and distinct values.
+
+    The draft names the column found for each role and lists every distinct unit,
+    principal, activity, contact type and diagnosis value with its count, each mapped
+    to nothing yet: fill in what each means, then run `careflow validate FILE --mapping
+    DRAFT` until nothing you care about is unmapped.
+    """
+    inputs = _inputs([file], None)
+    if output is not None:
+        _check_output(output, inputs)
+    settings = _settings()
+    report, values = survey_event_log(
+        file,
+        mapping=settings.mapping,
+        encoding=settings.encoding,
+        input_format=settings.input_format,
+        max_values=max_values,
+    )
+    text = draft_mapping(report, values)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        _write(output, text.encode("utf-8"), inputs)
+
+
+def _yaml_text(value: str) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def draft_mapping(report: LogReport, values: dict[str, list[tuple[str, int]]]) -> str:
+    """A mapping file draft (YAML) from a survey of a log: columns and counted values."""
+    lines = [
+        f"# careflow mapping drafted from {report.file}: {report.rows:,} rows, "
+        f"{report.cases:,} cases",
+        f"# read as {report.format}"
+        + (f", {report.encoding}" if report.encoding else "")
+        + (f", delimiter {report.delimiter!r}" if report.delimiter else ""),
+        "# Fill in what each value means; delete what you do not need. See docs/your-data.md",
+        "# and `careflow schema --kind mapping`. Counts are rows.",
+        "version: 1",
+        f"source: {_yaml_text(str(report.file))}",
+        "columns:",
+    ]
+    for role in ROLES:
+        if role in report.columns:
+            lines.append(f"  {role}: {_yaml_text(report.columns[role])}")
+        else:
+            lines.append(f"  # {role}: null   (no column found for this role)")
+    lines += [
+        "missing:",
+        "  case: error",
+        "  timestamp: error",
+        "  unit: error          # or skip, or unknown",
+        "# timezone: Europe/Stockholm",
+        '# timestamp_format: "%d/%m/%Y %H:%M"   # only for forms careflow does not read',
+        "recorded_completely: []   # contacts, network, plans, needs: what the source records",
+        "thresholds: {}            # e.g. same_stay_hours: 24",
+    ]
+    sections = [
+        ("unit", "units", "principal: region        # region, kommun, state, ...; service: ..."),
+        ("principal", "principals", "principal: other"),
+        ("activity", "activities", "kind: contact"),
+        ("kind", None, ""),
+        ("channel", "contact_types", "channel: in_person"),
+    ]
+    for role, key, hint in sections:
+        if key is None or role not in values:
+            continue
+        lines.append(f"{key}:")
+        for value, rows in values[role]:
+            lines.append(f"  # - match: {_yaml_text(value)}   # {rows:,} rows")
+            lines.append(f"  #   {hint}")
+    if "diagnosis" in values:
+        lines.append("diagnoses:   # ICD-10 prefixes; these two are the defaults")
+        lines.append("  - codes: F10-F19")
+        lines.append("    need: substance_use")
+        lines.append("  - codes: F20-F48")
+        lines.append("    need: mental_health")
+        for value, rows in values["diagnosis"][:50]:
+            lines.append(f"  # {_yaml_text(value)}: {rows:,} rows")
+    return "\n".join(lines) + "\n"

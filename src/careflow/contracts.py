@@ -2,7 +2,7 @@
 
 One policy for unknown keys holds for every schema here and in ``docs/json.md``:
 
-- **Input** (journey files) is strict: an unknown key is an error, so a typo such as
+- **Input** (journey files, mapping files) is strict: an unknown key is an error, so a typo such as
   ``evnets`` is caught. Its schema sets ``additionalProperties: false``.
 - **Output** (profile, gaps, compare, validate) may gain keys in a minor version
   (``schema_version`` ``1.0`` → ``1.1``). Its schemas name every key careflow writes but
@@ -15,7 +15,7 @@ by ``careflow schema --kind KIND``.
 Examples
 --------
 >>> sorted(SCHEMA_KINDS)
-['compare', 'gaps', 'journey', 'profile', 'validate']
+['compare', 'gaps', 'journey', 'mapping', 'profile', 'validate']
 >>> output_schema("gaps")["title"]
 'careflow gaps'
 """
@@ -26,6 +26,7 @@ from collections.abc import Callable
 from typing import Any, Final
 
 from careflow.io import journey_schema
+from careflow.io.mapping import mapping_schema
 from careflow.scoring import profile_schema
 
 __all__ = [
@@ -168,6 +169,7 @@ SCHEMA_KINDS: Final[dict[str, Callable[[], dict[str, Any]]]] = {
     "gaps": gaps_schema,
     "compare": compare_schema,
     "validate": validate_schema,
+    "mapping": mapping_schema,
 }
 
 

@@ -1,44 +1,65 @@
-"""Read event logs (CSV, Parquet): one row per event, one journey per case.
+"""Read event logs (CSV, Parquet, XES): one row per event, one journey per case.
 
 The process-mining layout: a case id, a timestamp, an activity, the unit (resource) and
-its principal, and optionally the kind of event and the contact type. Column names are
-found by themselves for careflow's own names, the names of the shared benchmark log
-(``case_id``, ``timestamp``, ``activity``, ``unit``, ``principal``, ``contact_type``) and
-pm4py's (``case:concept:name``, ``time:timestamp``, ``concept:name``, ``org:resource``,
-``org:group``); anything else is named with :class:`EventLogColumns`.
+its principal, and optionally the kind of event, the contact type and a diagnosis code.
+Column names are found by themselves for careflow's own names, the names of the shared
+benchmark log and pm4py's/Disco's (``case:concept:name``, ``Case ID``, ``time:timestamp``,
+``Complete Timestamp``, ``concept:name``, ``org:resource``, ``org:group``), compared
+without regard to case, spaces, ``_`` and ``-``; anything else is named with
+:class:`EventLogColumns` or a mapping file (:mod:`careflow.io.mapping`). A column plays
+at most one role: naming the unit column never makes another column the principal.
+
+Files are read as they come: CSV with ``,`` ``;`` tab or ``|`` (sniffed), UTF-8 with or
+without a BOM, or Windows-1252 when the bytes are not UTF-8 (reported, never silent),
+quoted newlines; timestamps in ISO forms or ``YYYY/MM/DD HH:MM:SS[.fff]``, other forms
+with an explicit format; offsets converted to the analysis time zone (default
+``Europe/Stockholm``) so a date stays the date the person lived it. Missing values
+(empty, ``NA``, ``NaN``, ``null``, pandas/pyarrow nulls) follow a policy per role:
+error, skip the row, or unknown, each counted in the :class:`LogReport`.
 
 Rows may come in any order. Within a case, events are ordered by this rule, so a
 shuffled log gives exactly the same journeys as a sorted one:
 
 1. the timestamp (a plain date counts as midnight);
-2. the kind of event, in :data:`careflow.model.KIND_RANK` order (a need signal before
-   the contact it leads to, a discharge after the treatment it ends);
+2. the kind of event, in :data:`careflow.model.KIND_RANK` order;
 3. the activity, then the unit, then the contact type, then every other column of the
    row as text, compared as strings.
 
-Rows equal in all of these are identical events, so their order cannot matter. Events
-get the ids ``e1``, ``e2``, ... in that order, actors an id made from the unit's name.
-Where the unit changes from one event to the next, a ``handover`` transition with
-unknown information links them: the log says the person moved on, not how.
+Events get the ids ``e1``, ``e2``, ... in that order, actors an id made from the unit's
+name. Where the unit changes from one event to the next, a ``handover`` transition with
+unknown information links them, except a move within one stay (``same_stay_hours``).
 
-See ``docs/event-logs.md``.
+See ``docs/event-logs.md`` and ``docs/your-data.md``.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
+import io
+import math
 import os
 import re
+import sys
 import unicodedata
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+import zoneinfo
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Final
+from typing import IO, Any, Final
 
 import attrs
 
 from careflow.errors import CareflowError, JourneyFileError
-from careflow.io.journey_file import _MAX_YEAR, _MIN_YEAR, MAX_ERRORS, _parse_date
+from careflow.io.journey_file import _MAX_YEAR, _MIN_YEAR, MAX_ERRORS
+from careflow.io.mapping import (
+    DEFAULT_DIAGNOSES,
+    ROLES,
+    DiagnosisRule,
+    LogMapping,
+    MissingPolicy,
+    normalise_code,
+)
 from careflow.labels import LABELS
 from careflow.model import (
     KIND_RANK,
@@ -49,33 +70,65 @@ from careflow.model import (
     Journey,
     Person,
     Principal,
+    ServiceKind,
     Transition,
     TransitionKind,
     timestamp_of,
 )
 
 __all__ = [
+    "CSV_SUFFIXES",
+    "DEFAULT_TIMEZONE",
+    "MAX_CELL_CHARS",
     "MAX_LOG_BYTES",
     "MAX_LOG_ROWS",
+    "PARQUET_SUFFIXES",
+    "XES_SUFFIXES",
     "EventLogColumns",
+    "LogRead",
+    "LogReport",
+    "UnmappedValue",
     "journeys_from_rows",
     "read_event_log",
+    "read_event_log_report",
+    "survey_event_log",
+    "zone",
 ]
 
-#: Largest CSV read by default, in bytes.
+#: Largest log read by default, in bytes (for XES and ``-``, after decompression).
 MAX_LOG_BYTES: Final = 1024 * 1024 * 1024
-#: Most rows read by default (each becomes an event held in memory).
+#: Most rows read by default (each becomes an event held in memory); blank lines in a
+#: CSV are counted separately against the same limit.
 MAX_LOG_ROWS: Final = 2_000_000
+#: Longest text in one cell of a Parquet file or a row in memory (CSV cells are held
+#: to Python's csv field limit, 131,072 characters).
+MAX_CELL_CHARS: Final = 100_000
+#: The analysis time zone when none is given.
+DEFAULT_TIMEZONE: Final = "Europe/Stockholm"
 
-#: Column names recognised without configuration, per role, in order of preference.
+CSV_SUFFIXES: Final = frozenset({".csv", ".tsv"})
+PARQUET_SUFFIXES: Final = frozenset({".parquet", ".pq"})
+XES_SUFFIXES: Final = frozenset({".xes", ".xes.gz"})
+
+#: Column names recognised without configuration, per role, in order of preference
+#: (compared case-, space-, ``_``- and ``-``-insensitively).
 KNOWN_COLUMNS: Final[Mapping[str, tuple[str, ...]]] = {
-    "case": ("case_id", "case:concept:name", "case", "journey"),
-    "timestamp": ("timestamp", "time:timestamp", "time", "date"),
-    "activity": ("activity", "concept:name"),
-    "unit": ("unit", "org:resource", "actor", "resource"),
+    "case": ("case_id", "case:concept:name", "case", "journey", "löpnr", "lopnr", "löpnummer"),
+    "timestamp": (
+        "timestamp",
+        "time:timestamp",
+        "complete timestamp",
+        "time",
+        "date",
+        "datum",
+        "tidpunkt",
+    ),
+    "activity": ("activity", "concept:name", "aktivitet"),
+    "unit": ("unit", "org:resource", "actor", "resource", "enhet", "vårdenhet", "vardenhet"),
     "principal": ("principal", "org:group", "huvudman"),
     "kind": ("kind", "event_kind"),
-    "channel": ("contact_type", "channel"),
+    "channel": ("contact_type", "channel", "kontakttyp"),
+    "diagnosis": ("diagnosis", "diagnos", "diagnoskod", "icd10"),
 }
 
 _PRINCIPALS: Final[Mapping[str, Principal]] = {
@@ -105,7 +158,6 @@ _CHANNELS: Final[Mapping[str, Channel | None]] = {
     "uppsökande": Channel.OUTREACH,
     # a planning meeting is a kind of meeting, not a channel; the kind is not guessed
     "planning": None,
-    "": None,
 }
 
 _KINDS: Final[Mapping[str, EventKind]] = {
@@ -114,15 +166,26 @@ _KINDS: Final[Mapping[str, EventKind]] = {
     **{pair[1].casefold(): EventKind(v) for v, pair in LABELS[EventKind].items()},
 }
 
+#: Cell values that mean "missing", compared without regard to case.
+MISSING_TEXT: Final = frozenset({"", "na", "n/a", "#n/a", "nan", "nat", "null", "none", "<na>"})
+#: The unit of a row whose unit is missing under the ``unknown`` policy.
+UNKNOWN_UNIT: Final = "unknown"
+
+
+def _norm(name: str) -> str:
+    return re.sub(r"[\s_\-]+", "", name.casefold())
+
 
 @attrs.frozen(kw_only=True, slots=True)
 class EventLogColumns:
-    """Which column of the log plays which role; ``None`` means find it by name.
+    """Which column of the log plays which role.
 
+    ``None`` means find it by its known names; ``""`` means the log has no such column.
     ``case`` and ``timestamp`` are required, and one of ``unit`` and ``activity`` (a log
-    without a unit column takes the activity as the unit). ``principal``, ``kind`` and
-    ``channel`` are optional: without a principal every unit is ``other``; without a
-    kind every event is a ``contact``, unless its activity is itself an event kind.
+    without a unit column takes the activity as the unit). The others are optional:
+    without a principal every unit is ``other`` (unless a mapping says otherwise);
+    without a kind every event is a ``contact``, unless its activity is itself an event
+    kind or a mapping maps it.
     """
 
     case: str | None = None
@@ -132,41 +195,12 @@ class EventLogColumns:
     principal: str | None = None
     kind: str | None = None
     channel: str | None = None
+    diagnosis: str | None = None
 
     def resolve(self, header: Sequence[str], *, file: str | None) -> dict[str, str]:
         """Map each role to a column of ``header``; JourneyFileError if one is missing."""
-        present = set(header)
-        found: dict[str, str] = {}
-        for role, names in KNOWN_COLUMNS.items():
-            chosen: str | None = getattr(self, role)
-            if chosen is not None:
-                if chosen not in present:
-                    raise JourneyFileError(
-                        f"the {role} column {chosen!r} is not in the header; the columns are "
-                        f"{_listing(header)}",
-                        file=file,
-                        line=1,
-                    )
-                found[role] = chosen
-                continue
-            match = next((n for n in names if n in present), None)
-            if match is not None:
-                found[role] = match
-        missing = [r for r in ("case", "timestamp") if r not in found]
-        if "unit" not in found and "activity" not in found:
-            missing.append("unit (or activity)")
-        if missing:
-            hints = "; ".join(
-                f"{r.split()[0]}: {', '.join(KNOWN_COLUMNS[r.split()[0]])}" for r in missing
-            )
-            raise JourneyFileError(
-                f"no {' and no '.join(missing)} column; the columns are {_listing(header)}. "
-                f"Expected one of the known names ({hints}) or name the columns with "
-                "EventLogColumns",
-                file=file,
-                line=1,
-            )
-        return found
+        found = _resolve(header, self, None, file=file)
+        return {role: header[i] for role, i in found.items()}
 
 
 def _listing(header: Sequence[str]) -> str:
@@ -174,285 +208,276 @@ def _listing(header: Sequence[str]) -> str:
     return shown + (f" and {len(header) - 20} more" if len(header) > 20 else "")
 
 
-@attrs.frozen(slots=True)
-class _Row:
-    """One parsed row: its sort key, where it came from, and the event's raw parts."""
-
-    key: tuple[Any, ...]
-    line: int
-    when: dt.date
-    kind: EventKind
-    unit: str
-    principal: Principal
-    channel: Channel | None
-    activity: str
-
-
-def read_event_log(
-    path: str | os.PathLike[str],
-    *,
-    columns: EventLogColumns | None = None,
-    max_bytes: int = MAX_LOG_BYTES,
-    max_rows: int = MAX_LOG_ROWS,
-) -> list[Journey]:
-    """Read a CSV or Parquet event log into one journey per case, sorted by case id.
-
-    Parameters
-    ----------
-    path
-        A ``.csv`` file (UTF-8, comma-separated, a header row) or a ``.parquet``/``.pq``
-        file (needs the ``parquet`` extra: ``pip install 'careflow[parquet]'``).
-    columns
-        Column names where they differ from the known ones.
-    max_bytes, max_rows
-        Limits that turn a runaway file into a clear error instead of a hang.
-
-    Raises
-    ------
-    JourneyFileError
-        Naming the file, the line (CSV) or row (Parquet) and the column, and what was
-        expected.
-    """
-    name = os.fspath(path)
-    if Path(name).suffix.lower() in {".parquet", ".pq"}:
-        header, rows = _parquet_rows(name, max_rows=max_rows)
-    else:
-        header, rows = _csv_rows(name, max_bytes=max_bytes, max_rows=max_rows)
-    return _journeys(header, rows, columns or EventLogColumns(), file=name)
-
-
-def journeys_from_rows(
-    rows: Iterable[Mapping[str, Any]],
-    *,
-    columns: EventLogColumns | None = None,
-    source: str | None = None,
-) -> list[Journey]:
-    """Build journeys from rows already in memory (e.g. ``DataFrame.to_dict("records")``).
-
-    Values may be text or, for the timestamp, :class:`datetime.date` or
-    :class:`datetime.datetime`. Errors name ``source`` and the row number (from 1).
-    """
-    materialised = list(rows)
-    header: list[str] = []
-    for row in materialised[:1]:
-        header = list(row)
-
-    def numbered() -> Iterator[tuple[int, Mapping[str, Any]]]:
-        yield from enumerate(materialised, start=1)
-
-    return _journeys(header, numbered(), columns or EventLogColumns(), file=source, unit="row")
-
-
-# -- reading the files ---------------------------------------------------------------------
-
-
-def _csv_rows(
-    file: str, *, max_bytes: int, max_rows: int
-) -> tuple[list[str], Iterator[tuple[int, Mapping[str, Any]]]]:
-    try:
-        size = os.path.getsize(file)
-        if size > max_bytes:
-            raise JourneyFileError(
-                f"the event log is {size:,} bytes, more than the limit of {max_bytes:,}; "
-                "split it or raise max_bytes",
-                file=file,
-            )
-        with open(file, "rb") as fh:
-            data = fh.read()
-    except OSError as exc:
-        raise JourneyFileError(f"cannot read the file ({exc.strerror or exc})", file=file) from None
-    if b"\x00" in data:
-        raise JourneyFileError(
-            "this is a binary file, not text; expected a UTF-8 CSV event log with a header row "
-            "(or a .parquet file)",
-            file=file,
-        )
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise JourneyFileError(
-            f"the file is not UTF-8 text (byte {exc.start}); save it as UTF-8",
-            file=file,
-            line=line,
-        ) from None
-    del data
-    if not text.strip():
-        raise JourneyFileError("the event log is empty; expected a header row", file=file)
-    reader = csv.reader(text.splitlines(keepends=True), strict=True)
-    try:
-        header = next(reader)
-    except csv.Error as exc:
-        raise JourneyFileError(f"the header is not valid CSV ({exc})", file=file, line=1) from None
-    header = [h.strip() for h in header]
-    dupes = sorted({h for h in header if header.count(h) > 1})
-    if dupes:
-        raise JourneyFileError(
-            f"the header names {_listing(dupes)} more than once", file=file, line=1
-        )
-
-    def rows() -> Iterator[tuple[int, Mapping[str, Any]]]:
-        count = 0
-        line = reader.line_num + 1
-        while True:
-            try:
-                cells = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as exc:
-                raise JourneyFileError(
-                    f"not valid CSV ({exc})", file=file, line=reader.line_num
-                ) from None
-            if not cells or cells == [""]:
-                line = reader.line_num + 1
-                continue
-            count += 1
-            if count > max_rows:
-                raise JourneyFileError(
-                    f"the event log has more than {max_rows:,} rows; split it or raise max_rows",
-                    file=file,
-                    line=line,
-                )
-            if len(cells) != len(header):
-                raise JourneyFileError(
-                    f"the row has {len(cells)} cells; expected {len(header)}, one per column "
-                    "of the header",
-                    file=file,
-                    line=line,
-                )
-            yield line, dict(zip(header, cells, strict=True))
-            line = reader.line_num + 1
-
-    return header, rows()
-
-
-def _parquet_rows(
-    file: str, *, max_rows: int
-) -> tuple[list[str], Iterator[tuple[int, Mapping[str, Any]]]]:
-    try:
-        import pyarrow as pa  # noqa: PLC0415 - an optional extra, loaded on use
-        import pyarrow.parquet as pq  # noqa: PLC0415
-    except ImportError:
-        raise JourneyFileError(
-            "reading Parquet needs pyarrow; install it with: pip install 'careflow[parquet]' "
-            "(or convert the log to CSV)",
-            file=file,
-        ) from None
-    try:
-        table = pq.read_table(file)
-    except OSError as exc:
-        raise JourneyFileError(f"cannot read the file ({exc})", file=file) from None
-    except (pa.ArrowException, ValueError) as exc:
-        raise JourneyFileError(
-            f"not a readable Parquet file ({type(exc).__name__}: {str(exc)[:200]})", file=file
-        ) from None
-    if table.num_rows > max_rows:
-        raise JourneyFileError(
-            f"the event log has {table.num_rows:,} rows, more than {max_rows:,}; split it or "
-            "raise max_rows",
-            file=file,
-        )
-    header = [str(n) for n in table.column_names]
-    data = {n: table.column(n).to_pylist() for n in header}
-
-    def rows() -> Iterator[tuple[int, Mapping[str, Any]]]:
-        for i in range(table.num_rows):
-            yield i + 1, {n: data[n][i] for n in header}
-
-    return header, rows()
-
-
-# -- from rows to journeys -----------------------------------------------------------------
-
-
-def _journeys(
+def _resolve(
     header: Sequence[str],
-    rows: Iterable[tuple[int, Mapping[str, Any]]],
-    columns: EventLogColumns,
+    columns: EventLogColumns | None,
+    mapping: LogMapping | None,
     *,
     file: str | None,
-    unit: str = "line",
-) -> list[Journey]:
-    if not header:
-        raise JourneyFileError("the event log has no rows", file=file)
-    cols = columns.resolve(header, file=file)
-    others = [h for h in header if h not in cols.values()]
-    cases: dict[str, list[_Row]] = {}
-    errors: list[JourneyFileError] = []
-    try:
-        for line, row in rows:
-            where = _Where(file=file, line=line, unit=unit)
-            try:
-                case = _text(row[cols["case"]], where, cols["case"], required=True)
-                parsed = _parse_row(row, cols, others, where)
-            except JourneyFileError as exc:  # go on: report every bad row, up to the limit
-                errors.append(exc)
-                if len(errors) >= MAX_ERRORS:
-                    break
+) -> dict[str, int]:
+    exact: dict[str, int] = {}
+    loose: dict[str, int] = {}
+    for i, name in enumerate(header):
+        exact.setdefault(name, i)
+        loose.setdefault(_norm(name), i)
+    explicit: dict[str, tuple[tuple[str, ...], bool]] = {}
+    if mapping is not None:
+        for role, names in mapping.columns.items():
+            explicit[role] = (names, role in mapping.column_lists)
+    if columns is not None:
+        for role in ROLES:
+            chosen = getattr(columns, role)
+            if chosen is not None:
+                explicit[role] = ((chosen,) if chosen else (), False)
+    found: dict[str, int] = {}
+    used: set[int] = set()
+    for role in ROLES:
+        if role not in explicit:
+            continue
+        names, optional = explicit[role]
+        if not names:
+            continue
+        index = next(
+            (
+                exact.get(n, loose.get(_norm(n)))
+                for n in names
+                if exact.get(n, loose.get(_norm(n))) is not None
+            ),
+            None,
+        )
+        if index is None:
+            if optional:
                 continue
-            cases.setdefault(case, []).append(parsed)
-    except JourneyFileError as exc:  # the file itself stops being readable here
-        errors.append(exc)
-    if not errors and not cases:
-        raise JourneyFileError("the event log has a header but no rows", file=file)
-    journeys = []
-    if not errors:
-        for case in sorted(cases):
-            try:
-                journeys.append(_journey(case, cases[case], cols, where_file=file, unit=unit))
-            except JourneyFileError as exc:
-                errors.append(exc)
-                if len(errors) >= MAX_ERRORS:
-                    break
-    if errors:
-        first, *rest = errors
-        first.more = tuple(rest)
-        raise first
-    return journeys
+            raise JourneyFileError(
+                f"the {role} column {names[0]!r} is not in the header; the columns are "
+                f"{_listing(header)}",
+                file=file,
+                line=1,
+            )
+        found[role] = index
+        used.add(index)
+    for role in ROLES:
+        if role in explicit:
+            continue
+        for name in KNOWN_COLUMNS[role]:
+            index = loose.get(_norm(name))
+            if index is not None and index not in used:
+                found[role] = index
+                used.add(index)
+                break
+    missing = [r for r in ("case", "timestamp") if r not in found]
+    if "unit" not in found and "activity" not in found:
+        missing.append("unit (or activity)")
+    if missing:
+        hints = "; ".join(
+            f"{r.split()[0]}: {', '.join(KNOWN_COLUMNS[r.split()[0]])}" for r in missing
+        )
+        raise JourneyFileError(
+            f"no {' and no '.join(missing)} column; the columns are {_listing(header)}. "
+            f"Expected one of the known names ({hints}), or name the columns in a mapping "
+            "file (--mapping) or with EventLogColumns",
+            file=file,
+            line=1,
+        )
+    return found
 
 
-@attrs.frozen(slots=True)
-class _Where:
+# -- reports ---------------------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True, slots=True)
+class UnmappedValue:
+    """A value no rule of the mapping matched: how many events hold it, in how many cases."""
+
+    role: str
+    value: str
+    events: int
+    cases: int
+
+
+@attrs.frozen(kw_only=True, slots=True)
+class LogReport:
+    """What reading a log did: format, encoding, columns, and every row a policy touched."""
+
     file: str | None
-    line: int
-    unit: str
+    format: str
+    encoding: str | None = None
+    delimiter: str | None = None
+    columns: Mapping[str, str] = attrs.field(factory=dict)
+    rows: int = 0
+    events: int = 0
+    cases: int = 0
+    skipped: Mapping[str, int] = attrs.field(factory=dict)
+    unknown: Mapping[str, int] = attrs.field(factory=dict)
+    unmapped: tuple[UnmappedValue, ...] = ()
+    recorded_completely: frozenset[str] = frozenset()
 
-    def error(self, message: str, column: str) -> JourneyFileError:
-        if self.unit == "line":
-            return JourneyFileError(message, file=self.file, line=self.line, path=column)
-        return JourneyFileError(message, file=self.file, path=f"row {self.line}, {column}")
+    def lines(self) -> list[str]:
+        """The report as short lines for people (what the CLI prints)."""
+        name = self.file or "rows"
+        head = f"read {name} as {self.format}"
+        if self.encoding:
+            head += f", {self.encoding}"
+        if self.delimiter:
+            head += f", delimiter {_DELIMITER_NAMES.get(self.delimiter, repr(self.delimiter))}"
+        out = [head + f": {self.rows:,} rows, {self.events:,} events, {self.cases:,} cases"]
+        cols = ", ".join(f"{role}={col!r}" for role, col in self.columns.items())
+        out.append(f"  columns: {cols}")
+        for role, n in self.skipped.items():
+            out.append(f"  {n:,} rows skipped: {role} missing (policy skip)")
+        for role, n in self.unknown.items():
+            out.append(f"  {n:,} rows with {role} missing, kept as unknown (policy unknown)")
+        for u in self.unmapped:
+            out.append(
+                f"  unmapped {u.role} {u.value!r:.60}: {u.events:,} events in {u.cases:,} cases"
+            )
+        return out
 
 
-def _text(value: Any, where: _Where, column: str, *, required: bool = False) -> str:
-    if value is None:
-        text = ""
-    elif isinstance(value, str):
-        text = value.strip()
-    elif isinstance(value, bool | int | float):
-        text = str(value)
-    else:
-        raise where.error(f"expected text, got {type(value).__name__}", column)
-    if required and not text:
-        raise where.error("the cell is empty; expected a value", column)
-    return text
+_DELIMITER_NAMES: Final = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 
 
-def _when(value: Any, where: _Where, column: str) -> dt.date:
-    if isinstance(value, dt.datetime):
-        stamp: dt.datetime = value
-        if stamp.tzinfo is not None:
-            stamp = stamp.astimezone(dt.UTC).replace(tzinfo=None)
-        return _in_range(stamp, where, column)
-    if isinstance(value, dt.date):
-        return _in_range(value, where, column)
-    text = _text(value, where, column, required=True)
+@attrs.frozen(kw_only=True, slots=True)
+class LogRead:
+    """Journeys read from a log, and the report of how."""
+
+    journeys: list[Journey]
+    report: LogReport
+
+
+# -- time --------------------------------------------------------------------------------------
+
+
+def zone(name: str, *, fail: Callable[[str], Exception] | None = None) -> zoneinfo.ZoneInfo:
+    """The IANA time zone ``name`` (``Europe/Stockholm``), or a clear error."""
     try:
-        return _parse_date(text, lambda msg: where.error(msg, column))
-    except JourneyFileError:
-        aware = _aware(text)
-        if aware is None:
-            raise
-        return aware
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+        message = f"{name!r:.60} is not a time zone; expected an IANA name such as Europe/Stockholm"
+        raise (fail(message) if fail else JourneyFileError(message)) from None
+
+
+_TS_RE: Final = re.compile(
+    r"(\d{4})([-/])(\d{2})\2(\d{2})"
+    r"(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?)?"
+)
+_DAY_MONTH_RE: Final = re.compile(r"\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}(\D.*)?")
+_TIME_DIRECTIVES: Final = ("%H", "%I", "%M", "%S", "%X", "%c", "%T", "%R", "%p")
+
+
+class _Clock:
+    """Turns timestamp cells into local naive dates/datetimes, and checks zone mixing."""
+
+    def __init__(self, tz: zoneinfo.ZoneInfo, fmt: str | None) -> None:
+        self.tz = tz
+        self.fmt = fmt
+        self.fmt_has_time = fmt is not None and any(d in fmt for d in _TIME_DIRECTIVES)
+        self.offsets: dict[str, dt.tzinfo] = {}
+        self.zoned: tuple[int, str] | None = None
+        self.naive: tuple[int, str] | None = None
+
+    def _mark(self, zoned: bool, where: _Where, text: str, column: str) -> None:
+        if zoned:
+            if self.zoned is None:
+                self.zoned = (where.line, text)
+        elif self.naive is None:
+            self.naive = (where.line, text)
+        if self.zoned is not None and self.naive is not None:
+            (zl, zt), (nl, nt) = self.zoned, self.naive
+            unit = where.unit
+            raise where.error(
+                f"the log mixes time stamps with and without a time zone: {unit} {zl} has "
+                f"{zt!r:.40} (with an offset) and {unit} {nl} has {nt!r:.40} (without); the "
+                "order of such events cannot be known. Give every time stamp an offset, or none",
+                column,
+            )
+
+    def local(self, value: dt.datetime) -> dt.datetime:
+        return value.astimezone(self.tz).replace(tzinfo=None)
+
+    def parse(self, value: Any, where: _Where, column: str) -> dt.date:
+        if type(value) is str:
+            return self._text(value, where, column)
+        if isinstance(value, dt.datetime):
+            if value.tzinfo is not None:
+                self._mark(True, where, value.isoformat(), column)
+                return _in_range(self.local(value), where, column)
+            self._mark(False, where, value.isoformat(), column)
+            return _in_range(value, where, column)
+        if isinstance(value, dt.date):
+            return _in_range(value, where, column)
+        if not isinstance(value, str):
+            raise where.error(f"expected a time stamp, got {type(value).__name__}", column)
+        return self._text(value, where, column)
+
+    def _text(self, text: str, where: _Where, column: str) -> dt.date:
+        if self.fmt is not None:
+            return self._formatted(text, where, column)
+        m = _TS_RE.fullmatch(text)
+        if m is None:
+            if _DAY_MONTH_RE.fullmatch(text):
+                raise where.error(
+                    f"{text!r:.40} is ambiguous: careflow does not guess whether the day or the "
+                    "month comes first; give the format with --timestamp-format (or "
+                    "timestamp_format in the mapping), e.g. %d/%m/%Y %H:%M",
+                    column,
+                )
+            raise where.error(
+                f"{text!r:.40} is not a date; expected YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS[.fff]] "
+                "(an offset such as +01:00 or Z is converted to the analysis time zone) or "
+                "YYYY/MM/DD HH:MM:SS[.fff]; for other forms give --timestamp-format",
+                column,
+            )
+        y, _sep, mo, d, h, mi, s, frac, off = m.groups()
+        year = int(y)
+        if not _MIN_YEAR <= year <= _MAX_YEAR:
+            raise where.error(
+                f"{text!r:.40} has the year {year}; expected a year from {_MIN_YEAR} to "
+                f"{_MAX_YEAR}",
+                column,
+            )
+        try:
+            if h is None:
+                return dt.date(year, int(mo), int(d))
+            micro = int((frac or "0")[:6].ljust(6, "0"))
+            stamp = dt.datetime(year, int(mo), int(d), int(h), int(mi), int(s or 0), micro)
+        except ValueError as exc:
+            raise where.error(f"{text!r:.40} is not a real date or time ({exc})", column) from None
+        if off is None:
+            if self.naive is None or self.zoned is not None:
+                self._mark(False, where, text, column)
+            return stamp
+        if self.zoned is None or self.naive is not None:
+            self._mark(True, where, text, column)
+        tzinfo = self.offsets.get(off)
+        if tzinfo is None:
+            if off == "Z":
+                tzinfo = dt.UTC
+            else:
+                sign = -1 if off[0] == "-" else 1
+                digits = off[1:].replace(":", "")
+                hours, minutes = int(digits[:2]), int(digits[2:4] or 0)
+                if hours > 23 or minutes > 59:
+                    raise where.error(f"{text!r:.40} has an impossible offset {off}", column)
+                tzinfo = dt.timezone(sign * dt.timedelta(hours=hours, minutes=minutes))
+            self.offsets[off] = tzinfo
+        return _in_range(self.local(stamp.replace(tzinfo=tzinfo)), where, column)
+
+    def _formatted(self, text: str, where: _Where, column: str) -> dt.date:
+        assert self.fmt is not None
+        try:
+            stamp = dt.datetime.strptime(text, self.fmt)
+        except ValueError:
+            raise where.error(
+                f"{text!r:.40} does not have the timestamp format {self.fmt!r}", column
+            ) from None
+        if stamp.tzinfo is not None:
+            self._mark(True, where, text, column)
+            return _in_range(self.local(stamp), where, column)
+        if not self.fmt_has_time:
+            return _in_range(stamp.date(), where, column)
+        self._mark(False, where, text, column)
+        return _in_range(stamp, where, column)
 
 
 def _in_range(value: dt.date, where: _Where, column: str) -> dt.date:
@@ -465,54 +490,1016 @@ def _in_range(value: dt.date, where: _Where, column: str) -> dt.date:
     return value
 
 
-_ZONE_RE: Final = re.compile(r"(Z|[+-]\d{2}:?\d{2})$")
+# -- public entry points -----------------------------------------------------------------------
 
 
-def _aware(text: str) -> dt.datetime | None:
-    """A timestamp with a time zone (``Z`` or ``+01:00``), as naive UTC; else None."""
-    if not _ZONE_RE.search(text):
-        return None
+def read_event_log(
+    path: str | os.PathLike[str],
+    *,
+    columns: EventLogColumns | None = None,
+    mapping: LogMapping | None = None,
+    timezone: str | None = None,
+    timestamp_format: str | None = None,
+    encoding: str | None = None,
+    input_format: str | None = None,
+    max_bytes: int = MAX_LOG_BYTES,
+    max_rows: int = MAX_LOG_ROWS,
+) -> list[Journey]:
+    """Read an event log into one journey per case, sorted by case id.
+
+    Parameters
+    ----------
+    path
+        A CSV file (``.csv``, ``.tsv``: delimiter, encoding and header names found by
+        themselves), a Parquet file (``.parquet``, ``.pq``; needs the ``parquet`` extra),
+        an XES file (``.xes``, ``.xes.gz``), or ``-`` for standard input (CSV, with
+        ``input_format="csv"``).
+    columns
+        Column names where they differ from the known ones.
+    mapping
+        A mapping file's content (:func:`careflow.io.mapping.load_mapping`): columns,
+        value maps, missing-value policies, time zone, thresholds.
+    timezone
+        The analysis time zone (default the mapping's, else ``Europe/Stockholm``): time
+        stamps with an offset are converted to it.
+    timestamp_format
+        A :func:`~datetime.datetime.strptime` format for time stamps in another form.
+    encoding
+        Read the CSV in this encoding instead of detecting UTF-8 or Windows-1252.
+    input_format
+        ``csv``, ``parquet`` or ``xes`` when the suffix does not say (needed for ``-``).
+    max_bytes, max_rows
+        Limits that turn a runaway file into a clear error instead of a hang, checked
+        while reading.
+
+    Raises
+    ------
+    JourneyFileError
+        Naming the file, the line (CSV), row (Parquet) or event (XES) and the column, and
+        what was expected.
+    """
+    return read_event_log_report(
+        path,
+        columns=columns,
+        mapping=mapping,
+        timezone=timezone,
+        timestamp_format=timestamp_format,
+        encoding=encoding,
+        input_format=input_format,
+        max_bytes=max_bytes,
+        max_rows=max_rows,
+    ).journeys
+
+
+def log_format(name: str, input_format: str | None = None) -> str | None:
+    """``csv``, ``parquet`` or ``xes`` for a log's name (or the given format); else None."""
+    if input_format is not None:
+        return input_format if input_format in {"csv", "parquet", "xes"} else None
+    lower = name.lower()
+    if lower.endswith(".xes.gz") or lower.endswith(".xes"):
+        return "xes"
+    suffix = Path(lower).suffix
+    if suffix in CSV_SUFFIXES:
+        return "csv"
+    if suffix in PARQUET_SUFFIXES:
+        return "parquet"
+    return None
+
+
+def read_event_log_report(
+    path: str | os.PathLike[str],
+    *,
+    columns: EventLogColumns | None = None,
+    mapping: LogMapping | None = None,
+    timezone: str | None = None,
+    timestamp_format: str | None = None,
+    encoding: str | None = None,
+    input_format: str | None = None,
+    max_bytes: int = MAX_LOG_BYTES,
+    max_rows: int = MAX_LOG_ROWS,
+) -> LogRead:
+    """Like :func:`read_event_log`, and also report how the log was read."""
+    source = _open_source(
+        path,
+        mapping=mapping,
+        encoding=encoding,
+        input_format=input_format,
+        max_bytes=max_bytes,
+        max_rows=max_rows,
+    )
     try:
-        value = dt.datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    if value.tzinfo is None or not _MIN_YEAR <= value.year <= _MAX_YEAR:
-        return None
-    return value.astimezone(dt.UTC).replace(tzinfo=None)
+        builder = _Builder(
+            source,
+            columns=columns,
+            mapping=mapping,
+            timezone=timezone,
+            timestamp_format=timestamp_format,
+        )
+        return builder.run()
+    finally:
+        source.close()
 
 
-def _lookup(table: Mapping[str, Any], text: str, where: _Where, column: str, what: str) -> Any:
-    key = text.casefold().strip()
-    if key in table:
-        return table[key]
-    known = ", ".join(sorted(k for k in table if k))
-    raise where.error(f"{text!r:.60} is not a {what}; expected one of {known}", column)
+def journeys_from_rows(
+    rows: Iterable[Mapping[str, Any]],
+    *,
+    columns: EventLogColumns | None = None,
+    mapping: LogMapping | None = None,
+    source: str | None = None,
+    timezone: str | None = None,
+    timestamp_format: str | None = None,
+    max_rows: int = MAX_LOG_ROWS,
+) -> list[Journey]:
+    """Build journeys from rows already in memory (e.g. ``DataFrame.to_dict("records")``).
+
+    Values may be text, numbers, ``None``/NaN/pandas ``NA`` (missing), or for the time
+    stamp :class:`datetime.date` or :class:`datetime.datetime` (an aware one is converted
+    to the analysis time zone). The header is the keys of the first row; a key missing
+    from a later row is a missing value. Errors name ``source`` and the row number (from
+    1).
+
+    Raises
+    ------
+    JourneyFileError
+        For any row that cannot be read, including a row that is not a mapping.
+    """
+    materialised: list[Mapping[str, Any]] = []
+    for i, row in enumerate(rows, start=1):
+        if not isinstance(row, Mapping):
+            raise JourneyFileError(
+                f"row {i} is a {type(row).__name__}; expected a mapping from column to value",
+                file=source,
+            )
+        if i > max_rows:
+            raise JourneyFileError(
+                f"more than {max_rows:,} rows; split them or raise max_rows", file=source
+            )
+        materialised.append(row)
+    header: list[str] = [str(k) for k in materialised[0]] if materialised else []
+
+    def numbered() -> Iterator[tuple[int, Sequence[Any]]]:
+        for i, row in enumerate(materialised, start=1):
+            yield i, [row.get(h) for h in header]
+
+    src = _Source(
+        file=source, format="rows", header=header, rows=numbered(), unit="row", check_cells=True
+    )
+    return (
+        _Builder(
+            src,
+            columns=columns,
+            mapping=mapping,
+            timezone=timezone,
+            timestamp_format=timestamp_format,
+        )
+        .run()
+        .journeys
+    )
 
 
-def _parse_row(
-    row: Mapping[str, Any], cols: Mapping[str, str], others: Sequence[str], where: _Where
-) -> _Row:
-    when = _when(row[cols["timestamp"]], where, cols["timestamp"])
-    activity = _text(row[cols["activity"]], where, cols["activity"]) if "activity" in cols else ""
-    unit_col = cols.get("unit", cols.get("activity", ""))
-    unit = _text(row[unit_col], where, unit_col, required=True)
-    principal = Principal.OTHER
-    if "principal" in cols:
-        text = _text(row[cols["principal"]], where, cols["principal"], required=True)
-        principal = _lookup(_PRINCIPALS, text, where, cols["principal"], "principal")
-    channel_text = ""
-    channel: Channel | None = None
-    if "channel" in cols:
-        channel_text = _text(row[cols["channel"]], where, cols["channel"])
-        channel = _lookup(_CHANNELS, channel_text, where, cols["channel"], "contact type")
-    if "kind" in cols:
-        kind_text = _text(row[cols["kind"]], where, cols["kind"], required=True)
-        kind = _lookup(_KINDS, kind_text, where, cols["kind"], "kind of event")
+# -- sources -------------------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True, slots=True)
+class _Source:
+    file: str | None
+    format: str
+    header: list[str]
+    rows: Iterator[tuple[int, Sequence[Any]]]
+    unit: str = "line"
+    encoding: str | None = None
+    delimiter: str | None = None
+    check_cells: bool = False
+    close: Callable[[], None] = lambda: None
+
+
+def _open_source(
+    path: str | os.PathLike[str],
+    *,
+    mapping: LogMapping | None,
+    encoding: str | None,
+    input_format: str | None,
+    max_bytes: int,
+    max_rows: int,
+) -> _Source:
+    name = os.fspath(path)
+    fmt = log_format(name, input_format)
+    if fmt is None:
+        raise JourneyFileError(
+            "careflow reads event logs as CSV (.csv, .tsv), Parquet (.parquet, .pq) and XES "
+            "(.xes, .xes.gz), and journeys as YAML or JSON (.yaml, .yml, .json); this name "
+            "has none of those suffixes"
+            + (" (for standard input, say which with --input-format)" if name == "-" else ""),
+            file=name,
+        )
+    opener: Callable[[], IO[bytes]]
+    if name == "-" and fmt == "parquet":
+        raise JourneyFileError(
+            "Parquet cannot be read from standard input; name the file", file=name
+        )
+    if name == "-":
+        data = sys.stdin.buffer.read(max_bytes + 1)
+        if len(data) > max_bytes:
+            raise JourneyFileError(
+                f"standard input has more than {max_bytes:,} bytes; split it or raise max_bytes",
+                file=name,
+            )
+
+        def opener() -> IO[bytes]:
+            return io.BytesIO(data)
+
     else:
-        kind = _KINDS.get(activity.casefold(), EventKind.CONTACT)
-    rest = tuple("" if row[c] is None else str(row[c]) for c in others)
-    key = (timestamp_of(when), KIND_RANK[kind], activity, unit, channel_text, rest)
-    return _Row(key, where.line, when, kind, unit, principal, channel, activity)
+
+        def opener() -> IO[bytes]:
+            try:
+                return open(name, "rb")
+            except FileNotFoundError:
+                raise JourneyFileError("no such file", file=name) from None
+            except IsADirectoryError:
+                raise JourneyFileError(
+                    "this is a folder; expected an event log", file=name
+                ) from None
+            except OSError as exc:
+                raise JourneyFileError(
+                    f"cannot read the file ({exc.strerror or exc})", file=name
+                ) from None
+
+    if fmt == "parquet":
+        return _parquet_source(name, max_bytes=max_bytes, max_rows=max_rows)
+    if fmt == "xes":
+        from careflow.io._xes import xes_rows  # noqa: PLC0415 - defusedxml loaded on use
+
+        with opener() as fh:
+            keys, dict_rows = xes_rows(
+                fh,
+                file=name,
+                compressed=name.lower().endswith(".gz"),
+                max_bytes=max_bytes,
+                max_rows=max_rows,
+            )
+
+        def numbered() -> Iterator[tuple[int, Sequence[Any]]]:
+            for i, row in enumerate(dict_rows, start=1):
+                yield i, [row.get(k) for k in keys]
+
+        return _Source(file=name, format="XES", header=keys, rows=numbered(), unit="event")
+    forced = encoding or (mapping.encoding if mapping else None)
+    return _csv_source(opener, name, encoding=forced, max_bytes=max_bytes, max_rows=max_rows)
+
+
+_UTF8_BOM: Final = codecs.BOM_UTF8
+
+
+def _line_of(opener: Callable[[], IO[bytes]], offset: int) -> int:
+    """The 1-based line holding byte ``offset``."""
+    lines, seen = 1, 0
+    with opener() as fh:
+        while seen < offset:
+            chunk = fh.read(min(1 << 20, offset - seen))
+            if not chunk:
+                break
+            lines += chunk.count(b"\n")
+            seen += len(chunk)
+    return lines
+
+
+def _detect_encoding(
+    opener: Callable[[], IO[bytes]], file: str, *, forced: str | None, max_bytes: int
+) -> tuple[str, str]:
+    """Scan the bytes once (size, NUL, UTF-8 validity); return (codec, what to report)."""
+    if forced is not None:
+        try:
+            codecs.lookup(forced)
+        except LookupError:
+            raise JourneyFileError(
+                f"{forced!r:.40} is not an encoding Python knows; e.g. utf-8, cp1252, latin-1",
+                file=file,
+            ) from None
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    total, bad_at, start = 0, -1, b""
+    with opener() as fh:
+        while True:
+            chunk = fh.read(1 << 20)
+            if not chunk:
+                break
+            if not start:
+                start = chunk[:3]
+            if total + len(chunk) > max_bytes:
+                raise JourneyFileError(
+                    f"the event log is more than the limit of {max_bytes:,} bytes; split it or "
+                    "raise max_bytes",
+                    file=file,
+                )
+            if b"\x00" in chunk:
+                raise JourneyFileError(
+                    "this is a binary file, not text; expected a CSV event log with a header "
+                    "row (or a .parquet or .xes file)",
+                    file=file,
+                )
+            if bad_at < 0 and forced is None:
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError as exc:
+                    bad_at = total + exc.start
+            total += len(chunk)
+        if bad_at < 0 and forced is None:
+            try:
+                decoder.decode(b"", final=True)
+            except UnicodeDecodeError:
+                bad_at = total - 1
+    if total == 0:
+        raise JourneyFileError("the event log is empty; expected a header row", file=file)
+    if forced is not None:
+        return forced, f"{forced} (as told)"
+    if bad_at < 0:
+        return ("utf-8-sig", "UTF-8 with BOM") if start == _UTF8_BOM else ("utf-8", "UTF-8")
+    line = _line_of(opener, bad_at)
+    cp = codecs.getincrementaldecoder("cp1252")()
+    seen = 0
+    with opener() as fh:
+        while chunk := fh.read(1 << 20):
+            try:
+                cp.decode(chunk)
+            except UnicodeDecodeError as exc:
+                raise JourneyFileError(
+                    f"the file is neither UTF-8 (byte {bad_at} is not) nor Windows-1252 (byte "
+                    f"{seen + exc.start} is not); save it as UTF-8, or name its encoding with "
+                    "--encoding",
+                    file=file,
+                    line=line,
+                ) from None
+            seen += len(chunk)
+    return "cp1252", f"Windows-1252 (not UTF-8: byte {bad_at} on line {line})"
+
+
+def _sniff(sample: str) -> str:
+    """The delimiter among , ; tab | that splits the first lines most, consistently."""
+    best, best_n = ",", 1
+    lines = sample.splitlines(keepends=True)
+    if len(sample) >= 65536 and len(lines) > 1:
+        lines = lines[:-1]  # the last line may be cut off
+    text = "".join(lines[:100])
+    for delimiter in (",", ";", "\t", "|"):
+        try:
+            rows = [r for r in csv.reader(io.StringIO(text), delimiter=delimiter) if r]
+        except csv.Error:
+            continue
+        if not rows:
+            continue
+        n = len(rows[0])
+        rest = rows[1:]
+        if n < 2 or (rest and sum(len(r) == n for r in rest) < 0.8 * len(rest)):
+            continue
+        if n > best_n:
+            best, best_n = delimiter, n
+    return best
+
+
+def _csv_source(  # noqa: PLR0915
+    opener: Callable[[], IO[bytes]],
+    file: str,
+    *,
+    encoding: str | None,
+    max_bytes: int,
+    max_rows: int,
+) -> _Source:
+    codec, label = _detect_encoding(opener, file, forced=encoding, max_bytes=max_bytes)
+    with io.TextIOWrapper(opener(), encoding=codec, newline="") as fh:
+        try:
+            sample = fh.read(65536)
+        except (UnicodeDecodeError, LookupError) as exc:
+            raise JourneyFileError(
+                f"cannot decode the file as {codec} ({exc})", file=file
+            ) from None
+    if not sample.strip():
+        raise JourneyFileError("the event log is empty; expected a header row", file=file)
+    delimiter = _sniff(sample)
+    fh = io.TextIOWrapper(opener(), encoding=codec, newline="")
+    reader = csv.reader(fh, delimiter=delimiter, strict=True)
+    try:
+        header = next(reader)
+    except csv.Error as exc:
+        fh.close()
+        raise JourneyFileError(f"the header is not valid CSV ({exc})", file=file, line=1) from None
+    except UnicodeDecodeError as exc:
+        fh.close()
+        raise JourneyFileError(f"cannot decode the file as {codec} ({exc})", file=file) from None
+    header = [h.strip() for h in header]
+    dupes = sorted({h for h in header if header.count(h) > 1})
+    if dupes:
+        fh.close()
+        raise JourneyFileError(
+            f"the header names {_listing(dupes)} more than once", file=file, line=1
+        )
+
+    def rows() -> Iterator[tuple[int, Sequence[Any]]]:
+        count = blanks = 0
+        width = len(header)
+        line = reader.line_num + 1
+        with fh:
+            while True:
+                try:
+                    cells = next(reader)
+                except StopIteration:
+                    return
+                except csv.Error as exc:
+                    raise JourneyFileError(
+                        f"not valid CSV ({exc})", file=file, line=reader.line_num
+                    ) from None
+                except UnicodeDecodeError as exc:
+                    raise JourneyFileError(
+                        f"cannot decode the file as {codec} ({exc})", file=file, line=line
+                    ) from None
+                if not cells or (len(cells) == 1 and not cells[0].strip()):
+                    blanks += 1
+                    if blanks > max_rows:
+                        raise JourneyFileError(
+                            f"the event log has more than {max_rows:,} blank lines; it is not "
+                            "an event log, or raise max_rows",
+                            file=file,
+                            line=reader.line_num,
+                        )
+                    line = reader.line_num + 1
+                    continue
+                count += 1
+                if count > max_rows:
+                    raise JourneyFileError(
+                        f"the event log has more than {max_rows:,} rows; split it or raise "
+                        "max_rows",
+                        file=file,
+                        line=line,
+                    )
+                if len(cells) != width:
+                    raise JourneyFileError(
+                        f"the row has {len(cells)} cells; expected {width}, one per column "
+                        f"of the header (the delimiter is "
+                        f"{_DELIMITER_NAMES.get(delimiter, delimiter)})",
+                        file=file,
+                        line=line,
+                    )
+                yield line, cells
+                line = reader.line_num + 1
+
+    return _Source(
+        file=file,
+        format="CSV",
+        header=header,
+        rows=rows(),
+        encoding=label,
+        delimiter=delimiter,
+        close=fh.close,
+    )
+
+
+def _parquet_source(file: str, *, max_bytes: int, max_rows: int) -> _Source:
+    try:
+        import pyarrow as pa  # noqa: PLC0415 - an optional extra, loaded on use
+        import pyarrow.compute as pc  # noqa: PLC0415
+        import pyarrow.parquet as pq  # noqa: PLC0415
+    except ImportError:
+        raise JourneyFileError(
+            "reading Parquet needs pyarrow; install it with: pip install 'careflow[parquet]' "
+            "(or convert the log to CSV)",
+            file=file,
+        ) from None
+    try:
+        handle = pq.ParquetFile(file)
+        meta = handle.metadata
+        rows_total = meta.num_rows
+        size = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+        header = [str(n) for n in handle.schema_arrow.names]
+    except FileNotFoundError:
+        raise JourneyFileError("no such file", file=file) from None
+    except OSError as exc:
+        raise JourneyFileError(f"cannot read the file ({str(exc)[:200]})", file=file) from None
+    except (pa.ArrowException, ValueError, TypeError, IndexError) as exc:
+        raise JourneyFileError(
+            f"not a readable Parquet file ({type(exc).__name__}: {str(exc)[:200]})", file=file
+        ) from None
+    if rows_total > max_rows:
+        raise JourneyFileError(
+            f"the event log has {rows_total:,} rows, more than {max_rows:,}; split it or "
+            "raise max_rows",
+            file=file,
+        )
+    if size > max_bytes:
+        raise JourneyFileError(
+            f"the event log holds {size:,} bytes when decompressed, more than the limit of "
+            f"{max_bytes:,}; split it or raise max_bytes",
+            file=file,
+        )
+    if len(set(header)) != len(header):
+        raise JourneyFileError("the file names a column more than once", file=file)
+
+    def rows() -> Iterator[tuple[int, Sequence[Any]]]:
+        n = 0
+        seen_bytes = 0
+        try:
+            for batch in handle.iter_batches(batch_size=65536):
+                seen_bytes += batch.nbytes
+                if seen_bytes > max_bytes or n + batch.num_rows > max_rows:
+                    raise JourneyFileError(
+                        "the event log holds more rows or bytes than the limits when "
+                        "decompressed (more than its metadata says); refused",
+                        file=file,
+                    )
+                columns = []
+                for column in batch.columns:
+                    if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+                        longest = pc.max(pc.utf8_length(column)).as_py()
+                        if longest is not None and longest > MAX_CELL_CHARS:
+                            raise JourneyFileError(
+                                f"a cell holds {longest:,} characters, more than "
+                                f"{MAX_CELL_CHARS:,}; refused",
+                                file=file,
+                            )
+                    columns.append(column.to_pylist())
+                for values in zip(*columns, strict=True):
+                    n += 1
+                    yield n, values
+        except JourneyFileError:
+            raise
+        except (pa.ArrowException, ValueError, OverflowError, OSError) as exc:
+            raise JourneyFileError(
+                f"not a readable Parquet file ({type(exc).__name__}: {str(exc)[:200]})",
+                file=file,
+                path=f"row {n + 1}",
+            ) from None
+
+    return _Source(file=file, format="Parquet", header=header, rows=rows(), unit="row")
+
+
+# -- from rows to journeys -----------------------------------------------------------------
+
+
+@attrs.frozen(slots=True)
+class _Where:
+    file: str | None
+    line: int
+    unit: str
+
+    def error(self, message: str, column: str) -> JourneyFileError:
+        if self.unit == "line":
+            return JourneyFileError(message, file=self.file, line=self.line, path=column)
+        return JourneyFileError(message, file=self.file, path=f"{self.unit} {self.line}, {column}")
+
+
+@attrs.frozen(slots=True)
+class _Row:
+    """One parsed row: its sort key, where it came from, and the event's raw parts."""
+
+    key: tuple[Any, ...]
+    line: int
+    when: dt.date
+    kind: EventKind
+    unit: str
+    principal: Principal
+    service: ServiceKind
+    channel: Channel | None
+    activity: str
+    need: str | None
+
+
+class _SkipRowError(Exception):
+    """The row is left out under a ``skip`` policy."""
+
+
+_NOT_FOUND: Final = object()
+
+
+class _Builder:
+    """Parses rows with the columns, mapping and clock of one log, and builds journeys."""
+
+    def __init__(
+        self,
+        source: _Source,
+        *,
+        columns: EventLogColumns | None,
+        mapping: LogMapping | None,
+        timezone: str | None,
+        timestamp_format: str | None,
+    ) -> None:
+        self.source = source
+        self.file = source.file
+        self.mapping = mapping
+        tz_name = timezone or (mapping.timezone if mapping else None) or DEFAULT_TIMEZONE
+        fmt = timestamp_format or (mapping.timestamp_format if mapping else None)
+        self.clock = _Clock(zone(tz_name, fail=lambda m: JourneyFileError(m, file=self.file)), fmt)
+        if not source.header:
+            raise JourneyFileError("the event log has no rows", file=self.file)
+        self.cols = _resolve(source.header, columns, mapping, file=self.file)
+        self.names = {role: source.header[i] for role, i in self.cols.items()}
+        self.others = [i for i in range(len(source.header)) if i not in self.cols.values()]
+        self.missing = MISSING_TEXT | (mapping.missing_values if mapping else frozenset())
+        self.missing_len = max(len(m) for m in self.missing)
+        self.policy = {
+            role: (mapping.policy(role) if mapping else LogMapping().policy(role)) for role in ROLES
+        }
+        self.skipped: dict[str, int] = {}
+        self.unknown: dict[str, int] = {}
+        self.unmapped: dict[str, dict[str, list[Any]]] = {}
+        self.unit_cache: dict[str, tuple[Principal | None, ServiceKind | None]] = {}
+        self.value_cache: dict[str, dict[str, Any]] = {
+            "principal": {},
+            "activity": {},
+            "channel": {},
+            "kind": {},
+            "diagnosis": {},
+        }
+        self.diagnoses: tuple[DiagnosisRule, ...] = (
+            (mapping.diagnoses or DEFAULT_DIAGNOSES) if mapping else DEFAULT_DIAGNOSES
+        )
+        self.stay = (
+            dt.timedelta(hours=mapping.same_stay_hours)
+            if mapping and mapping.same_stay_hours is not None
+            else None
+        )
+        self.rows_read = 0
+        self.report_units = bool(mapping and mapping.units)
+
+    # -- cells ------------------------------------------------------------------------------
+
+    def cell(self, value: Any, where: _Where, column: str, *, tokens: bool = True) -> str | None:
+        """The text of a cell, or None when it is missing (``tokens``: ``NA`` etc. too)."""
+        if type(value) is str and not self.source.check_cells:  # the hot path: CSV, XES
+            text = value.strip()
+            if not text or (
+                tokens and len(text) <= self.missing_len and text.casefold() in self.missing
+            ):
+                return None
+            return text
+        if value is None:
+            return None
+        if isinstance(value, str):
+            text = value.strip()
+        elif isinstance(value, float):
+            if math.isnan(value):
+                return None
+            if math.isinf(value):
+                raise where.error(f"{value} is not a finite number; expected a value", column)
+            text = repr(value) if not value.is_integer() else str(value)
+        elif isinstance(value, bool):
+            text = str(value)
+        elif isinstance(value, int):
+            if value.bit_length() > 256:
+                raise where.error("the number has too many digits; expected a value", column)
+            text = str(value)
+        elif type(value).__name__ in {"NAType", "NaTType"}:
+            return None
+        elif isinstance(value, dt.date):
+            text = value.isoformat()
+        else:
+            raise where.error(f"expected text, got {type(value).__name__}", column)
+        if not text or (
+            tokens and len(text) <= self.missing_len and text.casefold() in self.missing
+        ):
+            return None
+        if self.source.check_cells:
+            if len(text) > MAX_CELL_CHARS:
+                raise where.error(
+                    f"the cell holds {len(text):,} characters, more than {MAX_CELL_CHARS:,}",
+                    column,
+                )
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError as exc:
+                raise where.error(
+                    f"the text holds a lone surrogate (character {exc.start + 1}), which is not "
+                    "text any file can hold; expected valid Unicode",
+                    column,
+                ) from None
+        return text
+
+    def absent(self, role: str, where: _Where) -> None:
+        """Apply the policy for a missing ``role``: raise, skip, or count as unknown."""
+        policy = self.policy[role]
+        column = self.names.get(role, role)
+        if policy is MissingPolicy.ERROR:
+            raise where.error(
+                f"the cell is empty or missing; expected a value (the {role} policy is error; "
+                "a mapping can say skip or unknown)",
+                column,
+            )
+        if policy is MissingPolicy.SKIP:
+            self.skipped[role] = self.skipped.get(role, 0) + 1
+            raise _SkipRowError
+        self.unknown[role] = self.unknown.get(role, 0) + 1
+
+    def note_unmapped(self, role: str, value: str, case: str) -> None:
+        entry = self.unmapped.setdefault(role, {}).setdefault(value, [0, set()])
+        entry[0] += 1
+        entry[1].add(case)
+
+    def lookup(  # noqa: PLR0917 - one call site per role, each spelled out
+        self,
+        role: str,
+        text: str,
+        rules: Sequence[Any],
+        builtin: Mapping[str, Any],
+        where: _Where,
+        case: str,
+        what: str,
+    ) -> Any:
+        cache = self.value_cache[role]
+        found = cache.get(text, _NOT_FOUND)
+        if found is _NOT_FOUND:
+            stripped = text.strip()
+            found = next((r.value for r in rules if r.matches(stripped)), _NOT_FOUND)
+            if found is _NOT_FOUND:
+                found = builtin.get(stripped.casefold(), _NOT_FOUND)
+            cache[text] = found
+        if found is _NOT_FOUND:
+            if self.mapping is None:
+                known = ", ".join(sorted(k for k in builtin if k))
+                raise where.error(
+                    f"{text!r:.60} is not a {what}; expected one of {known}, or map it in a "
+                    "mapping file",
+                    self.names[role],
+                )
+            self.note_unmapped(role, text, case)
+            return None
+        return found
+
+    def unit_of(self, text: str, case: str) -> tuple[Principal | None, ServiceKind | None]:
+        cached = self.unit_cache.get(text)
+        if cached is None:
+            rule = next(
+                (r for r in (self.mapping.units if self.mapping else ()) if r.matches(text)),
+                None,
+            )
+            cached = (rule.principal, rule.service) if rule else (None, None)
+            self.unit_cache[text] = cached
+        if self.report_units and cached[0] is None and cached[1] is None:
+            self.note_unmapped("unit", text, case)
+        return cached
+
+    def kind_of(self, activity: str, case: str) -> EventKind | None:
+        """The kind an activity names: by the mapping's rules, else by a kind's name."""
+        cache = self.value_cache["activity"]
+        found = cache.get(activity, _NOT_FOUND)
+        rules = self.mapping.activities if self.mapping else ()
+        if found is _NOT_FOUND:
+            found = next((r.value for r in rules if r.matches(activity)), None)
+            if found is None:
+                found = _KINDS.get(activity.casefold())
+            cache[activity] = found
+        if found is None and rules:
+            self.note_unmapped("activity", activity, case)
+        kind: EventKind | None = found
+        return kind
+
+    def need_of(self, text: str, case: str) -> str | None:
+        cache = self.value_cache["diagnosis"]
+        if text not in cache:
+            code = normalise_code(text)
+            cache[text] = next((r.need for r in self.diagnoses if r.matches(code)), None)
+        need: str | None = cache[text]
+        if need is None and self.mapping is not None and self.mapping.diagnoses:
+            self.note_unmapped("diagnosis", text, case)
+        return need
+
+    # -- rows -------------------------------------------------------------------------------
+
+    def parse(self, line: int, cells: Sequence[Any]) -> tuple[str, _Row] | None:  # noqa: PLR0915
+        where = _Where(self.file, line, self.source.unit)
+        cols, names, mapping = self.cols, self.names, self.mapping
+        try:
+            case = self.cell(cells[cols["case"]], where, names["case"], tokens=False)
+            if case is None:
+                self.absent("case", where)
+                return None
+            raw_when = cells[cols["timestamp"]]
+            when_text = (
+                raw_when
+                if isinstance(raw_when, dt.date)
+                else self.cell(raw_when, where, names["timestamp"])
+            )
+            if when_text is None:
+                self.absent("timestamp", where)
+                return None
+            when = self.clock.parse(when_text, where, names["timestamp"])
+            activity = ""
+            if "activity" in cols:
+                text = self.cell(cells[cols["activity"]], where, names["activity"])
+                if text is None:
+                    self.absent("activity", where)
+                else:
+                    activity = text
+            if "unit" in cols:
+                unit_text = self.cell(cells[cols["unit"]], where, names["unit"])
+                if unit_text is None:
+                    self.absent("unit", where)
+                    unit_text = UNKNOWN_UNIT
+            elif activity:
+                unit_text = activity
+            else:
+                self.absent("activity", where)
+                unit_text = UNKNOWN_UNIT
+            rule_principal, service = self.unit_of(unit_text, case)
+            principal = rule_principal or Principal.OTHER
+            if "principal" in cols and rule_principal is None:
+                text = self.cell(cells[cols["principal"]], where, names["principal"])
+                if text is None:
+                    self.absent("principal", where)
+                else:
+                    found = self.lookup(
+                        "principal",
+                        text,
+                        mapping.principals if mapping else (),
+                        _PRINCIPALS,
+                        where,
+                        case,
+                        "principal",
+                    )
+                    principal = found or Principal.OTHER
+            channel_text = ""
+            channel: Channel | None = None
+            if "channel" in cols:
+                text = self.cell(cells[cols["channel"]], where, names["channel"])
+                if text is None:
+                    self.absent("channel", where)
+                else:
+                    channel_text = text
+                    channel = self.lookup(
+                        "channel",
+                        text,
+                        mapping.contact_types if mapping else (),
+                        _CHANNELS,
+                        where,
+                        case,
+                        "contact type",
+                    )
+            kind: EventKind | None = None
+            if "kind" in cols:
+                text = self.cell(cells[cols["kind"]], where, names["kind"])
+                if text is None:
+                    self.absent("kind", where)
+                else:
+                    kind = self.lookup("kind", text, (), _KINDS, where, case, "kind of event")
+            elif activity:
+                kind = self.kind_of(activity, case)
+            if kind is None:
+                kind = EventKind.CONTACT
+            need = None
+            if "diagnosis" in cols:
+                text = self.cell(cells[cols["diagnosis"]], where, names["diagnosis"])
+                if text is None:
+                    self.absent("diagnosis", where)
+                else:
+                    need = self.need_of(text, case)
+        except _SkipRowError:
+            return None
+        rest = tuple("" if cells[i] is None else str(cells[i]) for i in self.others)
+        key = (timestamp_of(when), KIND_RANK[kind], activity, unit_text, channel_text, rest)
+        return case, _Row(
+            key,
+            line,
+            when,
+            kind,
+            unit_text,
+            principal,
+            service or ServiceKind.OTHER,
+            channel,
+            activity,
+            need,
+        )
+
+    def run(self) -> LogRead:
+        cases: dict[str, list[_Row]] = {}
+        errors: list[JourneyFileError] = []
+        try:
+            for line, cells in self.source.rows:
+                self.rows_read += 1
+                try:
+                    parsed = self.parse(line, cells)
+                except JourneyFileError as exc:  # go on: report every bad row, up to the limit
+                    errors.append(exc)
+                    if len(errors) >= MAX_ERRORS:
+                        break
+                    continue
+                if parsed is not None:
+                    cases.setdefault(parsed[0], []).append(parsed[1])
+        except JourneyFileError as exc:  # the file itself stops being readable here
+            errors.append(exc)
+        if errors:
+            first, *rest = errors
+            first.more = tuple(rest)
+            raise first
+        if not cases:
+            if self.rows_read:
+                raise JourneyFileError(
+                    "every row of the event log was skipped (see the missing-value policies)",
+                    file=self.file,
+                )
+            raise JourneyFileError("the event log has a header but no rows", file=self.file)
+        journeys = [self.journey(case, cases[case]) for case in sorted(cases)]
+        unmapped = tuple(
+            UnmappedValue(role=role, value=value, events=entry[0], cases=len(entry[1]))
+            for role in ROLES
+            for value, entry in sorted(
+                self.unmapped.get(role, {}).items(), key=lambda kv: (-kv[1][0], kv[0])
+            )
+        )
+        report = LogReport(
+            file=self.file,
+            format=self.source.format,
+            encoding=self.source.encoding,
+            delimiter=self.source.delimiter,
+            columns=dict(self.names),
+            rows=self.rows_read,
+            events=sum(len(j.events) for j in journeys),
+            cases=len(journeys),
+            skipped=dict(self.skipped),
+            unknown=dict(self.unknown),
+            unmapped=unmapped,
+            recorded_completely=(self.mapping.recorded_completely if self.mapping else frozenset()),
+        )
+        return LogRead(journeys=journeys, report=report)
+
+    # -- journeys ---------------------------------------------------------------------------
+
+    def journey(self, case: str, rows: list[_Row]) -> Journey:
+        unit_col = self.names.get("unit", self.names.get("activity", ""))
+        rows.sort(key=lambda r: r.key)
+        actors: dict[str, Actor] = {}
+        ids: dict[str, str] = {}
+        used: set[str] = set()
+        events: list[Event] = []
+        transitions: list[Transition] = []
+        needs: dict[str, None] = {}
+        previous: _Row | None = None
+        try:
+            for i, row in enumerate(rows, start=1):
+                where = _Where(self.file, row.line, self.source.unit)
+                if row.unit not in ids:
+                    base = _slug(row.unit)
+                    actor_id, n = base, 1
+                    while actor_id in used:
+                        n += 1
+                        actor_id = f"{base}-{n}"
+                    used.add(actor_id)
+                    ids[row.unit] = actor_id
+                    try:
+                        actors[row.unit] = Actor(
+                            id=actor_id, name=row.unit, principal=row.principal, service=row.service
+                        )
+                    except CareflowError as exc:
+                        raise where.error(exc.message, unit_col) from None
+                elif actors[row.unit].principal is not row.principal:
+                    raise where.error(
+                        f"unit {row.unit!r:.60} is {row.principal.value} here but "
+                        f"{actors[row.unit].principal.value} earlier in case {case!r:.40}; "
+                        "expected one principal per unit",
+                        self.names.get("principal", "principal"),
+                    )
+                if row.need is not None:
+                    needs.setdefault(row.need, None)
+                note = row.activity if row.activity and row.activity != row.unit else None
+                try:
+                    event = Event(
+                        id=f"e{i}",
+                        date=row.when,
+                        actor=ids[row.unit],
+                        kind=row.kind,
+                        channel=row.channel,
+                        note=note,
+                    )
+                except CareflowError as exc:
+                    raise where.error(exc.message, self.names.get("activity", "")) from None
+                if events and events[-1].actor != event.actor and not self.same_stay(previous, row):
+                    transitions.append(
+                        Transition(
+                            id=f"t{len(transitions) + 1}",
+                            source=events[-1].id,
+                            target=event.id,
+                            kind=TransitionKind.HANDOVER,
+                        )
+                    )
+                events.append(event)
+                previous = row
+            return Journey(
+                id=case,
+                person=Person(id=case, needs=tuple(needs)),
+                actors=tuple(actors.values()),
+                events=tuple(events),
+                transitions=tuple(transitions),
+            )
+        except JourneyFileError:
+            raise
+        except CareflowError as exc:
+            line = rows[0].line
+            raise JourneyFileError(
+                f"case {case!r:.40} cannot be a journey: {exc}",
+                file=self.file,
+                line=line if self.source.unit == "line" else None,
+            ) from None
+
+    def same_stay(self, previous: _Row | None, row: _Row) -> bool:
+        """Whether a unit change from ``previous`` to ``row`` is a move within one stay."""
+        if self.stay is None or previous is None or previous.principal is not row.principal:
+            return False
+        gap: dt.timedelta = row.key[0] - previous.key[0]
+        return gap <= self.stay
 
 
 def _slug(name: str) -> str:
@@ -521,79 +1508,63 @@ def _slug(name: str) -> str:
     return slug[:60].strip("-") or "unit"
 
 
-def _journey(
-    case: str,
-    rows: list[_Row],
-    cols: Mapping[str, str],
+# -- surveying a log for a draft mapping ---------------------------------------------------
+
+
+def survey_event_log(
+    path: str | os.PathLike[str],
     *,
-    where_file: str | None,
-    unit: str,
-) -> Journey:
-    rows.sort(key=lambda r: r.key)
-    actors: dict[str, Actor] = {}
-    ids: dict[str, str] = {}
-    used: set[str] = set()
-    events: list[Event] = []
-    transitions: list[Transition] = []
+    columns: EventLogColumns | None = None,
+    mapping: LogMapping | None = None,
+    encoding: str | None = None,
+    input_format: str | None = None,
+    max_bytes: int = MAX_LOG_BYTES,
+    max_rows: int = MAX_LOG_ROWS,
+    max_values: int = 200,
+) -> tuple[LogReport, dict[str, list[tuple[str, int]]]]:
+    """The distinct values of each role's column with their counts, most frequent first.
+
+    Reads the log without building journeys (so a log whose values are not yet mapped
+    can be surveyed); at most ``max_values`` values per role are returned.
+    """
+    source = _open_source(
+        path,
+        mapping=mapping,
+        encoding=encoding,
+        input_format=input_format,
+        max_bytes=max_bytes,
+        max_rows=max_rows,
+    )
     try:
-        for i, row in enumerate(rows, start=1):
-            where = _Where(file=where_file, line=row.line, unit=unit)
-            if row.unit not in ids:
-                base = _slug(row.unit)
-                actor_id, n = base, 1
-                while actor_id in used:
-                    n += 1
-                    actor_id = f"{base}-{n}"
-                used.add(actor_id)
-                ids[row.unit] = actor_id
-                try:
-                    actors[row.unit] = Actor(id=actor_id, name=row.unit, principal=row.principal)
-                except CareflowError as exc:
-                    raise where.error(
-                        exc.message, cols.get("unit", cols.get("activity", ""))
-                    ) from None
-            elif actors[row.unit].principal is not row.principal:
-                raise where.error(
-                    f"unit {row.unit!r:.60} is {row.principal.value} here but "
-                    f"{actors[row.unit].principal.value} earlier in case {case!r:.40}; expected "
-                    "one principal per unit",
-                    "principal",
-                )
-            note = row.activity if row.activity and row.activity != row.unit else None
-            try:
-                event = Event(
-                    id=f"e{i}",
-                    date=row.when,
-                    actor=ids[row.unit],
-                    kind=row.kind,
-                    channel=row.channel,
-                    note=note,
-                )
-            except CareflowError as exc:
-                raise where.error(exc.message, cols.get("activity", "")) from None
-            if events and events[-1].actor != event.actor:
-                transitions.append(
-                    Transition(
-                        id=f"t{len(transitions) + 1}",
-                        source=events[-1].id,
-                        target=event.id,
-                        kind=TransitionKind.HANDOVER,
-                    )
-                )
-            events.append(event)
-        return Journey(
-            id=case,
-            person=Person(id=case),
-            actors=tuple(actors.values()),
-            events=tuple(events),
-            transitions=tuple(transitions),
-        )
-    except JourneyFileError:
-        raise
-    except CareflowError as exc:
-        line = rows[0].line
-        raise JourneyFileError(
-            f"case {case!r:.40} cannot be a journey: {exc}",
-            file=where_file,
-            line=line if unit == "line" else None,
-        ) from None
+        if not source.header:
+            raise JourneyFileError("the event log has no rows", file=source.file)
+        cols = _resolve(source.header, columns, mapping, file=source.file)
+        counts: dict[str, dict[str, int]] = {
+            role: {} for role in cols if role not in {"case", "timestamp"}
+        }
+        cases: set[str] = set()
+        rows = 0
+        for _line, cells in source.rows:
+            rows += 1
+            case = cells[cols["case"]]
+            cases.add(str(case))
+            for role, table in counts.items():
+                value = cells[cols[role]]
+                text = "" if value is None else str(value).strip()
+                table[text] = table.get(text, 0) + 1
+    finally:
+        source.close()
+    report = LogReport(
+        file=source.file,
+        format=source.format,
+        encoding=source.encoding,
+        delimiter=source.delimiter,
+        columns={role: source.header[i] for role, i in cols.items()},
+        rows=rows,
+        cases=len(cases),
+    )
+    values = {
+        role: sorted(table.items(), key=lambda kv: (-kv[1], kv[0]))[:max_values]
+        for role, table in counts.items()
+    }
+    return report, values
