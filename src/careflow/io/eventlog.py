@@ -51,7 +51,7 @@ from careflow.model import (
     Principal,
     Transition,
     TransitionKind,
-    timestamp_of,
+    order_time,
 )
 
 __all__ = [
@@ -487,7 +487,8 @@ def _parse_row(
     else:
         kind = _KINDS.get(activity.casefold(), EventKind.CONTACT)
     rest = tuple("" if row[c] is None else str(row[c]) for c in others)
-    key = (timestamp_of(when), KIND_RANK[kind], activity, unit, channel_text, rest)
+    # order_time: as timestamp_of, but a death known by date only sorts last on its day
+    key = (order_time(when, kind), KIND_RANK[kind], activity, unit, channel_text, rest)
     return _Row(key, where.line, when, kind, unit, principal, channel, activity)
 
 
@@ -547,7 +548,8 @@ def _journey(
                 )
             except CareflowError as exc:
                 raise where.error(exc.message, cols.get("activity", "")) from None
-            if events and events[-1].actor != event.actor:
+            # a death is not a handover to the unit that recorded it (issue 12)
+            if events and events[-1].actor != event.actor and event.kind is not EventKind.DEATH:
                 transitions.append(
                     Transition(
                         id=f"t{len(transitions) + 1}",
