@@ -437,8 +437,10 @@ def test_report_says_the_death_in_one_line_at_the_top() -> None:
     top = page[: page.index("<h2>")]
     assert top.count('<p class="death">') == 1
     line = top[top.index('<p class="death">') :].split("</p>")[0]
-    assert "death on 2025-04-23 (overdose, probable)." in line
-    assert "6 days after discharge" in line
+    assert "death on 2025-04-23. The person died (overdose, probable) 6 days after" in line
+    assert line.count("overdose") == 1
+    alone = report_html(journey, score_journey(journey), [], lang="en")
+    assert "death on 2025-04-23 (overdose, probable).</p>" in alone
     other = _example("fragmented")
     body = report_html(other, score_journey(other), find_gaps(other), lang="en")
     assert 'class="death"' not in body.split("</style>")[1]

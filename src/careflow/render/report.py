@@ -135,22 +135,23 @@ def _num(value: float | None, lang: str) -> str:
 def _death_line(journey: Journey, findings: Sequence[Finding], lang: str) -> str:
     """One line at the top when the journey ends in a death (issue 12), else ``""``.
 
-    The date, the cause and its certainty when known, and the ``death_after_contact``
-    finding's sentence when there is one.
+    The date, then the ``death_after_contact`` finding's sentence when there is one (it
+    names the cause), else the cause and its certainty when known.
     """
     death = journey.death
     if death is None:
         return ""
     text = _WORDS[lang]["death"].format(date=f"{death.date:%Y-%m-%d}")
-    if death.cause is not None:
-        cause = label(death.cause, lang).lower()
-        if death.certainty is not None:
-            cause += f", {label(death.certainty, lang)}"
-        text += f" ({cause})"
-    text += "."
     after = next((f for f in findings if f.code == "death_after_contact"), None)
     if after is not None:
-        text += " " + after.text(lang)
+        text += ". " + after.text(lang)  # the finding names the cause itself
+    else:
+        if death.cause is not None:
+            cause = label(death.cause, lang).lower()
+            if death.certainty is not None:
+                cause += f", {label(death.certainty, lang)}"
+            text += f" ({cause})"
+        text += "."
     return f'<p class="death">{_e(text)}</p>'
 
 
