@@ -425,3 +425,34 @@ def test_an_event_log_row_after_a_death_is_an_error_naming_the_case() -> None:
     ]
     with pytest.raises(JourneyFileError, match=r"case 'B' cannot be a journey: .*death"):
         careflow.journeys_from_rows(rows)
+
+
+@given(journeys(death=False), st.integers(0, 200), st.integers(0, 30), st.data())
+def test_compulsory_care_ended_during_another_admission_with_nothing_after_is_always_found(
+    journey: m.Journey, length: int, stay: int, data: st.DataObject
+) -> None:
+    """Any journey + a compulsory episode ending the day another service admits → the finding.
+
+    The journey's own episodes are made voluntary first: one still going under a
+    compulsory law would rightly mean the person was still held.
+    """
+    voluntary = tuple(attrs.evolve(e, legal_basis=None) for e in journey.events)
+    last = max(m.timestamp_of(e.end or e.date) for e in journey.events).date()
+    start = last + dt.timedelta(days=data.draw(st.integers(1, 30)))
+    end = start + dt.timedelta(days=length)
+    law = data.draw(st.sampled_from(sorted(m.COMPULSORY)))
+    actors = (
+        m.Actor(id="x-held", name="Held", principal="state"),
+        m.Actor(id="x-other", name="Other", principal="region"),
+    )
+    events = (
+        *voluntary,
+        m.Event(id="x-c", date=start, actor="x-held", kind="admission", end=end, legal_basis=law),
+        m.Event(
+            id="x-o", date=end, actor="x-other", kind="admission", end=end + dt.timedelta(days=stay)
+        ),
+    )
+    held = attrs.evolve(journey, actors=(*journey.actors, *actors), events=events)
+    (finding,) = [f for f in find_gaps(held) if f.code == "compulsory_care_ended"]
+    assert finding.refs == ("x-c", "x-o")
+    assert f"under {law.value} at Held" in finding.text_en

@@ -723,6 +723,8 @@ def compulsory_care_ended(journey: Journey, th: Thresholds) -> list[Finding]:
     other episode was not itself compulsory, and nothing carried the care on (see
     :func:`_followed_up`). The most serious form of a case closed before it was opened.
     """
+    if not any(e.compulsory for e in journey.events):
+        return []
     found = episodes(journey)
     out = []
     seen: set[tuple[str, dt.date]] = set()
