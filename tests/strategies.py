@@ -11,6 +11,9 @@ Two families:
 
 Event timestamps within a journey are distinct, so reordering a file cannot change the
 timeline (ties are ordered by kind and then by file position, see docs/journey-format.md).
+
+Some journeys end in a death (issue 12): it comes on or after the last day any event
+starts or ends, so nothing follows it, and ``observed_until`` may lie after it.
 """
 
 from __future__ import annotations
@@ -45,11 +48,37 @@ def _opt(strategy: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
     return st.none() | strategy
 
 
+#: Every kind but a death, which only ever comes last (see :func:`journeys`).
+LIVING_KINDS = [k for k in m.EventKind if k is not m.EventKind.DEATH]
+
+
+@st.composite
+def deaths(draw: st.DrawFn, *, day: int, actors: list[str]) -> m.Event:
+    """A death ``day`` days after :data:`BASE` at one of ``actors``; cause, certainty optional."""
+    return m.Event(
+        id="death",
+        date=BASE + dt.timedelta(days=day),
+        actor=draw(st.sampled_from(actors)),
+        kind=m.EventKind.DEATH,
+        cause=draw(_opt(st.sampled_from(m.DeathCause))),
+        certainty=draw(_opt(st.sampled_from(m.Certainty))),
+    )
+
+
 @st.composite
 def journeys(
-    draw: st.DrawFn, *, min_events: int = 1, max_events: int = 30, max_actors: int = 8
+    draw: st.DrawFn,
+    *,
+    min_events: int = 1,
+    max_events: int = 30,
+    max_actors: int = 8,
+    death: bool | None = None,
 ) -> m.Journey:
-    """A valid journey with every part of the model in play."""
+    """A valid journey with every part of the model in play.
+
+    ``death``: ``True`` always ends the journey in a death, ``False`` never, ``None``
+    sometimes.
+    """
     n_actors = draw(st.integers(1, max_actors))
     actors = [
         m.Actor(
@@ -101,16 +130,19 @@ def journeys(
         draw(st.lists(st.integers(0, 700), min_size=min_events, max_size=max_events, unique=True))
     )
     events = []
+    last_day = 0
     for i, day in enumerate(days):
-        kind = draw(st.sampled_from(m.EventKind))
+        kind = draw(st.sampled_from(LIVING_KINDS))
         start = BASE + dt.timedelta(days=day)
+        length = draw(_opt(st.integers(0, 120)))
+        last_day = max(last_day, day + (length or 0))
         events.append(
             m.Event(
                 id=f"e{i}",
                 date=start,
                 actor=draw(st.sampled_from(actor_ids)),
                 kind=kind,
-                end=draw(_opt(st.just(start + dt.timedelta(days=draw(st.integers(0, 120)))))),
+                end=None if length is None else start + dt.timedelta(days=length),
                 channel=draw(_opt(st.sampled_from(m.Channel))),
                 initiated_by=draw(_opt(st.sampled_from(m.Initiator))),
                 participants=tuple(
@@ -133,8 +165,19 @@ def journeys(
                 guideline=draw(_opt(st.booleans())),
                 shared_decision=draw(_opt(st.booleans())),
                 informed=draw(_opt(st.booleans())),
+                legal_basis=(
+                    draw(_opt(st.sampled_from(m.LegalBasis)))
+                    if kind in m.LEGAL_BASIS_KINDS
+                    else None
+                ),
             )
         )
+    observed_until = None
+    if death is True or (death is None and draw(st.booleans())):
+        day = last_day + draw(st.integers(0, 60))
+        events.append(draw(deaths(day=day, actors=actor_ids)))
+        if draw(st.booleans()):
+            observed_until = BASE + dt.timedelta(days=day + draw(st.integers(0, 400)))
     pairs = [(i, j) for i in range(len(events)) for j in range(i + 1, min(len(events), i + 4))]
     chosen = (
         draw(st.lists(st.sampled_from(pairs), unique=True, max_size=len(events))) if pairs else []
@@ -147,6 +190,7 @@ def journeys(
             kind=draw(st.sampled_from(m.TransitionKind)),
             information=draw(st.sampled_from(m.Information)),
             warm=draw(_opt(st.booleans())),
+            legal_basis=draw(_opt(st.sampled_from(m.LegalBasis))),
         )
         for k, (i, j) in enumerate(sorted(chosen))
     ]
@@ -160,6 +204,7 @@ def journeys(
         network=network,
         plans=plans,
         title=draw(_opt(text)),
+        observed_until=observed_until,
     )
 
 
@@ -203,6 +248,15 @@ def _break_period(doc: dict[str, Any]) -> None:
     event["end"] = "1999-01-01"
 
 
+def _break_after_death(doc: dict[str, Any]) -> None:
+    # every generated event starts on or after BASE, so each one follows this death
+    doc["events"] = [e for e in doc["events"] if e["kind"] != "death"] or doc["events"][:1]
+    doc["transitions"] = []
+    doc["events"].append(
+        {"id": "dead", "date": "2022-12-31", "actor": doc["events"][0]["actor"], "kind": "death"}
+    )
+
+
 def _break_top(doc: dict[str, Any]) -> None:
     doc.clear()
     doc["id"] = ["not", "text"]
@@ -218,6 +272,7 @@ BREAKAGES = {
     "impossible_date": _break_date,
     "unknown_enum": _break_enum,
     "reversed_period": _break_period,
+    "event_after_death": _break_after_death,
     "wrong_top": _break_top,
 }
 

@@ -377,10 +377,12 @@ def test_every_detector_is_documented() -> None:
         "unaddressed_need",
         "rejection_without_referral",
         "dropped_out",
+        "death_after_contact",
+        "compulsory_care_ended",
     }
     for code in codes:
         assert f"`{code}`" in text, code
-    assert len(DETECTORS) == 13
+    assert len(DETECTORS) == 15
 
 
 def test_findings_to_dicts_is_plain_json_data() -> None:

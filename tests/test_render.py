@@ -388,3 +388,59 @@ def test_every_vocabulary_value_has_both_labels() -> None:
             assert label(member, "en")
     with pytest.raises(ValueError, match="lang"):
         label(careflow.EventKind.CONTACT, "de")
+
+
+# -- death and compulsory care (issue 12) ---------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", ["sv", "en"])
+def test_death_story_journey_map_dot_matches_golden(lang: str) -> None:
+    """The journey map of the death and LVM story is exactly the reviewed golden file."""
+    journey = _example("lvm_ended")
+    dot = render_bytes(journey_map(journey, findings=find_gaps(journey), lang=lang), "dot")
+    _check_golden(GOLDEN / f"lvm_ended.journey.{lang}.dot", dot.decode("utf-8"))
+
+
+def test_a_death_is_drawn_soberly_and_keyed_only_where_there_is_one() -> None:
+    """The death's box is black on white with no alarm colour; its legend key only beside it."""
+    journey = _example("lvm_ended")
+    source = journey_map(journey, findings=find_gaps(journey), lang="sv").source
+    (node,) = [line for line in source.splitlines() if "e7 [" in line]
+    assert ">Död<" in node
+    assert 'COLOR="#1a202c"' in node
+    assert "#c53030" not in node
+    assert "Överdos · trolig" in node
+    assert "! #2" in node
+    assert 'COLOR="#000000" BORDER="1"><FONT POINT-SIZE="9">Död</FONT>' in source  # the key
+    other = _example("fragmented")
+    assert "Död" not in journey_map(other, findings=find_gaps(other), lang="sv").source
+
+
+def test_compulsory_care_is_drawn_as_a_labelled_band() -> None:
+    """The LVM episode is one band from its first to its last day, labelled with the law."""
+    journey = _example("lvm_ended")
+    source = journey_map(journey, lang="en").source
+    assert source.count("id=band") == 1
+    (band,) = [line for line in source.splitlines() if "id=band0" in line]
+    assert band.strip().startswith("b0s -> b0e")
+    assert "LVM 2025-02-03 – 2025-04-14" in band
+    assert "Compulsory care" in source
+    assert "Compulsory care" not in journey_map(_example("fragmented"), lang="en").source
+
+
+@needs_dot
+def test_report_says_the_death_in_one_line_at_the_top() -> None:
+    """One line before the first section names the death, its cause and the finding."""
+    journey = _example("lvm_ended")
+    findings = find_gaps(journey)
+    page = report_html(journey, score_journey(journey), findings, lang="en")
+    top = page[: page.index("<h2>")]
+    assert top.count('<p class="death">') == 1
+    line = top[top.index('<p class="death">') :].split("</p>")[0]
+    assert "death on 2025-04-23. The person died (overdose, probable) 6 days after" in line
+    assert line.count("overdose") == 1
+    alone = report_html(journey, score_journey(journey), [], lang="en")
+    assert "death on 2025-04-23 (overdose, probable).</p>" in alone
+    other = _example("fragmented")
+    body = report_html(other, score_journey(other), find_gaps(other), lang="en")
+    assert 'class="death"' not in body.split("</style>")[1]

@@ -13,29 +13,43 @@ analyst change them. ``docs/findings.md`` documents every code.
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Final
 
 import attrs
 
-from careflow.graph import BOUNDARY, boundary_crossings, contact_gaps, loops
+from careflow.graph import (
+    BOUNDARY,
+    Episode,
+    boundary_crossings,
+    contact_gaps,
+    day_of,
+    episodes,
+    loops,
+)
 from careflow.i18n import word
+from careflow.labels import label
 from careflow.model import (
+    COMPULSORY,
     COORDINATING_ROLES,
+    DeathCause,
+    Event,
     EventKind,
     Information,
     Initiator,
     Journey,
     Need,
+    Principal,
     Reason,
     TransitionKind,
-    timestamp_of,
 )
-from careflow.scoring.facts import APPOINTMENT_KINDS, HELP_KINDS, SERVICE_ADDRESSES
+from careflow.scoring.facts import APPOINTMENT_KINDS, HELP_KINDS, MOVE_KINDS, SERVICE_ADDRESSES
 
 __all__ = [
     "DETECTORS",
+    "LET_GO_KINDS",
     "Finding",
     "Findings",
     "Severity",
@@ -281,8 +295,8 @@ def no_sip(journey: Journey, th: Thresholds) -> list[Finding]:
         return []
     both = max((journey.event(e) for e in first.values()), key=lambda e: e.timestamp)
     until = last_day
-    if journey.observed_until is not None:
-        until = max(until, timestamp_of(journey.observed_until))
+    if journey.observed_until is not None and journey.end is not None:
+        until = max(until, journey.end)  # observed_until, or the death that ended it (issue 12)
     overlap = (until - both.timestamp).total_seconds() / 86_400.0
     joint = sorted((p for p in journey.plans if p.joint), key=lambda p: (p.date, p.id))
     refs = tuple(first[p.value] for p in sorted(BOUNDARY))
@@ -577,7 +591,9 @@ def drop_outs(journey: Journey, th: Thresholds) -> list[Finding]:
             (
                 e
                 for e in timeline[i + 1 :]
-                if e.timestamp > event.timestamp and e.initiated_by is not Initiator.PERSON
+                if e.timestamp > event.timestamp
+                and e.initiated_by is not Initiator.PERSON
+                and e.kind is not EventKind.DEATH  # a death is not reaching out (issue 12)
             ),
             None,
         )
@@ -598,8 +614,187 @@ def drop_outs(journey: Journey, th: Thresholds) -> list[Finding]:
     return out
 
 
+# -- death and compulsory care (issue 12) -------------------------------------------------
+
+#: Events by which a service lets go of the person: a death soon after one, with no contact
+#: in between, is ``death_after_contact``.
+LET_GO_KINDS: Final = frozenset(
+    {
+        EventKind.DISCHARGE,
+        EventKind.REJECTION,
+        EventKind.REDIRECTION,
+        EventKind.CASE_CLOSED,
+        EventKind.DROP_OUT,
+    }
+)
+_LET_GO_WORDS: Final = {
+    EventKind.DISCHARGE: ("utskrivning från", "discharge from"),
+    EventKind.REJECTION: ("avvisning från", "rejection by"),
+    EventKind.REDIRECTION: ("hänvisning från", "redirection by"),
+    EventKind.CASE_CLOSED: ("avslutat ärende hos", "case closed at"),
+    EventKind.DROP_OUT: ("avbrott hos", "drop-out from"),
+}
+_NOT_CONTACT: Final = frozenset({EventKind.DEATH, EventKind.NEED_SIGNAL})
+
+
+def _service_contact(journey: Journey, event: Event) -> bool:
+    """Whether ``event`` is a contact with a service (not the death, a signal or the network)."""
+    return (
+        event.kind not in _NOT_CONTACT
+        and journey.actor_of(event).principal is not Principal.INFORMAL
+    )
+
+
+def _between(first: Event, second: Event) -> float:
+    """Days from ``first`` to ``second``, never below 0 (a death without a time of day)."""
+    return max(0.0, (second.timestamp - first.timestamp).total_seconds() / 86_400.0)
+
+
+def _cause(death: Event, lang: str) -> str:
+    """The cause and certainty in brackets, e.g. ``" (overdose, probable)"``, or ``""``."""
+    if death.cause is None or death.cause is DeathCause.UNKNOWN:
+        return ""
+    words = [label(death.cause, lang).lower()]
+    if death.certainty is not None:
+        words.append(label(death.certainty, lang))
+    return f" ({', '.join(words)})"
+
+
+def death_after_contact(journey: Journey, th: Thresholds) -> list[Finding]:
+    """``death_after_contact``: the person died soon after a service let go, with no contact.
+
+    Walking back from the death, the service events met before any other contact with a
+    service are discharges, rejections, redirections, closed cases or drop-outs
+    (:data:`LET_GO_KINDS`); those within ``follow_up_days`` of the death are cited, the
+    nearest named. Events at the person's own network and need signals are not contact.
+    """
+    death = journey.death
+    if death is None:
+        return []
+    let_go: list[Event] = []
+    for event in reversed(journey.timeline[:-1]):
+        if not _service_contact(journey, event):
+            continue
+        if event.kind not in LET_GO_KINDS:
+            break
+        if _between(event, death) <= th.follow_up_days:
+            let_go.append(event)
+    if not let_go:
+        return []
+    nearest = let_go[0]
+    days = _between(nearest, death)
+    sv, en = _LET_GO_WORDS[nearest.kind]
+    actor = journey.actor_of(nearest).name
+    return [
+        Finding(
+            code="death_after_contact",
+            severity=Severity.HIGH,
+            targets=(4,),
+            refs=(*(e.id for e in reversed(let_go)), death.id),
+            text_sv=f"Personen dog{_cause(death, 'sv')} {_d(days)} dagar efter {sv} {actor} "
+            f"({nearest.id}), utan kontakt med någon verksamhet däremellan.",
+            text_en=f"The person died{_cause(death, 'en')} {_d(days)} days after {en} {actor} "
+            f"({nearest.id}), with no contact with any service in between.",
+        )
+    ]
+
+
+def _followed_up(
+    journey: Journey, ended: Episode, other: Episode, end: dt.date, th: Thresholds
+) -> bool:
+    """Whether compulsory care that ended while the person was in ``other`` was carried on.
+
+    Carried on: a transition under a compulsory law leaves the ended episode; or a move
+    (referral, handover, return) leaves either service for an event after the end day at
+    any service but the other one; or a third service that did not let go of the person
+    reached out (an event the person did not initiate) after the end day and no later than
+    ``follow_up_days`` after the other episode ended. What happened on the end day itself
+    is how the person came into the other service's care, not a follow-up.
+    """
+    first, second = ended.event.actor, other.event.actor
+    start = day_of(ended.event.date)
+    other_last = other.last or end
+    for tr in journey.transitions:
+        src, dst = journey.event(tr.source), journey.event(tr.target)
+        src_day, dst_day = day_of(src.date), day_of(dst.date)
+        if src.actor == first and start <= src_day <= end and tr.legal_basis in COMPULSORY:
+            return True
+        if tr.kind not in MOVE_KINDS or src.actor not in (first, second):
+            continue
+        if start <= src_day <= other_last and dst.actor != second and dst_day > end:
+            return True
+    horizon = other_last + dt.timedelta(days=th.follow_up_days)
+    for event in journey.timeline:
+        day = day_of(event.date)
+        if event.actor in (first, second) or not end < day <= horizon:
+            continue
+        if (
+            _service_contact(journey, event)
+            and event.kind not in LET_GO_KINDS
+            and event.initiated_by is not Initiator.PERSON
+        ):
+            return True
+    return False
+
+
+def compulsory_care_ended(journey: Journey, th: Thresholds) -> list[Finding]:
+    """``compulsory_care_ended``: compulsory care let go while another service held the person.
+
+    A compulsory episode (``legal_basis`` LVM, LPT, LRV or LVU) ended on a day when an
+    episode of care at another service (not the person's own network) was under way, that
+    other episode was not itself compulsory, and nothing carried the care on (see
+    :func:`_followed_up`). The most serious form of a case closed before it was opened.
+    """
+    if not any(e.compulsory for e in journey.events):
+        return []
+    found = episodes(journey)
+    out = []
+    seen: set[tuple[str, dt.date]] = set()
+    for ended in found:
+        end = ended.last
+        if not ended.event.compulsory or end is None:
+            continue
+        actor = journey.actor_of(ended.event)
+        if (actor.id, end) in seen:
+            continue
+        holding = [
+            o
+            for o in found
+            if o.event.actor != actor.id
+            and journey.actor_of(o.event).principal is not Principal.INFORMAL
+            and day_of(o.event.date) <= end
+            and (o.last is None or o.last >= end)
+        ]
+        if not holding or any(o.event.compulsory for o in holding):
+            continue
+        other = holding[0]
+        if _followed_up(journey, ended, other, end, th):
+            continue
+        seen.add((actor.id, end))
+        law = ended.event.legal_basis.value if ended.event.legal_basis else ""
+        name = journey.actor_of(other.event).name
+        refs = (ended.event.id, *((ended.ender.id,) if ended.ender else ()), other.event.id)
+        out.append(
+            Finding(
+                code="compulsory_care_ended",
+                severity=Severity.HIGH,
+                targets=(4, 9),
+                refs=refs,
+                text_sv=f"Vården enligt {law} vid {actor.name} ({ended.event.id}) avslutades "
+                f"{end:%Y-%m-%d} medan personen vårdades vid {name} ({other.event.id}), utan "
+                "överlämning som förde vården vidare och utan planerad uppföljning.",
+                text_en=f"Compulsory care under {law} at {actor.name} ({ended.event.id}) ended "
+                f"on {end:%Y-%m-%d} while the person was in the care of {name} "
+                f"({other.event.id}), with no handover to carry it on and no planned follow-up.",
+            )
+        )
+    return out
+
+
 #: Every detector, in the order their findings are listed at equal severity and time.
 DETECTORS: Final[tuple[Detector, ...]] = (
+    death_after_contact,
+    compulsory_care_ended,
     sober_first,
     ping_pong,
     no_sip,

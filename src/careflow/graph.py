@@ -42,11 +42,14 @@ __all__ = [
     "ContactChange",
     "ContactGap",
     "Crossing",
+    "Episode",
     "Loop",
     "actor_network",
     "boundary_crossings",
     "contact_changes",
     "contact_gaps",
+    "day_of",
+    "episodes",
     "journey_graph",
     "loops",
     "staff_sequence",
@@ -344,7 +347,7 @@ def contact_gaps(journey: Journey, *, min_days: float = 0.0) -> list[ContactGap]
             covered_until = max(reach, ts)
             last_id = event.id
     if journey.observed_until is not None and covered_until is not None:
-        end = timestamp_of(journey.observed_until)
+        end = journey.end or timestamp_of(journey.observed_until)  # a death ends it (issue 12)
         if end > covered_until:
             gap = ContactGap(start=covered_until, end=end, after=last_id, before=None)
             if gap.days > min_days:
@@ -386,4 +389,72 @@ def contact_changes(journey: Journey) -> list[ContactChange]:
         if previous is not None and contact != previous:
             out.append(ContactChange(event=event.id, previous=previous, current=contact))
         previous = contact
+    return out
+
+
+# -- episodes of care (issue 12: compulsory care) -----------------------------------------
+
+_ENDING_KINDS: Final = frozenset({EventKind.DISCHARGE, EventKind.DROP_OUT, EventKind.CASE_CLOSED})
+
+
+def day_of(value: dt.date) -> dt.date:
+    """The calendar day of a date or date-time."""
+    return value.date() if isinstance(value, dt.datetime) else value
+
+
+@attrs.frozen(kw_only=True, slots=True)
+class Episode:
+    """An admission, treatment or support at one actor, from its date to its last day.
+
+    ``last`` is ``None`` for a compulsory episode still going when observation ends;
+    ``ender`` is the discharge, drop-out or closure at the same actor that ended it.
+    """
+
+    event: Event
+    last: dt.date | None
+    ender: Event | None
+
+    @property
+    def compulsory(self) -> bool:
+        """Whether it was given under a compulsory law (LVM, LPT, LRV, LVU)."""
+        return self.event.compulsory
+
+
+def episodes(journey: Journey) -> list[Episode]:
+    """The journey's episodes of care in time order, each with its last day and its end.
+
+    An episode ends at its ``end``; without one, at the next discharge, drop-out or
+    closure at the same actor; without that, a compulsory episode is still going (its
+    ``last`` is ``None``) and any other lasts its own day.
+
+    Examples
+    --------
+    >>> from careflow.model import Actor, Event, Journey, Person
+    >>> j = Journey(id="j", person=Person(id="p"),
+    ...     actors=[Actor(id="h", name="LVM-hem", principal="state")],
+    ...     events=[Event(id="e1", date=dt.date(2025, 2, 3), actor="h", kind="admission",
+    ...                   legal_basis="LVM"),
+    ...             Event(id="e2", date=dt.date(2025, 4, 14), actor="h", kind="discharge")])
+    >>> [(e.event.id, e.last, e.ender.id if e.ender else None) for e in episodes(j)]
+    [('e1', datetime.date(2025, 4, 14), 'e2')]
+    """
+    timeline = journey.timeline
+    out = []
+    for i, event in enumerate(timeline):
+        if event.kind not in EPISODE_KINDS:
+            continue
+        ender = next(
+            (e for e in timeline[i + 1 :] if e.actor == event.actor and e.kind in _ENDING_KINDS),
+            None,
+        )
+        last: dt.date | None
+        if event.end is not None:
+            if ender is not None and day_of(ender.date) != day_of(event.end):
+                ender = None
+            last = day_of(event.end)
+        elif ender is not None:
+            last = day_of(ender.date)
+        else:
+            last = None if event.compulsory else day_of(event.date)
+        out.append(Episode(event=event, last=last, ender=ender))
     return out

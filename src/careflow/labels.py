@@ -20,12 +20,15 @@ from collections.abc import Mapping
 from typing import Final, Literal
 
 from careflow.model import (
+    Certainty,
     Channel,
     ContactRole,
+    DeathCause,
     EventKind,
     Information,
     Initiator,
     Law,
+    LegalBasis,
     Need,
     NetworkRelation,
     PlanKind,
@@ -116,6 +119,7 @@ LABELS: Final[Mapping[type[enum.StrEnum], Mapping[str, _Pair]]] = {
         "plan_meeting": ("Planeringsmöte", "Planning meeting"),
         "drop_out": ("Avbrott", "Drop-out"),
         "case_closed": ("Avslutat ärende", "Case closed"),
+        "death": ("Död", "Death"),
     },
     Channel: {
         "in_person": ("Besök", "In person"),
@@ -174,6 +178,26 @@ LABELS: Final[Mapping[type[enum.StrEnum], Mapping[str, _Pair]]] = {
         "genomforandeplan": ("Genomförandeplan", "Implementation plan"),
         "samordnad_vardplan": ("Samordnad vårdplan", "Coordinated care plan"),
         "other": ("Annan plan", "Other plan"),
+    },
+    # issue 12: death and compulsory care
+    DeathCause: {
+        "overdose": ("Överdos", "Overdose"),
+        "suicide": ("Suicid", "Suicide"),
+        "somatic": ("Kroppslig sjukdom", "Physical illness"),
+        "violence": ("Våld", "Violence"),
+        "unknown": ("Okänd orsak", "Cause unknown"),
+    },
+    Certainty: {
+        "confirmed": ("bekräftad", "confirmed"),
+        "probable": ("trolig", "probable"),
+        "suspected": ("misstänkt", "suspected"),
+    },
+    LegalBasis: {
+        "LVM": ("LVM", "Care of Abusers Act (LVM)"),
+        "LPT": ("LPT", "Compulsory Psychiatric Care Act (LPT)"),
+        "LRV": ("LRV", "Forensic Psychiatric Care Act (LRV)"),
+        "LVU": ("LVU", "Care of Young Persons Act (LVU)"),
+        "none": ("Frivillig", "Voluntary"),
     },
 }
 

@@ -24,11 +24,14 @@ import attrs
 from careflow.errors import JourneyValidationError
 
 __all__ = [
+    "COMPULSORY",
     "PERSON",
     "Actor",
+    "Certainty",
     "Channel",
     "ContactPerson",
     "ContactRole",
+    "DeathCause",
     "Event",
     "EventKind",
     "Experience",
@@ -36,6 +39,7 @@ __all__ = [
     "Initiator",
     "Journey",
     "Law",
+    "LegalBasis",
     "Need",
     "NetworkMember",
     "NetworkRelation",
@@ -48,6 +52,7 @@ __all__ = [
     "Transition",
     "TransitionKind",
     "Vocabulary",
+    "order_time",
     "timestamp_of",
 ]
 
@@ -171,6 +176,7 @@ class EventKind(Vocabulary):
     PLAN_MEETING = "plan_meeting"
     DROP_OUT = "drop_out"
     CASE_CLOSED = "case_closed"
+    DEATH = "death"  # issue 12: ends observation; last in KIND_RANK, so last on its day
 
 
 #: Tie-break rank when two events share a timestamp: the order in which such things
@@ -275,11 +281,73 @@ class PlanKind(Vocabulary):
 JOINT_PLAN_KINDS: Final = frozenset({PlanKind.SIP, PlanKind.SAMORDNAD_VARDPLAN})
 
 
+# -- death and compulsory care (issue 12) -------------------------------------------------
+
+
+class DeathCause(Vocabulary):
+    """What a death was caused by, in the categories public case stories use."""
+
+    OVERDOSE = "overdose"
+    SUICIDE = "suicide"
+    SOMATIC = "somatic"
+    VIOLENCE = "violence"
+    UNKNOWN = "unknown"
+
+
+class Certainty(Vocabulary):
+    """How certain the source is of what it says (here: a death's cause)."""
+
+    CONFIRMED = "confirmed"
+    PROBABLE = "probable"
+    SUSPECTED = "suspected"
+
+
+class LegalBasis(Vocabulary):
+    """The law an episode of care was given under: a compulsory law, or ``none`` (voluntary)."""
+
+    LVM = "LVM"  # compulsory care for substance use (kommun applies, SiS carries out)
+    LPT = "LPT"  # compulsory psychiatric care (region)
+    LRV = "LRV"  # forensic psychiatric care (region)
+    LVU = "LVU"  # compulsory care of young people (kommun applies, SiS or HVB)
+    NONE = "none"  # voluntary: no compulsory law
+
+
+#: The legal bases that make an episode compulsory care.
+COMPULSORY: Final = frozenset({LegalBasis.LVM, LegalBasis.LPT, LegalBasis.LRV, LegalBasis.LVU})
+#: Event kinds that may carry a ``legal_basis``: the episodes of care.
+LEGAL_BASIS_KINDS: Final = frozenset({EventKind.ADMISSION, EventKind.TREATMENT, EventKind.SUPPORT})
+
+
 def timestamp_of(value: dt.date) -> dt.datetime:
     """Return ``value`` as a naive datetime (a plain date becomes midnight)."""
     if isinstance(value, dt.datetime):
         return value
     return dt.datetime(value.year, value.month, value.day)
+
+
+def order_time(value: dt.date, kind: EventKind) -> dt.datetime:
+    """The time an event sorts by: its timestamp, but a death known by date only sorts last.
+
+    A register often gives a death's date without a time while care contacts carry one;
+    the death then happened some time that day, after everything else recorded on it.
+
+    Examples
+    --------
+    >>> order_time(dt.date(2025, 3, 1), EventKind.DEATH)
+    datetime.datetime(2025, 3, 1, 23, 59, 59, 999999)
+    >>> order_time(dt.date(2025, 3, 1), EventKind.DISCHARGE)
+    datetime.datetime(2025, 3, 1, 0, 0)
+    """
+    if kind is EventKind.DEATH and not isinstance(value, dt.datetime):
+        return dt.datetime(value.year, value.month, value.day, 23, 59, 59, 999_999)
+    return timestamp_of(value)
+
+
+def _later_than(value: dt.date, limit: dt.date) -> bool:
+    """Whether ``value`` is after ``limit``: by the clock when both have a time, else by date."""
+    if isinstance(value, dt.datetime) and isinstance(limit, dt.datetime):
+        return value > limit
+    return timestamp_of(value).date() > timestamp_of(limit).date()
 
 
 # -- validators ---------------------------------------------------------------------------
@@ -406,6 +474,18 @@ def _optional_principal(value: str | None) -> Principal | None:
 
 def _optional_reason(value: str | None) -> Reason | None:
     return None if value is None else Reason(value)
+
+
+def _optional_cause(value: str | None) -> DeathCause | None:
+    return None if value is None else DeathCause(value)
+
+
+def _optional_certainty(value: str | None) -> Certainty | None:
+    return None if value is None else Certainty(value)
+
+
+def _optional_legal_basis(value: str | None) -> LegalBasis | None:
+    return None if value is None else LegalBasis(value)
 
 
 _OPT_BOOL: Final = attrs.validators.optional(attrs.validators.instance_of(bool))
@@ -559,6 +639,11 @@ class Event:
         Whether the person's choice or a shared decision was recorded.
     informed
         Whether the person received information about their situation and options.
+    legal_basis
+        For an admission, treatment or support episode: the law it was given under
+        (:class:`LegalBasis`; a compulsory law or ``none``).
+    cause, certainty
+        For a death: the cause category and how certain the source is of it.
     """
 
     id: str = attrs.field(validator=_check_id)
@@ -583,10 +668,20 @@ class Event:
     guideline: bool | None = attrs.field(default=None, validator=_OPT_BOOL)
     shared_decision: bool | None = attrs.field(default=None, validator=_OPT_BOOL)
     informed: bool | None = attrs.field(default=None, validator=_OPT_BOOL)
+    # issue 12: compulsory care and death
+    legal_basis: LegalBasis | None = attrs.field(default=None, converter=_optional_legal_basis)
+    cause: DeathCause | None = attrs.field(default=None, converter=_optional_cause)
+    certainty: Certainty | None = attrs.field(default=None, converter=_optional_certainty)
     note: str | None = attrs.field(default=None, validator=_check_text)
 
     def __attrs_post_init__(self) -> None:
         _check_period(self.date, self.end, "end")
+        _check_death_and_law(self)
+
+    @property
+    def compulsory(self) -> bool:
+        """Whether the event is an episode of compulsory care (LVM, LPT, LRV or LVU)."""
+        return self.legal_basis in COMPULSORY
 
     @property
     def timestamp(self) -> dt.datetime:
@@ -604,11 +699,31 @@ class Transition:
     kind: TransitionKind = attrs.field(default=TransitionKind.REFERRAL, converter=TransitionKind)
     information: Information = attrs.field(default=Information.UNKNOWN, converter=Information)
     warm: bool | None = attrs.field(default=None, validator=_OPT_BOOL)
+    # issue 12: the law the person was moved under (e.g. from LVM care to LPT care)
+    legal_basis: LegalBasis | None = attrs.field(default=None, converter=_optional_legal_basis)
     note: str | None = attrs.field(default=None, validator=_check_text)
 
 
+def _check_death_and_law(event: Event) -> None:
+    """A death has no end; cause and certainty belong to a death; a law to an episode."""
+    death = event.kind is EventKind.DEATH
+    if death and event.end is not None:
+        raise JourneyValidationError("a death has no end; leave 'end' out", path="end")
+    for name in ("cause", "certainty"):
+        if not death and getattr(event, name) is not None:
+            raise JourneyValidationError(
+                f"{name!r} describes a death; this event is a {event.kind.value}", path=name
+            )
+    if event.legal_basis is not None and event.kind not in LEGAL_BASIS_KINDS:
+        raise JourneyValidationError(
+            "a legal basis belongs to an episode of care (admission, treatment or support); "
+            f"this event is a {event.kind.value}",
+            path="legal_basis",
+        )
+
+
 def _chronological_key(event: Event, position: int) -> tuple[dt.datetime, int, int]:
-    return (event.timestamp, KIND_RANK[event.kind], position)
+    return (order_time(event.date, event.kind), KIND_RANK[event.kind], position)
 
 
 @attrs.frozen(kw_only=True, slots=True)
@@ -682,8 +797,22 @@ class Journey:
         return self._timeline[0].timestamp if self._timeline else None
 
     @property
+    def death(self) -> Event | None:
+        """The person's death, if the journey ends in one (it is then last in the timeline)."""
+        if self._timeline and self._timeline[-1].kind is EventKind.DEATH:
+            return self._timeline[-1]
+        return None
+
+    @property
     def end(self) -> dt.datetime | None:
-        """When observation ends: :attr:`observed_until`, else the last date seen."""
+        """When observation ends: the death, else :attr:`observed_until`, else the last date seen.
+
+        A death ends observation even when ``observed_until`` is later (the records were read
+        then, and nothing can follow a death).
+        """
+        if self.death is not None:
+            # the death's time, or the last time recorded on its day when it has none
+            return max(e.timestamp for e in self._timeline)
         if self.observed_until is not None:
             return timestamp_of(self.observed_until)
         if not self._timeline:
@@ -781,6 +910,7 @@ def _validate_references(
                 )
         if plan.lead is not None and plan.lead not in contacts:
             raise missing("contact", plan.lead, f"plans[{i}].lead")
+    _validate_death(journey)
     if journey.observed_until is not None and journey.events:
         last = max(e.timestamp for e in journey.events)
         if timestamp_of(journey.observed_until) < timestamp_of(last.date()):
@@ -788,4 +918,35 @@ def _validate_references(
                 f"observation ends ({journey.observed_until.isoformat()}) before the last event "
                 f"({last.date().isoformat()})",
                 path="observed_until",
+            )
+
+
+def _validate_death(journey: Journey) -> None:
+    """Nothing follows a death: one death at most, no event starts or ends after it."""
+    deaths = [i for i, e in enumerate(journey.events) if e.kind is EventKind.DEATH]
+    if not deaths:
+        return
+    if len(deaths) > 1:
+        raise JourneyValidationError(
+            f"a journey ends in one death at most; events[{deaths[0]}] is one already",
+            path=f"events[{deaths[1]}].kind",
+        )
+    death = journey.events[deaths[0]]
+    when = death.date.isoformat()
+    for i, event in enumerate(journey.events):
+        if i == deaths[0]:
+            continue
+        for name in ("date", "end"):
+            value = getattr(event, name)
+            if value is not None and _later_than(value, death.date):
+                raise JourneyValidationError(
+                    f"{value.isoformat()} is after the person's death ({death.id!r} on {when}); "
+                    "a death ends observation, so nothing can follow it",
+                    path=f"events[{i}].{name}",
+                )
+    for i, tr in enumerate(journey.transitions):
+        if tr.source == death.id:
+            raise JourneyValidationError(
+                f"a transition cannot leave the person's death ({death.id!r})",
+                path=f"transitions[{i}].source",
             )

@@ -73,7 +73,7 @@ from careflow.model import (
     ServiceKind,
     Transition,
     TransitionKind,
-    timestamp_of,
+    order_time,
 )
 
 __all__ = [
@@ -1350,7 +1350,8 @@ class _Builder:
         except _SkipRowError:
             return None
         rest = tuple("" if cells[i] is None else str(cells[i]) for i in self.others)
-        key = (timestamp_of(when), KIND_RANK[kind], activity, unit_text, channel_text, rest)
+        # order_time: as timestamp_of, but a death known by date only sorts last on its day
+        key = (order_time(when, kind), KIND_RANK[kind], activity, unit_text, channel_text, rest)
         return case, _Row(
             key,
             line,
@@ -1466,7 +1467,13 @@ class _Builder:
                     )
                 except CareflowError as exc:
                     raise where.error(exc.message, self.names.get("activity", "")) from None
-                if events and events[-1].actor != event.actor and not self.same_stay(previous, row):
+                # a death is not a handover to the unit that recorded it (issue 12)
+                if (
+                    events
+                    and events[-1].actor != event.actor
+                    and event.kind is not EventKind.DEATH
+                    and not self.same_stay(previous, row)
+                ):
                     transitions.append(
                         Transition(
                             id=f"t{len(transitions) + 1}",

@@ -204,6 +204,21 @@ EVENT = Section(
         _f("guideline", "bool", "A treatment the national guidelines recommend."),
         _f("shared_decision", "bool", "The person's choice or a shared decision was recorded."),
         _f("informed", "bool", "The person got information about their situation and options."),
+        # issue 12: compulsory care and death
+        _f(
+            "legal_basis",
+            "enum",
+            "For an admission, treatment or support episode: the law it was given under "
+            "(LVM, LPT, LRV, LVU) or none (voluntary).",
+            enum=m.LegalBasis,
+        ),
+        _f("cause", "enum", "For a death: what it was caused by.", enum=m.DeathCause),
+        _f(
+            "certainty",
+            "enum",
+            "For a death: how certain the source is of the cause.",
+            enum=m.Certainty,
+        ),
         _f("note", "text", _NOTE),
     ),
 )
@@ -229,6 +244,12 @@ TRANSITION = Section(
             enum=m.Information,
         ),
         _f("warm", "bool", "Warm: accompanied or a joint meeting; false: sent on alone."),
+        _f(
+            "legal_basis",
+            "enum",
+            "The law the person was moved under (e.g. from LVM care into LPT care).",
+            enum=m.LegalBasis,
+        ),
         _f("note", "text", _NOTE),
     ),
 )

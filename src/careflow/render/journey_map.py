@@ -24,8 +24,9 @@ import graphviz
 
 from careflow.errors import RenderError
 from careflow.gaps import Finding
+from careflow.graph import Episode, day_of, episodes
 from careflow.labels import check_lang, label
-from careflow.model import ContactRole, Event, Journey, TransitionKind
+from careflow.model import ContactRole, Event, EventKind, Journey, TransitionKind
 from careflow.render._text import cell
 from careflow.render.theme import (
     FONT,
@@ -34,6 +35,7 @@ from careflow.render.theme import (
     LANES,
     QUALITY,
     SEVERITY_COLOURS,
+    SOBER,
     quality,
 )
 
@@ -63,6 +65,8 @@ _WORDS: Final[dict[str, dict[str, str]]] = {
         "days": "d",
         "contact": "Kontakt",
         "participants": "Deltagare",
+        "compulsory": "Tvångsvård",
+        "band": "grått band = vårdtid enligt LVM, LPT, LRV eller LVU",
     },
     "en": {
         "title": "Journey map",
@@ -73,6 +77,8 @@ _WORDS: Final[dict[str, dict[str, str]]] = {
         "days": "d",
         "contact": "Contact",
         "participants": "Participants",
+        "compulsory": "Compulsory care",
+        "band": "grey band = care under LVM, LPT, LRV or LVU",
     },
 }
 
@@ -95,6 +101,8 @@ def _marks(numbers: Sequence[int]) -> str:
 def _event_label(
     journey: Journey, event: Event, numbers: Sequence[int], severity: int, lang: str
 ) -> str:
+    if event.kind is EventKind.DEATH:
+        return _death_label(journey, event, numbers, lang)
     fill, border = _colours(event)
     width = 1
     if numbers:
@@ -128,6 +136,31 @@ def _event_label(
     )
 
 
+def _death_label(journey: Journey, event: Event, numbers: Sequence[int], lang: str) -> str:
+    """A death, soberly: a square black-bordered box, black heading, no alarm colour."""
+    rows = [
+        f'<TR><TD><FONT POINT-SIZE="8" COLOR="#4a5568">{event.date:%Y-%m-%d} · '
+        f"{cell(event.id, 24)}</FONT></TD></TR>",
+        f'<TR><TD BGCOLOR="{SOBER}"><FONT COLOR="#ffffff"><B>{cell(label(event.kind, lang))}'
+        "</B></FONT></TD></TR>",
+        f'<TR><TD><FONT POINT-SIZE="9">{cell(journey.actor_of(event).name, 32)}</FONT></TD></TR>',
+    ]
+    if event.cause is not None:
+        cause = label(event.cause, lang)
+        if event.certainty is not None:
+            cause += f" · {label(event.certainty, lang)}"
+        rows.append(f'<TR><TD><FONT POINT-SIZE="8"><I>{cell(cause, 32)}</I></FONT></TD></TR>')
+    if numbers:
+        rows.append(
+            f'<TR><TD><FONT COLOR="{SOBER}" POINT-SIZE="9"><B>{_marks(numbers)}</B></FONT>'
+            "</TD></TR>"
+        )
+    return (
+        '<<TABLE BORDER="2" CELLBORDER="0" CELLSPACING="0" CELLPADDING="3" '
+        f'BGCOLOR="#ffffff" COLOR="{SOBER}">{"".join(rows)}</TABLE>>'
+    )
+
+
 def _lead_contact(journey: Journey, event: Event) -> str | None:
     contacts = {c.id: c for c in journey.contacts}
     staff = [contacts[p] for p in event.participants if p in contacts]
@@ -137,13 +170,21 @@ def _lead_contact(journey: Journey, event: Event) -> str | None:
     return lead.name or lead.id
 
 
-def _legend(findings: Sequence[Finding], title: str, lang: str) -> str:
+def _legend(
+    findings: Sequence[Finding],
+    title: str,
+    lang: str,
+    *,
+    death: bool = False,
+    bands: bool = False,
+) -> str:
     w = _WORDS[lang]
     index = 0 if lang == "sv" else 1
     kinds = "".join(
         f'<TD BGCOLOR="{group.fill}" COLOR="{group.border}" BORDER="1">'
         f'<FONT POINT-SIZE="9">{cell(group.name_sv if index == 0 else group.name_en)}</FONT></TD>'
         for group in KIND_GROUPS
+        if death or EventKind.DEATH not in group.kinds  # a death's key only beside a death
     )
     edges = "".join(
         f'<TD><FONT POINT-SIZE="9" COLOR="{colour}"><B>━━</B> {cell(sv if index == 0 else en)}'
@@ -159,6 +200,11 @@ def _legend(findings: Sequence[Finding], title: str, lang: str) -> str:
         f'CELLSPACING="2"><TR>{edges}<TD><FONT POINT-SIZE="9">{w["style"]}</FONT></TD></TR>'
         "</TABLE></TD></TR>",
     ]
+    if bands:
+        rows.append(
+            f'<TR><TD ALIGN="LEFT"><B>{w["compulsory"]}</B></TD><TD ALIGN="LEFT">'
+            f'<FONT POINT-SIZE="9">{w["band"]}</FONT></TD></TR>'
+        )
     if findings:
         lines = []
         for number, finding in enumerate(findings, start=1):
@@ -243,7 +289,11 @@ def journey_map(
     marks = _numbered(findings)
     timeline = journey.timeline
 
-    days = sorted({_day(e.date) for e in timeline} | {_day(p.date) for p in journey.plans})
+    bands = [ep for ep in episodes(journey) if ep.compulsory]
+    band_ends = {ep.last for ep in bands if ep.last is not None}
+    days = sorted(
+        {_day(e.date) for e in timeline} | {_day(p.date) for p in journey.plans} | band_ends
+    )
     column = {d: i for i, d in enumerate(days)}
     g = graphviz.Digraph(name="journey_map")
     g.attr(
@@ -257,7 +307,8 @@ def journey_map(
         bgcolor="white",
     )
     title = f"{w['title']}: {journey.title or journey.id}"
-    g.attr(label=_legend(findings, title, lang))
+    death = journey.death is not None
+    g.attr(label=_legend(findings, title, lang, death=death, bands=bool(bands)))
     g.attr("node", fontname=FONT, fontsize="10", shape="plain")
     g.attr("edge", fontname=FONT, fontsize="8")
 
@@ -290,6 +341,7 @@ def journey_map(
                     id=f"e{i}",
                 )
                 rank_members[column[_day(event.date)]].append(f"e{i}")
+            _bands(lane, journey, bands, key=key, column=column, rank_members=rank_members)
             if key == "person":
                 _person_extras(
                     lane,
@@ -310,6 +362,52 @@ def journey_map(
 
     _transitions(g, journey, marks, lang)
     return g
+
+
+def _bands(
+    lane: graphviz.Digraph,
+    journey: Journey,
+    bands: Sequence[Episode],
+    *,
+    key: str,
+    column: dict[dt.date, int],
+    rank_members: dict[int, list[str]],
+) -> None:
+    """Compulsory episodes in this lane as grey bands from their first to their last day.
+
+    Each band is a thick line between two small points placed in the columns of the
+    episode's first and last day (the journey's last column while it is still going),
+    labelled with the law (its short name reads the same in both languages) and the dates.
+    """
+    last_col = max(column.values())
+    for k, ep in enumerate(bands):
+        if LANE_OF[journey.actor_of(ep.event).principal] != key:
+            continue
+        start = column[day_of(ep.event.date)]
+        end = column[ep.last] if ep.last is not None else last_col
+        for end_name, col in (("s", start), ("e", end)):
+            lane.node(
+                f"b{k}{end_name}",
+                label="",
+                shape="point",
+                width="0.06",
+                color=SOBER,
+                id=f"b{k}{end_name}",
+            )
+            rank_members[col].append(f"b{k}{end_name}")
+        law = ep.event.legal_basis.value if ep.event.legal_basis else ""
+        until = f"{ep.last:%Y-%m-%d}" if ep.last is not None else "…"
+        text = f"{law} {ep.event.date:%Y-%m-%d} – {until}"
+        lane.edge(
+            f"b{k}s",
+            f"b{k}e",
+            label=f"<<B>{cell(text, 40)}</B>>",
+            arrowhead="none",
+            penwidth="6",
+            color="#a0aec0",
+            fontcolor=SOBER,
+            id=f"band{k}",
+        )
 
 
 def _axis(g: graphviz.Digraph, days: Sequence[dt.date], lang: str) -> None:

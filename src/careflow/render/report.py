@@ -19,6 +19,7 @@ from typing import Final
 from careflow.__about__ import __version__
 from careflow.gaps import Finding, Severity
 from careflow.i18n import count
+from careflow.labels import label
 from careflow.model import Journey
 from careflow.render.actor_map import actor_map
 from careflow.render.journey_map import journey_map
@@ -45,6 +46,7 @@ color:#fff;font-size:.8rem;text-align:center}.sev-3{background:#c53030}.sev-2{ba
 .cards{display:flex;gap:1rem;flex-wrap:wrap}.card{border:1px solid #e2e8f0;border-radius:.4rem;
 padding:.6rem 1rem;min-width:9rem}.card b{font-size:1.4rem;display:block}
 footer{margin-top:3rem;color:#718096;font-size:.8rem}
+.death{border-left:4px solid #1a202c;padding:.3rem .8rem;font-weight:bold}
 """
 
 _WORDS: Final = {
@@ -73,6 +75,7 @@ _WORDS: Final = {
         "raised": "höjde",
         "lowered": "sänkte",
         "footer": "Skapad av careflow {version}. Sidan hämtar ingenting från nätet.",
+        "death": "Resan slutade med att personen dog {date}",
     },
     "en": {
         "title": "Report: care journey and gaps against the target images",
@@ -99,6 +102,7 @@ _WORDS: Final = {
         "raised": "raised",
         "lowered": "lowered",
         "footer": "Made by careflow {version}. This page fetches nothing from the network.",
+        "death": "The journey ended in the person's death on {date}",
     },
 }
 
@@ -130,6 +134,29 @@ def _num(value: float | None, lang: str) -> str:
 def _weight(weight: float, lang: str) -> str:
     text = f"{weight:g}"
     return text.replace(".", ",") if lang == "sv" else text
+
+
+def _death_line(journey: Journey, findings: Sequence[Finding], lang: str) -> str:
+    """One line at the top when the journey ends in a death (issue 12), else ``""``.
+
+    The date, then the ``death_after_contact`` finding's sentence when there is one (it
+    names the cause), else the cause and its certainty when known.
+    """
+    death = journey.death
+    if death is None:
+        return ""
+    text = _WORDS[lang]["death"].format(date=f"{death.date:%Y-%m-%d}")
+    after = next((f for f in findings if f.code == "death_after_contact"), None)
+    if after is not None:
+        text += ". " + after.text(lang)  # the finding names the cause itself
+    else:
+        if death.cause is not None:
+            cause = label(death.cause, lang).lower()
+            if death.certainty is not None:
+                cause += f", {label(death.certainty, lang)}"
+            text += f" ({cause})"
+        text += "."
+    return f'<p class="death">{_e(text)}</p>'
 
 
 def report_html(
@@ -169,6 +196,9 @@ def report_html(
         f'<p class="meta">{_e(w["title"])} · {_e(w["person"])}: {_e(person)} · '
         f"{_e(w['period'])}: {period} · {count(len(journey.events), 'event', lang)}</p>",
     ]
+    death_line = _death_line(journey, findings, lang)
+    if death_line:
+        parts.append(death_line)
     if journey.description:
         parts.append(f"<p>{_e(journey.description)}</p>")
     parts.append('<div class="cards">')

@@ -16,6 +16,7 @@ __all__ = [
     "LANE_OF",
     "QUALITY",
     "SEVERITY_COLOURS",
+    "SOBER",
     "KindGroup",
     "quality",
 ]
@@ -81,7 +82,12 @@ KIND_GROUPS: Final[tuple[KindGroup, ...]] = (
         frozenset({EventKind.PLAN_MEETING}),
     ),
     KindGroup("Avslut", "Closed", "#edf2f7", "#4a5568", frozenset({EventKind.CASE_CLOSED})),
+    # issue 12: drawn soberly, black on white; the legend shows it only when a death is drawn
+    KindGroup("Död", "Death", "#ffffff", "#000000", frozenset({EventKind.DEATH})),
 )
+
+#: The colour of a death and of compulsory-care bands: neutral, never an alarm colour.
+SOBER: Final = "#1a202c"
 
 #: The swimlanes top to bottom: key, Swedish and English name.
 LANES: Final = (

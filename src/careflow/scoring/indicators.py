@@ -61,6 +61,7 @@ _INFO_SCORE: Final = {Information.FULL: 1.0, Information.PARTIAL: 0.5, Informati
 _ALT_CHANNELS: Final = ("phone", "digital", "outreach")
 _EVERYDAY_EXCLUDED: Final = frozenset({Need.SUBSTANCE_USE.value, Need.MENTAL_HEALTH.value})
 _PEER_SERVICES: Final = frozenset({ServiceKind.PEER_SUPPORT, ServiceKind.USER_ORGANISATION})
+_DEATH: Final = EventKind.DEATH
 
 
 @attrs.frozen(kw_only=True, slots=True)
@@ -148,8 +149,8 @@ def time_to_help(f: Facts) -> IndicatorResult:
     """Days from the first need signal or help-seeking to the first help given.
 
     value = 1 at ≤ 7 days, 0 at ≥ 90 days, linear between; 0 when no help came in 90
-    days of observation; not assessable without a signal, or with no help yet and less
-    than 90 days observed.
+    days of observation, or before the person died; not assessable without a signal, or
+    with no help yet and less than 90 days observed.
     """
     ind = "time_to_help"
     if not f.kinds_recorded:
@@ -165,6 +166,14 @@ def time_to_help(f: Facts) -> IndicatorResult:
     help_at = next((i for i in range(signal, len(tl)) if tl[i].kind in HELP_KINDS), None)
     if help_at is None:
         waited = f.end - f.day[signal]
+        if f.journey.death is not None:  # issue 12: the death ended the wait, help never came
+            return _ok(
+                ind,
+                0.0,
+                f"Personen dog {_d(waited)} dagar efter första signalen utan att ha fått hjälp.",
+                f"The person died {_d(waited)} days after the first signal without getting help.",
+                lowered=[tl[signal].id, f.journey.death.id],
+            )
         if waited < HELP_BAD:
             return _na(
                 ind,
@@ -228,8 +237,11 @@ def wait_to_appointment(f: Facts) -> IndicatorResult:
     """Wait from a referral or request to the appointment it led to.
 
     value = mean of the scores of the median and the worst wait, each 1 at ≤ 14 days and
-    0 at ≥ 90 days. Not assessable without a transition that ends in an appointment, or
-    when event kinds are not recorded.
+    0 at ≥ 90 days. A referral the person was still waiting on when they died (a referral
+    event no transition leaves, with no appointment at another actor since) counts as a
+    wait of at least 90 days: the appointment never came. Not assessable without a
+    transition that ends in an appointment or such a referral, or when event kinds are
+    not recorded.
     """
     ind = "wait_to_appointment"
     if not f.kinds_recorded:
@@ -242,6 +254,8 @@ def wait_to_appointment(f: Facts) -> IndicatorResult:
         if f.timeline[target].kind not in APPOINTMENT_KINDS:
             continue
         waits.append((f.day[target] - f.day[f.index[tr.source]], tr.id))
+    died_waiting = _open_at_death(f)
+    waits += [(max(WAIT_BAD, days), ref) for days, ref in died_waiting]
     if not waits:
         return _na(
             ind,
@@ -251,14 +265,37 @@ def wait_to_appointment(f: Facts) -> IndicatorResult:
     days = [w for w, _ in waits]
     median, worst = statistics.median(days), max(days)
     value = (linear(median, WAIT_GOOD, WAIT_BAD) + linear(worst, WAIT_GOOD, WAIT_BAD)) / 2
+    died_sv = f"; {len(died_waiting)} remiss(er) obesvarade vid dödsfallet" if died_waiting else ""
+    died_en = f"; {len(died_waiting)} referral(s) unanswered at the death" if died_waiting else ""
     return _ok(
         ind,
         value,
-        f"Väntan median {_d(median)} dagar, längst {_d(worst)} dagar.",
-        f"Wait median {_d(median)} days, longest {_d(worst)} days.",
+        f"Väntan median {_d(median)} dagar, längst {_d(worst)} dagar{died_sv}.",
+        f"Wait median {_d(median)} days, longest {_d(worst)} days{died_en}.",
         raised=[t for w, t in waits if w <= WAIT_GOOD],
         lowered=[t for w, t in waits if w > WAIT_GOOD],
     )
+
+
+def _open_at_death(f: Facts) -> list[tuple[float, str]]:
+    """Referrals still open when the person died (issue 12).
+
+    A referral event that no transition leaves, with no appointment at another actor
+    between it and the death; each as (days from the referral to the death, its id). The
+    death ended observation of a wait that had not ended.
+    """
+    if f.journey.death is None:
+        return []
+    tl = f.timeline
+    answered = {t.source for t in f.journey.transitions}
+    out = []
+    for i, e in enumerate(tl):
+        if e.kind is not EventKind.REFERRAL or e.id in answered:
+            continue
+        if any(x.kind in APPOINTMENT_KINDS and x.actor != e.actor for x in tl[i + 1 :]):
+            continue
+        out.append((max(0.0, f.day[-1] - f.day[i]), e.id))
+    return out
 
 
 def redirections(f: Facts) -> IndicatorResult:
@@ -552,7 +589,10 @@ def warm_boundary_handovers(f: Facts) -> IndicatorResult:
 
 
 def discharge_follow_up(f: Facts) -> IndicatorResult:
-    """Days to the next contact after each discharge: 1 at ≤ 7 days, 0 at ≥ 30 days."""
+    """Days to the next contact after each discharge: 1 at ≤ 7 days, 0 at ≥ 30 days.
+
+    A death before the next contact scores 0, however soon it came: a failed follow-up.
+    """
     ind = "discharge_follow_up"
     if not f.kinds_recorded:
         return _no_kinds(ind)
@@ -561,7 +601,14 @@ def discharge_follow_up(f: Facts) -> IndicatorResult:
     for i, e in enumerate(tl):
         if e.kind is not EventKind.DISCHARGE:
             continue
-        nxt = next((j for j in range(i + 1, len(tl)) if f.day[j] > f.day[i]), None)
+        nxt = next(
+            (j for j in range(i + 1, len(tl)) if f.day[j] > f.day[i] or tl[j].kind is _DEATH),
+            None,
+        )
+        if nxt is not None and tl[nxt].kind is _DEATH:
+            # issue 12: a death before any follow-up contact is a failed follow-up
+            scored.append((0.0, e.id, max(0.0, f.day[nxt] - f.day[i])))
+            continue
         if nxt is None:
             days = f.end - f.day[i]
             if days >= FOLLOW_BAD:
@@ -586,10 +633,11 @@ def discharge_follow_up(f: Facts) -> IndicatorResult:
 def unit_continuity(f: Facts) -> IndicatorResult:
     """Continuity of care over units: the COC index over the actors of the timeline."""
     ind = "unit_continuity"
-    value = coc([e.actor for e in f.timeline])
+    actors = [e.actor for e in f.timeline if e.kind is not _DEATH]  # a death is no contact
+    value = coc(actors)
     if value is None:
         return _na(ind, "Färre än två kontakter.", "Fewer than two contacts.")
-    units = len({e.actor for e in f.timeline})
+    units = len(set(actors))
     return _ok(
         ind, value, f"COC {value:.2f} över {units} enheter.", f"COC {value:.2f} over {units} units."
     )
