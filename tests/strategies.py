@@ -115,6 +115,7 @@ def journeys(
                 ),
                 addresses=tuple(draw(st.lists(st.sampled_from(m.Need), unique=True, max_size=2))),
                 reason_code=draw(_opt(st.sampled_from(m.Reason))),
+                demanded_first=draw(_opt(st.sampled_from(m.Direction))),
                 plan=draw(_opt(st.sampled_from(plan_ids))) if plan_ids else None,
                 experience=draw(
                     _opt(
@@ -157,6 +158,7 @@ def journeys(
         network=network,
         plans=plans,
         title=draw(_opt(text)),
+        recorded_completely=draw(st.frozensets(st.sampled_from(m.Aspect))),
     )
 
 

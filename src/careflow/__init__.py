@@ -30,9 +30,11 @@ from careflow.io import (
 from careflow.io.loading import load_journeys
 from careflow.model import (
     Actor,
+    Aspect,
     Channel,
     ContactPerson,
     ContactRole,
+    Direction,
     Event,
     EventKind,
     Experience,
@@ -91,11 +93,13 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "Actor",
+    "Aspect",
     "CareflowError",
     "Channel",
     "Comparison",
     "ContactPerson",
     "ContactRole",
+    "Direction",
     "Event",
     "EventKind",
     "EventLogColumns",
