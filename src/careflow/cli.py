@@ -220,8 +220,12 @@ def _profile_table(profile: Profile, lang: str) -> list[str]:
         name = _fit(t.target.name(lang), 50)
         count = f"{n_ok}/{len(t.indicators)}"
         lines.append(f"{t.target.id:>3} {name:<50} {_fmt(t.score):>5}  {_bar(t.score)} {count}")
-    total = "Totalt" if lang == "sv" else "Overall"
+    n, of = profile.overall_basis, len(profile.targets)
+    total = f"Totalt ({n} av {of} målbilder)" if lang == "sv" else f"Overall ({n} of {of} targets)"
     lines.append(f"{'':>3} {total:<50} {_fmt(profile.overall):>5}  {_bar(profile.overall)}")
+    reason = profile.overall_reason_sv if lang == "sv" else profile.overall_reason_en
+    if reason is not None:
+        lines.append(f"{'':>3} {reason}")
     return lines
 
 
@@ -253,12 +257,20 @@ def score(files: tuple[str, ...], fmt: str, framework_name: str, lang: str) -> N
     elif fmt == "csv":
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(["journey", "overall", *[f"target_{t.id}" for t in framework.targets]])
+        writer.writerow(
+            [
+                "journey",
+                "overall",
+                "overall_basis",
+                *[f"target_{t.id}" for t in framework.targets],
+            ]
+        )
         for profile in profiles:
             writer.writerow(
                 [
                     profile.journey,
                     _csv_number(profile.overall),
+                    profile.overall_basis,
                     *[_csv_number(t.score) for t in profile.targets],
                 ]
             )
@@ -267,10 +279,13 @@ def score(files: tuple[str, ...], fmt: str, framework_name: str, lang: str) -> N
         click.echo("\n".join(_profile_table(profiles[0], lang)))
     else:
         ids = [t.id for t in framework.targets]
-        click.echo(f"{'journey':<16} {'total':>5} " + " ".join(f"{i:>4}" for i in ids))
+        click.echo(f"{'journey':<16} {'total':>5} {'n':>2} " + " ".join(f"{i:>4}" for i in ids))
         for profile in profiles:
             cells = " ".join(f"{_fmt(t.score):>4}" for t in profile.targets)
-            click.echo(f"{_fit(profile.journey, 16):<16} {_fmt(profile.overall):>5} {cells}")
+            click.echo(
+                f"{_fit(profile.journey, 16):<16} {_fmt(profile.overall):>5} "
+                f"{profile.overall_basis:>2} {cells}"
+            )
     if failed:
         sys.exit(1)
 
@@ -359,7 +374,7 @@ def gaps(files: tuple[str, ...], fmt: str, lang: str) -> None:
             click.echo(
                 json.dumps(
                     {
-                        "schema_version": "1.0",
+                        "schema_version": "1.1",
                         "journey": journey.id,
                         "findings": findings_to_dicts(findings),
                     },

@@ -644,9 +644,7 @@ class Journey:
     title: str | None = attrs.field(default=None, validator=_check_text)
     description: str | None = attrs.field(default=None, validator=_check_text)
     observed_until: dt.date | None = attrs.field(default=None, validator=_check_date)
-    recorded_completely: frozenset[Aspect] = attrs.field(
-        default=frozenset(), converter=_aspects
-    )
+    recorded_completely: frozenset[Aspect] = attrs.field(default=frozenset(), converter=_aspects)
 
     _actor_index: dict[str, Actor] = attrs.field(init=False, eq=False, repr=False, hash=False)
     _event_index: dict[str, Event] = attrs.field(init=False, eq=False, repr=False, hash=False)

@@ -293,7 +293,7 @@ def _unstructure(section: Section, obj: Any) -> dict[str, Any]:
             out[spec.key] = FORMAT_VERSION
             continue
         value = getattr(obj, spec.attr)
-        if value is None or value == () or value == frozenset():
+        if value is None or value in ((), frozenset()):
             continue
         if spec.kind == "date":
             out[spec.key] = _format_date(value)
