@@ -43,7 +43,10 @@ MATCHING: dict[str, tuple[tuple[str, _Cited], ...]] = {
     "joint_plan": (("no_sip", _all), ("late_sip", _all)),
     "coordinator_span": (("no_coordinator", _all),),
     "warm_boundary_handovers": (("cold_handover", _boundary),),
-    "discharge_follow_up": (("no_contact_after_discharge", _first),),
+    "discharge_follow_up": (
+        ("no_contact_after_discharge", _first),
+        ("closed_before_opened", _first),
+    ),
     "wait_to_appointment": (("long_wait", _high),),
     "network_involved": (("network_not_involved", _first),),
 }

@@ -140,7 +140,7 @@ class Thresholds:
     many_contacts: int = ind.MANY_CONTACTS
     several_services: int = ind.SEVERAL_SERVICES
     drop_out_days: float = 30.0
-    held_days: float = ind.FOLLOW_GOOD
+    held_days: float = 0.0
 
 
 Detector = Callable[[Journey, Thresholds], list[Finding]]
@@ -534,8 +534,10 @@ def closed_before_opened(journey: Journey, th: Thresholds) -> list[Finding]:
 
     A case closed, or a discharge, while the referral or handover onward had not yet led
     to a first contact at the receiving service, leaving the person held by nobody for
-    more than ``held_days`` (``follow_up_days`` when the handover carried full
-    information; see :func:`careflow.scoring.rules.held_by_nobody`). Cites
+    more than ``held_days`` (0: any day counts); a warm handover is a receiving service
+    that already met the person. Referrals with no recorded destination count within
+    ``follow_up_days`` before the closure (see
+    :func:`careflow.scoring.rules.held_by_nobody`). Cites
     the closure, the pending transition and the first later contact, if any.
     """
     out = []

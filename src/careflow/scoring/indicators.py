@@ -575,40 +575,54 @@ def warm_boundary_handovers(f: Facts) -> IndicatorResult:
 
 
 def discharge_follow_up(f: Facts) -> IndicatorResult:
-    """Days to planned follow-up after each discharge: 1 at ≤ 7 days, 0 at ≥ 30 days.
+    """Planned follow-up after each discharge and closure: 1 at ≤ 7 days, 0 at ≥ 30 days.
 
     Follow-up is a planned contact by a service working on the condition; a return to an
     emergency service, a crisis, a readmission or a closure is not (a readmission or
     closure before follow-up makes the discharge 0). A discharge with nothing after it
     counts 0 once observation extends 30 days past it, and is left out before that. See
-    :func:`careflow.scoring.rules.discharge_follow_ups`.
+    :func:`careflow.scoring.rules.discharge_follow_ups`. A discharge or case closure
+    made while the way onward had not opened (nobody held the person, see
+    :func:`careflow.scoring.rules.held_by_nobody`) counts 0 too.
     """
     ind = "discharge_follow_up"
     if not f.kinds_recorded:
         return _no_kinds(ind)
-    scored: list[tuple[float, str, float]] = []
+    unheld = {u.closure: u.days for u in rules.held_by_nobody(f.journey, 0.0, FOLLOW_BAD)}
+    scored: dict[str, tuple[float, float]] = {}
     failed: list[str] = []
     for fu in rules.discharge_follow_ups(f.journey, FOLLOW_BAD):
+        if fu.discharge in unheld:
+            continue
         if not fu.judged:
             continue
         value = 0.0 if fu.failed else linear(fu.days, FOLLOW_GOOD, FOLLOW_BAD)
-        scored.append((value, fu.discharge, fu.days))
+        scored[fu.discharge] = (value, fu.days)
         if fu.failed:
             failed.append(fu.discharge)
+    for closure, days in unheld.items():
+        scored[closure] = (0.0, days)
+        failed.append(closure)
     if not scored:
-        return _na(ind, "Ingen utskrivning att följa upp.", "No discharge to follow up.")
-    value = sum(s for s, _, _ in scored) / len(scored)
-    worst = max(d for _, _, d in scored)
+        return _na(
+            ind,
+            "Ingen utskrivning eller avslut att följa upp.",
+            "No discharge or closure to follow up.",
+        )
+    order = {e.id: i for i, e in enumerate(f.timeline)}
+    items = sorted(scored.items(), key=lambda item: order[item[0]])
+    value = sum(v for _, (v, _) in items) / len(items)
+    worst = max(d for _, (_, d) in items)
     return _ok(
         ind,
         value,
-        f"{len(scored)} utskrivningar, {len(failed)} utan planerad uppföljning inom "
-        f"{_d(FOLLOW_BAD)} dagar; längst {_d(worst)} dagar.",
-        f"{len(scored)} discharges, {len(failed)} without planned follow-up within "
-        f"{_d(FOLLOW_BAD)} days; longest {_d(worst)} days.",
-        raised=[i for s, i, _ in scored if s >= 0.5],
-        lowered=[i for s, i, _ in scored if s < 0.5],
-        failed=failed,
+        f"{len(items)} utskrivningar och avslut, {len(failed)} utan planerad uppföljning "
+        f"eller mottagare; längst {_d(worst)} dagar.",
+        f"{len(items)} discharges and closures, {len(failed)} without planned follow-up "
+        f"or anyone taking over; longest {_d(worst)} days.",
+        raised=[i for i, (v, _) in items if v >= 0.5],
+        lowered=[i for i, (v, _) in items if v < 0.5],
+        failed=sorted(failed, key=order.__getitem__),
     )
 
 
@@ -1234,7 +1248,10 @@ INDICATORS: Final[dict[str, Indicator]] = {
             warm_boundary_handovers,
         ),
         _register(
-            4, "Uppföljning efter utskrivning", "Follow-up after discharge", discharge_follow_up
+            4,
+            "Uppföljning efter utskrivning och avslut",
+            "Follow-up after discharge or closure",
+            discharge_follow_up,
         ),
         _register(4, "Kontinuitet över enheter", "Continuity over units", unit_continuity),
         _register(

@@ -22,13 +22,13 @@ from careflow.model import (
     Direction,
     Event,
     EventKind,
-    Information,
     Initiator,
     Journey,
     Need,
     Principal,
     Reason,
     ServiceKind,
+    Transition,
     TransitionKind,
 )
 from careflow.scoring.facts import APPOINTMENT_KINDS, HELP_KINDS, SERVICE_ADDRESSES
@@ -309,11 +309,11 @@ class Unheld:
     """A closure while the way onward had not yet led anywhere: nobody held the person.
 
     ``closure`` is the case closure or discharge; ``pending`` the referral or handover
-    onward whose first contact had not come (``None`` when the closure's reason says the
-    person was referred on but no transition is recorded); ``first_contact`` the first
-    later contact at the receiving service (or, without a transition, at any other
-    service), if one came; ``days`` the days from the closure to it, or to the end of
-    observation.
+    onward whose first contact had not come, or the referral event with no recorded
+    destination (``None`` when only the closure's reason says the person was sent on);
+    ``first_contact`` the first later contact at the receiving service (or, when that is
+    not known, at a new service working on the same condition), if one came; ``days``
+    the days from the closure to it, or to the end of observation.
     """
 
     closure: str
@@ -323,19 +323,84 @@ class Unheld:
     principals: tuple[str, ...]
 
 
-def held_by_nobody(journey: Journey, min_days: float, informed_days: float) -> list[Unheld]:
-    """Closures and discharges that left the person held by nobody for too long.
+def _pending_transition(
+    journey: Journey, closure: Event, onward: list[Transition]
+) -> Transition | None:
+    """The referral or handover from the closing service still waiting at the closure.
 
-    Too long is over ``min_days``, or over ``informed_days`` when the pending handover
-    carried full information (the receiving service knew the person and had taken over
-    responsibility on paper).
+    Leaves the closing service at or before the closure, arrives at another service only
+    after it, is not warm (a warm handover means the receiving service already met the
+    person), and the receiving service had no contact with the person in between.
+    """
+    best: tuple[dt.datetime, str, Transition] | None = None
+    for tr in onward:
+        src, dst = journey.event(tr.source), journey.event(tr.target)
+        if src.actor != closure.actor or dst.actor == closure.actor or tr.warm is True:
+            continue
+        if not (src.timestamp <= closure.timestamp < dst.timestamp):
+            continue
+        opened_before = any(
+            e.actor == dst.actor
+            and e.kind in APPOINTMENT_KINDS
+            and src.timestamp <= e.timestamp <= closure.timestamp
+            for e in journey.timeline
+        )
+        if not opened_before and (best is None or (dst.timestamp, tr.id) < best[:2]):
+            best = (dst.timestamp, tr.id, tr)
+    return None if best is None else best[2]
 
-    A closure at a service counts when a referral or handover from that service (made at
-    or before the closure) leads to a later event at another service, and the receiving
-    service had no contact with the person between the referral and the closure. Without
-    such a transition, a closure with ``reason_code`` ``referred_on``, ``other_area`` or
-    ``moved`` points onward to whatever service comes next. A closure the person chose
-    (``person_declined``) is not judged.
+
+def _pending_referral(journey: Journey, closure: Event, window_days: float) -> Event | None:
+    """A referral event with no recorded destination that was still pending at the closure.
+
+    Made within ``window_days`` before the closure (at any service), with no transition
+    from it, and with no contact at a third service between it and the closure: the
+    referral had led nowhere yet.
+    """
+    sources = {t.source for t in journey.transitions}
+    for event in reversed(journey.timeline):
+        if event.timestamp > closure.timestamp or event.kind is not EventKind.REFERRAL:
+            continue
+        if _days(event.timestamp, closure.timestamp) > window_days:
+            return None
+        if event.id in sources:
+            continue
+        led_on = any(
+            e.kind in APPOINTMENT_KINDS
+            and e.actor not in (event.actor, closure.actor)
+            and event.timestamp < e.timestamp <= closure.timestamp
+            for e in journey.timeline
+        )
+        if not led_on:
+            return event
+    return None
+
+
+def _new_service(
+    journey: Journey, event: Event, closing: str, met_before: set[str], condition: frozenset[str]
+) -> bool:
+    """Whether ``event`` is at a service new to the person that works on ``condition``."""
+    return (
+        event.actor not in met_before
+        and event.actor != closing
+        and journey.actor_of(event).principal is not Principal.INFORMAL
+        and _works_on(journey, event, condition)
+    )
+
+
+def held_by_nobody(journey: Journey, min_days: float, window_days: float) -> list[Unheld]:
+    """Closures and discharges that left the person held by nobody for over ``min_days``.
+
+    Also when the receiving service never opened within observation, however short.
+
+    The way onward is, in this order: a referral or handover from the closing service
+    still waiting for its first contact (see :func:`_pending_transition`); a referral
+    with no recorded destination made within ``window_days`` before the closure that had
+    led nowhere yet; or, for a closure whose reason says the person was sent on
+    (``referred_on``, ``other_area``, ``moved``), whatever service comes next. The first
+    contact is then the first later contact at the receiving service, or, when it is not
+    known, at a service the person had not met before that works on the same condition.
+    A closure the person chose (``person_declined``) is not judged.
     """
     timeline = journey.timeline
     end = journey.end
@@ -345,59 +410,47 @@ def held_by_nobody(journey: Journey, min_days: float, informed_days: float) -> l
         if event.kind not in _CLOSURES or event.reason_code is Reason.PERSON_DECLINED:
             continue
         at = event.actor
-        candidates = []
-        for tr in onward:
-            src, dst = journey.event(tr.source), journey.event(tr.target)
-            if src.actor != at or dst.actor == at:
-                continue
-            if not (src.timestamp <= event.timestamp < dst.timestamp):
-                continue
-            opened_before = any(
-                e.actor == dst.actor
-                and e.kind in APPOINTMENT_KINDS
-                and src.timestamp <= e.timestamp <= event.timestamp
-                for e in timeline
-            )
-            if not opened_before:
-                candidates.append((dst.timestamp, tr.id, tr))
-        receiving: str | None
-        limit = min_days
-        if candidates:
-            _, _, tr = min(candidates)
-            pending: str | None = tr.id
-            receiving = journey.event(tr.target).actor
-            if tr.information is Information.FULL:
-                limit = max(min_days, informed_days)
-        elif event.reason_code in (Reason.REFERRED_ON, Reason.OTHER_AREA, Reason.MOVED):
-            pending, receiving = None, None
-        else:
+        tr = _pending_transition(journey, event, onward)
+        referral = None if tr is not None else _pending_referral(journey, event, window_days)
+        sent_on = event.reason_code in (Reason.REFERRED_ON, Reason.OTHER_AREA, Reason.MOVED)
+        if tr is None and referral is None and not sent_on:
             continue
+        since = referral.timestamp if referral is not None else event.timestamp
+        met_before = {e.actor for e in timeline if e.timestamp <= since}
+        condition = addresses(journey, referral if referral is not None else event)
+        receiving = None if tr is None else journey.event(tr.target).actor
+
         first = next(
             (
                 e
                 for e in timeline
                 if e.timestamp > event.timestamp
                 and e.kind in APPOINTMENT_KINDS
-                and (e.actor == receiving if receiving is not None else e.actor != at)
+                and (
+                    e.actor == receiving
+                    if receiving is not None
+                    else _new_service(journey, e, at, met_before, condition)
+                )
             ),
             None,
         )
         until = first.timestamp if first is not None else end
-        days = _days(event.timestamp, until) if until is not None else 0.0
-        if days <= limit:
-            continue
+        days = max(0.0, _days(event.timestamp, until)) if until is not None else 0.0
+        if first is not None and days <= min_days:
+            continue  # opened soon enough; never opened at all is always a gap
         principals = [journey.actor(at).principal.value]
         if first is not None:
             principals.append(journey.actor_of(first).principal.value)
         elif receiving is not None:
             principals.append(journey.actor(receiving).principal.value)
+        pending = tr.id if tr is not None else (referral.id if referral is not None else None)
         out.append(
             Unheld(
                 closure=event.id,
                 pending=pending,
                 first_contact=None if first is None else first.id,
                 days=days,
-                principals=tuple(principals),
+                principals=tuple(dict.fromkeys(principals)),
             )
         )
     return out
