@@ -228,11 +228,11 @@ def cold_handovers(journey: Journey, th: Thresholds) -> list[Finding]:
     for tr in journey.transitions:
         if tr.id in crossing_ids or tr.kind not in _HANDING_ON:
             continue
-        src, dst = journey.event(tr.source), journey.event(tr.target)
-        if src.actor == dst.actor or _one_stay(journey, tr.source, tr.target):
-            continue
         cold, no_info = tr.warm is False, tr.information is Information.NONE
         if not (cold or no_info):
+            continue
+        src, dst = journey.event(tr.source), journey.event(tr.target)
+        if src.actor == dst.actor or _one_stay(journey, tr.source, tr.target):
             continue
         giver, taker = journey.actor_of(src), journey.actor_of(dst)
         what_sv = "kall överlämning" if cold else "överlämning utan information"

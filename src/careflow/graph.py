@@ -311,6 +311,18 @@ def loops(journey: Journey) -> list[Loop]:
     See ``tests/test_graph.py``: psychiatry → addiction care → social services →
     psychiatry gives one ``unit`` loop of three transitions.
     """
+    if _LAST_LOOPS and _LAST_LOOPS[0][0] is journey:
+        return list(_LAST_LOOPS[0][1])
+    found = _loops(journey)
+    _LAST_LOOPS[:] = [(journey, tuple(found))]
+    return found
+
+
+#: The last journey searched for loops, with its loops: scoring and gap findings ask in turn.
+_LAST_LOOPS: list[tuple[Journey, tuple[Loop, ...]]] = []
+
+
+def _loops(journey: Journey) -> list[Loop]:
     timeline = journey.timeline
     order = {e.id: i for i, e in enumerate(timeline)}
     actors = [journey.actor_of(e) for e in timeline]

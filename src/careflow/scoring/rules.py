@@ -10,8 +10,10 @@ answers into values; :mod:`careflow.gaps` turns them into findings.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
-from typing import Final
+from collections.abc import Callable
+from typing import Any, Final, TypeVar
 
 import attrs
 
@@ -111,6 +113,26 @@ _KNOWING_KINDS: Final = frozenset(
 _TRANSFER_DAYS: Final = 1.0
 
 
+_T = TypeVar("_T")
+#: The last result of each shared judgement, with the journey it was computed for: the
+#: indicators and the gap detectors ask the same questions of one journey in a row.
+_MEMO: dict[tuple[Any, ...], tuple[Journey, Any]] = {}
+
+
+def _memo(key: tuple[Any, ...], journey: Journey, compute: Callable[[], _T]) -> _T:
+    hit = _MEMO.get(key)
+    if hit is not None and hit[0] is journey:
+        return hit[1]  # type: ignore[no-any-return]
+    value = compute()
+    _MEMO[key] = (journey, value)
+    return value
+
+
+def _stamps(journey: Journey) -> list[dt.datetime]:
+    """The timeline's timestamps, in order (non-decreasing), computed once per journey."""
+    return _memo(("stamps",), journey, lambda: [e.timestamp for e in journey.timeline])
+
+
 def _days(a: dt.datetime, b: dt.datetime) -> float:
     return (b - a).total_seconds() / _DAY
 
@@ -162,6 +184,10 @@ def known_needs(journey: Journey) -> tuple[str, ...]:
     rejection or crisis counts as known, and a rejection for the other condition makes
     both conditions known (the service knew of both to turn the person away for one).
     """
+    return _memo(("known_needs",), journey, lambda: _known_needs(journey))
+
+
+def _known_needs(journey: Journey) -> tuple[str, ...]:
     needs = dict.fromkeys(journey.person.needs)
     if journey.complete(Aspect.NEEDS):
         return tuple(needs)
@@ -201,6 +227,10 @@ def untreated_conditions(journey: Journey) -> list[tuple[str, bool]]:
     was given. A need known only from events also counts as handled when a referral or
     handover sent the person to a service working on it that did not turn them away.
     """
+    return list(_memo(("untreated",), journey, lambda: _untreated(journey)))
+
+
+def _untreated(journey: Journey) -> tuple[tuple[str, bool], ...]:
     acted = _acted_on(journey)
     referred = _referred_on(journey)
     declared = set(journey.person.needs)
@@ -211,7 +241,7 @@ def untreated_conditions(journey: Journey) -> list[tuple[str, bool]]:
         if need not in declared and need in referred:
             continue
         out.append((need, need in declared))
-    return out
+    return tuple(out)
 
 
 @attrs.frozen(kw_only=True, slots=True)
@@ -248,7 +278,12 @@ def discharge_follow_ups(journey: Journey, bad_days: float) -> list[FollowUp]:
     A discharge fails when follow-up came ``bad_days`` or more after it, or never came
     and observation extends ``bad_days`` past it.
     """
+    return list(_memo(("follow_ups", bad_days), journey, lambda: _follow_ups(journey, bad_days)))
+
+
+def _follow_ups(journey: Journey, bad_days: float) -> tuple[FollowUp, ...]:
     timeline = journey.timeline
+    stamps = _stamps(journey)
     end = journey.end
     out = []
     for i, event in enumerate(timeline):
@@ -258,10 +293,9 @@ def discharge_follow_ups(journey: Journey, bad_days: float) -> list[FollowUp]:
         instead: list[str] = []
         found: Event | None = None
         stopped: Event | None = None
-        for later in timeline[i + 1 :]:
-            if later.timestamp <= event.timestamp:
-                continue
-            gap = _days(event.timestamp, later.timestamp)
+        for j in range(bisect.bisect_right(stamps, stamps[i]), len(timeline)):
+            later = timeline[j]
+            gap = _days(stamps[i], stamps[j])
             service = journey.actor_of(later).service
             if later.kind is EventKind.ADMISSION and gap <= _TRANSFER_DAYS:
                 found = later  # moved straight on to another stay: care continued
@@ -301,7 +335,7 @@ def discharge_follow_ups(journey: Journey, bad_days: float) -> list[FollowUp]:
                 failed=failed,
             )
         )
-    return out
+    return tuple(out)
 
 
 @attrs.frozen(kw_only=True, slots=True)
@@ -323,53 +357,58 @@ class Unheld:
     principals: tuple[str, ...]
 
 
-def _pending_transition(
-    journey: Journey, closure: Event, onward: list[Transition]
-) -> Transition | None:
+def _span(stamps: list[dt.datetime], lo: dt.datetime, hi: dt.datetime) -> range:
+    """Timeline positions whose timestamps lie in ``[lo, hi]``."""
+    return range(bisect.bisect_left(stamps, lo), bisect.bisect_right(stamps, hi))
+
+
+def _pending_transition(journey: Journey, ci: int, onward: list[Transition]) -> Transition | None:
     """The referral or handover from the closing service still waiting at the closure.
 
     Leaves the closing service at or before the closure, arrives at another service only
     after it, is not warm (a warm handover means the receiving service already met the
     person), and the receiving service had no contact with the person in between.
     """
+    timeline, stamps = journey.timeline, _stamps(journey)
+    closure = timeline[ci]
     best: tuple[dt.datetime, str, Transition] | None = None
     for tr in onward:
         src, dst = journey.event(tr.source), journey.event(tr.target)
         if src.actor != closure.actor or dst.actor == closure.actor or tr.warm is True:
             continue
-        if not (src.timestamp <= closure.timestamp < dst.timestamp):
+        if not (src.timestamp <= stamps[ci] < dst.timestamp):
             continue
         opened_before = any(
-            e.actor == dst.actor
-            and e.kind in APPOINTMENT_KINDS
-            and src.timestamp <= e.timestamp <= closure.timestamp
-            for e in journey.timeline
+            timeline[k].actor == dst.actor and timeline[k].kind in APPOINTMENT_KINDS
+            for k in _span(stamps, src.timestamp, stamps[ci])
         )
         if not opened_before and (best is None or (dst.timestamp, tr.id) < best[:2]):
             best = (dst.timestamp, tr.id, tr)
     return None if best is None else best[2]
 
 
-def _pending_referral(journey: Journey, closure: Event, window_days: float) -> Event | None:
+def _pending_referral(journey: Journey, ci: int, window_days: float) -> Event | None:
     """A referral event with no recorded destination that was still pending at the closure.
 
     Made within ``window_days`` before the closure (at any service), with no transition
     from it, and with no contact at a third service between it and the closure: the
     referral had led nowhere yet.
     """
-    sources = {t.source for t in journey.transitions}
-    for event in reversed(journey.timeline):
-        if event.timestamp > closure.timestamp or event.kind is not EventKind.REFERRAL:
-            continue
-        if _days(event.timestamp, closure.timestamp) > window_days:
+    timeline, stamps = journey.timeline, _stamps(journey)
+    closure = timeline[ci]
+    sources = _memo(("sources",), journey, lambda: {t.source for t in journey.transitions})
+    for ri in range(bisect.bisect_right(stamps, stamps[ci]) - 1, -1, -1):
+        event = timeline[ri]
+        if _days(stamps[ri], stamps[ci]) > window_days:
             return None
-        if event.id in sources:
+        if event.kind is not EventKind.REFERRAL or event.id in sources:
             continue
         led_on = any(
-            e.kind in APPOINTMENT_KINDS
-            and e.actor not in (event.actor, closure.actor)
-            and event.timestamp < e.timestamp <= closure.timestamp
-            for e in journey.timeline
+            timeline[k].kind in APPOINTMENT_KINDS
+            and timeline[k].actor not in (event.actor, closure.actor)
+            for k in range(
+                bisect.bisect_right(stamps, stamps[ri]), bisect.bisect_right(stamps, stamps[ci])
+            )
         )
         if not led_on:
             return event
@@ -392,7 +431,6 @@ def held_by_nobody(journey: Journey, min_days: float, window_days: float) -> lis
     """Closures and discharges that left the person held by nobody for over ``min_days``.
 
     Also when the receiving service never opened within observation, however short.
-
     The way onward is, in this order: a referral or handover from the closing service
     still waiting for its first contact (see :func:`_pending_transition`); a referral
     with no recorded destination made within ``window_days`` before the closure that had
@@ -402,30 +440,33 @@ def held_by_nobody(journey: Journey, min_days: float, window_days: float) -> lis
     known, at a service the person had not met before that works on the same condition.
     A closure the person chose (``person_declined``) is not judged.
     """
-    timeline = journey.timeline
+    key = ("held", min_days, window_days)
+    return list(_memo(key, journey, lambda: _held(journey, min_days, window_days)))
+
+
+def _held(journey: Journey, min_days: float, window_days: float) -> tuple[Unheld, ...]:
+    timeline, stamps = journey.timeline, _stamps(journey)
     end = journey.end
     onward = [t for t in journey.transitions if t.kind in _ONWARD]
     out = []
-    for event in timeline:
+    for ci, event in enumerate(timeline):
         if event.kind not in _CLOSURES or event.reason_code is Reason.PERSON_DECLINED:
             continue
         at = event.actor
-        tr = _pending_transition(journey, event, onward)
-        referral = None if tr is not None else _pending_referral(journey, event, window_days)
+        tr = _pending_transition(journey, ci, onward)
+        referral = None if tr is not None else _pending_referral(journey, ci, window_days)
         sent_on = event.reason_code in (Reason.REFERRED_ON, Reason.OTHER_AREA, Reason.MOVED)
         if tr is None and referral is None and not sent_on:
             continue
-        since = referral.timestamp if referral is not None else event.timestamp
-        met_before = {e.actor for e in timeline if e.timestamp <= since}
+        since = referral.timestamp if referral is not None else stamps[ci]
+        met_before = {e.actor for e in timeline[: bisect.bisect_right(stamps, since)]}
         condition = addresses(journey, referral if referral is not None else event)
         receiving = None if tr is None else journey.event(tr.target).actor
-
         first = next(
             (
                 e
-                for e in timeline
-                if e.timestamp > event.timestamp
-                and e.kind in APPOINTMENT_KINDS
+                for e in timeline[bisect.bisect_right(stamps, stamps[ci]) :]
+                if e.kind in APPOINTMENT_KINDS
                 and (
                     e.actor == receiving
                     if receiving is not None
@@ -435,7 +476,7 @@ def held_by_nobody(journey: Journey, min_days: float, window_days: float) -> lis
             None,
         )
         until = first.timestamp if first is not None else end
-        days = max(0.0, _days(event.timestamp, until)) if until is not None else 0.0
+        days = max(0.0, _days(stamps[ci], until)) if until is not None else 0.0
         if first is not None and days <= min_days:
             continue  # opened soon enough; never opened at all is always a gap
         principals = [journey.actor(at).principal.value]
@@ -453,7 +494,7 @@ def held_by_nobody(journey: Journey, min_days: float, window_days: float) -> lis
                 principals=tuple(dict.fromkeys(principals)),
             )
         )
-    return out
+    return tuple(out)
 
 
 @attrs.frozen(kw_only=True, slots=True)
