@@ -90,21 +90,16 @@ def test_recorded_completely_round_trips_and_defaults_to_nothing() -> None:
 # -- 2. closed before opened --------------------------------------------------------------
 
 
-def _closure(warm: bool | None, first: str | None) -> careflow.Journey:
+def _closure(warm: bool | None, first: str) -> careflow.Journey:
     events = [
         _ev("e1", "2024-01-01", "akut", "assessment"),
         _ev("e2", "2024-01-01", "akut", "referral"),
         _ev("e3", "2024-01-05", "akut", "case_closed", reason_code="unreachable"),
+        _ev("e4", first, "ber", "assessment"),
     ]
-    if first is not None:
-        events.append(_ev("e4", first, "ber", "assessment"))
-    else:
-        events.append(_ev("e4", "2024-01-04", "ber", "rejection", reason_code="capacity"))
-    transition = {"id": "t1", "from": "e2", "to": "e4", "information": "partial"}
+    transition: dict[str, Any] = {"id": "t1", "from": "e2", "to": "e4", "information": "partial"}
     if warm is not None:
         transition["warm"] = warm
-    if first is None:
-        transition["to"] = "e4"
     return _journey(
         events, transitions=[transition], observed_until="2024-03-01", person={"id": "p"}
     )

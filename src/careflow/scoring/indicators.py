@@ -1109,6 +1109,12 @@ def coordinator_at_handovers(f: Facts) -> IndicatorResult:
 
 def _network_state(f: Facts, ind: str) -> IndicatorResult | None:
     network = f.journey.network
+    if not network and f.journey.complete(Aspect.NETWORK):
+        return _na(
+            ind,
+            "Personen har inget nätverk att involvera (helt registrerat).",
+            "The person has no network to involve (recorded completely).",
+        )
     if not network:
         return _na(ind, "Inget nätverk registrerat.", "No network recorded.")
     if all(n.consent is False for n in network):
