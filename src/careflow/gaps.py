@@ -804,8 +804,12 @@ def find_gaps(
     ...     actors=[Actor(id="psy", name="Psykiatrin", principal="region")],
     ...     events=[Event(id="e1", date=dt.date(2024, 1, 1), actor="psy", kind="rejection",
     ...                   reason_code="other_condition")])
-    >>> [(f.code, f.severity.label, f.refs) for f in find_gaps(j)]
-    [('sober_first', 'high', ('e1',)), ('rejection_without_referral', 'medium', ('e1',))]
+    >>> [(f.code, f.severity.label, f.need) for f in find_gaps(j)]  # doctest: +NORMALIZE_WHITESPACE
+    [('sober_first', 'high', None), ('unaddressed_need', 'high', 'substance_use'),
+     ('unaddressed_need', 'high', 'mental_health'), ('rejection_without_referral', 'medium', None)]
+
+    (Turning the person away for the other condition shows the service knew of both
+    conditions; neither was treated.)
     """
     th = thresholds or Thresholds()
     order = {e.id: i for i, e in enumerate(journey.timeline)}
