@@ -545,22 +545,31 @@ def closed_before_opened(journey: Journey, th: Thresholds) -> list[Finding]:
         closure = journey.event(gap.closure)
         actor = journey.actor_of(closure).name
         refs = tuple(r for r in (gap.closure, gap.pending, gap.first_contact) if r is not None)
+        discharged = closure.kind is EventKind.DISCHARGE
+        did_sv = "skrev ut personen" if discharged else "avslutade ärendet"
+        did_en = "discharged the person" if discharged else "closed the case"
         if gap.first_contact is not None:
             where = journey.actor_of(journey.event(gap.first_contact)).name
             sv = f"första kontakten hos {where} kom {_d(gap.days)} dagar senare"
             en = f"the first contact at {where} came {_d(gap.days)} days later"
         else:
-            sv = f"ingen kontakt hos nästa verksamhet på {_d(gap.days)} dagar"
-            en = f"no contact at the next service in {_d(gap.days)} days"
+            sv = (
+                f"nästa verksamhet hade inte öppnat när observationen slutade "
+                f"({_d(gap.days)} dagar senare)"
+            )
+            en = (
+                f"the next service had not opened when observation ended "
+                f"({_d(gap.days)} days later)"
+            )
         out.append(
             Finding(
                 code="closed_before_opened",
                 severity=Severity.HIGH,
                 targets=(4, 9),
                 refs=refs,
-                text_sv=f"{actor} avslutade ({gap.closure}) innan nästa verksamhet tagit emot; "
+                text_sv=f"{actor} {did_sv} ({gap.closure}) innan nästa verksamhet tagit emot; "
                 f"{sv}: ingen höll i personen.",
-                text_en=f"{actor} closed ({gap.closure}) before the next service had opened; "
+                text_en=f"{actor} {did_en} ({gap.closure}) before the next service had opened; "
                 f"{en}: nobody held the person.",
                 principals=gap.principals,
                 days=gap.days,
