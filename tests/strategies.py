@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 
 from careflow import model as m
 
-__all__ = ["BREAKAGES", "broken_documents", "journeys", "text"]
+__all__ = ["BREAKAGES", "border_journeys", "broken_documents", "journeys", "text"]
 
 BASE = dt.date(2023, 1, 1)
 
@@ -150,6 +150,7 @@ def journeys(
                 ),
                 addresses=tuple(draw(st.lists(st.sampled_from(m.Need), unique=True, max_size=2))),
                 reason_code=draw(_opt(st.sampled_from(m.Reason))),
+                demanded_first=draw(_opt(st.sampled_from(m.Direction))),
                 plan=draw(_opt(st.sampled_from(plan_ids))) if plan_ids else None,
                 experience=draw(
                     _opt(
@@ -205,6 +206,142 @@ def journeys(
         plans=plans,
         title=draw(_opt(text)),
         observed_until=observed_until,
+        recorded_completely=draw(st.frozensets(st.sampled_from(m.Aspect))),
+    )
+
+
+#: The services of the border land, with their principals (for :func:`border_journeys`).
+_BORDER_SERVICES = (
+    ("region", m.ServiceKind.PSYCHIATRIC_EMERGENCY),
+    ("region", m.ServiceKind.PSYCHIATRIC_OUTPATIENT),
+    ("region", m.ServiceKind.PSYCHIATRIC_INPATIENT),
+    ("region", m.ServiceKind.ADDICTION_MEDICINE),
+    ("region", m.ServiceKind.EMERGENCY_CARE),
+    ("region", m.ServiceKind.PRIMARY_CARE),
+    ("kommun", m.ServiceKind.SOCIAL_SERVICES),
+    ("kommun", m.ServiceKind.HOUSING_SUPPORT),
+    ("informal", m.ServiceKind.OTHER),
+)
+_BORDER_KINDS = (
+    m.EventKind.REFERRAL,
+    m.EventKind.REJECTION,
+    m.EventKind.REDIRECTION,
+    m.EventKind.ASSESSMENT,
+    m.EventKind.CONTACT,
+    m.EventKind.FIRST_CONTACT,
+    m.EventKind.TREATMENT,
+    m.EventKind.ADMISSION,
+    m.EventKind.DISCHARGE,
+    m.EventKind.CASE_CLOSED,
+    m.EventKind.CRISIS,
+    m.EventKind.DROP_OUT,
+    m.EventKind.PLAN_MEETING,
+    m.EventKind.HELP_SEEKING,
+)
+_BORDER_REASONS = (
+    m.Reason.OTHER_CONDITION,
+    m.Reason.OTHER_AREA,
+    m.Reason.NOT_RESPONSIBLE,
+    m.Reason.REFERRED_ON,
+    m.Reason.UNREACHABLE,
+    m.Reason.COMPLETED,
+    m.Reason.PERSON_DECLINED,
+)
+
+
+@st.composite
+def border_journeys(draw: st.DrawFn, *, max_events: int = 14) -> m.Journey:
+    """A journey shaped like the border land's: rejections, moves, discharges, closures.
+
+    Region and kommun services the person meets again and again, rejections with the
+    reasons that send people on, discharges and closures with onward referrals, steps
+    the person or a relative takes, completeness declarations, and relatives who push in.
+    """
+    services = draw(
+        st.lists(st.sampled_from(_BORDER_SERVICES), min_size=2, max_size=5, unique=True)
+    )
+    actors = [
+        m.Actor(id=f"a{i}", name=f"A{i}", principal=principal, service=service)
+        for i, (principal, service) in enumerate(services)
+    ]
+    contacts = [
+        m.ContactPerson(
+            id=f"c{i}",
+            role=draw(st.sampled_from([m.ContactRole.STAFF, m.ContactRole.STAFF, *m.ContactRole])),
+            actor=draw(st.sampled_from([a.id for a in actors])),
+        )
+        for i in range(draw(st.integers(0, 3)))
+    ]
+    network = [
+        m.NetworkMember(id=f"n{i}", relation="parent", consent=draw(_opt(st.booleans())))
+        for i in range(draw(st.integers(0, 2)))
+    ]
+    people = [m.PERSON] + [c.id for c in contacts] + [n.id for n in network]
+    plans = [
+        m.Plan(
+            id=f"p{i}",
+            kind=draw(st.sampled_from(m.PlanKind)),
+            date=BASE + dt.timedelta(days=draw(st.integers(0, 400))),
+            participants=tuple(draw(st.lists(st.sampled_from(people), unique=True, max_size=3))),
+        )
+        for i in range(draw(st.integers(0, 1)))
+    ]
+    days = sorted(draw(st.lists(st.integers(0, 400), min_size=2, max_size=max_events, unique=True)))
+    events = []
+    for i, day in enumerate(days):
+        kind = draw(st.sampled_from(_BORDER_KINDS))
+        turned = kind in (m.EventKind.REJECTION, m.EventKind.REDIRECTION)
+        closing = kind in (m.EventKind.DISCHARGE, m.EventKind.CASE_CLOSED)
+        events.append(
+            m.Event(
+                id=f"e{i}",
+                date=BASE + dt.timedelta(days=day),
+                actor=draw(st.sampled_from([a.id for a in actors])),
+                kind=kind,
+                end=(
+                    BASE + dt.timedelta(days=day + draw(st.integers(0, 60)))
+                    if kind in (m.EventKind.TREATMENT, m.EventKind.ADMISSION)
+                    and draw(st.booleans())
+                    else None
+                ),
+                initiated_by=draw(_opt(st.sampled_from(m.Initiator))),
+                participants=tuple(
+                    draw(st.lists(st.sampled_from(people), unique=True, max_size=2))
+                ),
+                reason_code=draw(_opt(st.sampled_from(_BORDER_REASONS)))
+                if turned or closing
+                else None,
+                demanded_first=draw(_opt(st.sampled_from(m.Direction))) if turned else None,
+                addresses=tuple(draw(st.lists(st.sampled_from(m.Need), unique=True, max_size=2))),
+            )
+        )
+    pairs = [(i, j) for i in range(len(events)) for j in range(i + 1, min(len(events), i + 4))]
+    chosen = draw(st.lists(st.sampled_from(pairs), unique=True, max_size=len(events)))
+    transitions = [
+        m.Transition(
+            id=f"t{k}",
+            source=events[i].id,
+            target=events[j].id,
+            kind=draw(st.sampled_from(m.TransitionKind)),
+            information=draw(st.sampled_from(m.Information)),
+            warm=draw(_opt(st.booleans())),
+        )
+        for k, (i, j) in enumerate(sorted(chosen))
+    ]
+    return m.Journey(
+        id="border",
+        person=m.Person(
+            id="p",
+            needs=tuple(draw(st.lists(st.sampled_from(m.Need), unique=True, max_size=4))),
+        ),
+        actors=actors,
+        events=events,
+        transitions=transitions,
+        contacts=contacts,
+        network=network,
+        plans=plans,
+        observed_until=draw(_opt(st.just(BASE + dt.timedelta(days=days[-1] + 60)))),
+        recorded_completely=draw(st.frozensets(st.sampled_from(m.Aspect))),
     )
 
 

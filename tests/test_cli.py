@@ -134,13 +134,17 @@ def test_score_json_lines_validate(runner: CliRunner) -> None:
 
 
 def test_score_csv_has_one_row_per_journey(runner: CliRunner) -> None:
-    """`score --format csv`: a header, one row per journey, scores in [0, 1] or empty."""
+    """`score --format csv`: one row per journey, scores in [0, 1] or empty, and the basis.
+
+    ``overall_basis`` says how many målbilder the overall rests on.
+    """
     result = runner.invoke(main, ["score", *EXAMPLE_FILES, "--format", "csv"])
     rows = list(csv.reader(io.StringIO(result.output)))
-    assert rows[0][:3] == ["journey", "overall", "target_1"]
+    assert rows[0][:4] == ["journey", "overall", "overall_basis", "target_1"]
     assert len(rows) == 1 + len(EXAMPLE_FILES)
     for row in rows[1:]:
-        for cell in row[1:]:
+        assert 5 <= int(row[2]) <= 10
+        for cell in (row[1], *row[3:]):
             assert cell == "" or 0.0 <= float(cell) <= 1.0
 
 

@@ -162,9 +162,12 @@ def _with_staff(n: int, role: str = "staff") -> careflow.Journey:
 
 
 def test_many_contacts_and_no_coordinator() -> None:
-    """Four or more contact persons and nobody coordinating is 'no_coordinator'."""
+    """Four or more contact persons and nobody coordinating is 'no_coordinator'.
+
+    The evidence is the contact persons met, then the first event at each service.
+    """
     finding = _one(_with_staff(5), "no_coordinator")
-    assert finding.refs == ("c0", "c1", "c2", "c3", "c4")
+    assert finding.refs == ("c0", "c1", "c2", "c3", "c4", "e0")
     assert 9 in finding.targets
     assert "no_coordinator" not in _codes(_with_staff(3))
     assert "no_coordinator" not in _codes(_with_staff(5, role="fast_vardkontakt"))
@@ -212,7 +215,11 @@ def test_long_wait_severity_grows_with_the_wait() -> None:
 
 
 def test_no_contact_after_discharge_and_the_gap_is_not_reported_twice() -> None:
-    """A discharge followed by 100 silent days is one finding, not also a long gap."""
+    """A discharge followed by 100 days without follow-up is one finding, not also a long gap.
+
+    The contact at social services is no follow-up of a psychiatric discharge: social
+    services do not work on the mental health condition.
+    """
     j = _journey(
         [
             {
@@ -228,7 +235,9 @@ def test_no_contact_after_discharge_and_the_gap_is_not_reported_twice() -> None:
         person={"id": "p1", "needs": ["mental_health"]},
     )
     finding = _one(j, "no_contact_after_discharge")
-    assert finding.refs == ("e2", "e3")
+    assert finding.refs == ("e2",)
+    assert finding.days is not None
+    assert finding.days > 100
     assert "long_contact_gap" not in _codes(j)
 
 
@@ -382,7 +391,7 @@ def test_every_detector_is_documented() -> None:
     }
     for code in codes:
         assert f"`{code}`" in text, code
-    assert len(DETECTORS) == 15
+    assert len(DETECTORS) == 17
 
 
 def test_findings_to_dicts_is_plain_json_data() -> None:
@@ -393,9 +402,15 @@ def test_findings_to_dicts_is_plain_json_data() -> None:
         "code": "no_coordinator",
         "severity": "high",
         "targets": [9, 4],
-        "refs": ["c0", "c1", "c2", "c3"],
-        "text_sv": "4 olika kontaktpersoner och ingen samordnare eller fast vårdkontakt.",
-        "text_en": "4 different contact persons and no coordinator or named contact.",
+        "refs": ["c0", "c1", "c2", "c3", "e0"],
+        "text_sv": "1 verksamhet och 4 olika kontaktpersoner men ingen samordnare eller fast "
+        "vårdkontakt.",
+        "text_en": "1 service and 4 different contact persons but no coordinator or named contact.",
+        "need": None,
+        "direction": None,
+        "principals": ["region"],
+        "days": None,
+        "demands": [],
     }
 
 
@@ -418,7 +433,7 @@ def test_fragmented_example_findings_point_at_its_failures() -> None:
             for ref in finding.refs:
                 assert ref in {t.id for t in journey.transitions} | {e.id for e in journey.events}
     (coord,) = [f for f in findings if f.code == "no_coordinator"]
-    assert set(coord.refs) <= {c.id for c in journey.contacts}
+    assert set(coord.refs) <= {c.id for c in journey.contacts} | {e.id for e in journey.events}
     assert findings[0].severity is Severity.HIGH
 
 

@@ -160,7 +160,7 @@ def test_profile_json_validates_against_its_schema(name: str) -> None:
     """Every profile's JSON validates against the shipped profile schema."""
     data = json.loads(score_journey(_example(name)).to_json())
     jsonschema.validate(data, profile_schema())
-    assert data["schema_version"] == "1.0"
+    assert data["schema_version"] == "1.1"
     assert data["journey"] == name
     for target in data["targets"]:
         for ind in target["indicators"]:

@@ -34,11 +34,13 @@ from careflow.io import (
 from careflow.io.loading import load_journeys
 from careflow.model import (
     Actor,
+    Aspect,
     Certainty,
     Channel,
     ContactPerson,
     ContactRole,
     DeathCause,
+    Direction,
     Event,
     EventKind,
     Experience,
@@ -105,6 +107,7 @@ if not TYPE_CHECKING:  # a type checker sees the imports above, never this fallb
 
 __all__ = [
     "Actor",
+    "Aspect",
     "CareflowError",
     "Certainty",
     "Channel",
@@ -112,6 +115,7 @@ __all__ = [
     "ContactPerson",
     "ContactRole",
     "DeathCause",
+    "Direction",
     "Event",
     "EventKind",
     "EventLogColumns",

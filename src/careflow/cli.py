@@ -417,8 +417,12 @@ def _profile_table(profile: Profile, lang: str) -> list[str]:
         lines.append(
             f"{t.target.id:>3} {name:<50} {_fmt(t.score, lang):>5}  {_bar(t.score)} {ratio}"
         )
-    total = "Totalt" if lang == "sv" else "Overall"
+    n, of = profile.overall_basis, len(profile.targets)
+    total = f"Totalt ({n} av {of} målbilder)" if lang == "sv" else f"Overall ({n} of {of} targets)"
     lines.append(f"{'':>3} {total:<50} {_fmt(profile.overall, lang):>5}  {_bar(profile.overall)}")
+    reason = profile.overall_reason_sv if lang == "sv" else profile.overall_reason_en
+    if reason is not None:
+        lines.append(f"{'':>3} {reason}")
     return lines
 
 
@@ -571,12 +575,20 @@ def score(
     elif fmt == "csv":
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(["journey", "overall", *[f"target_{t.id}" for t in framework.targets]])
+        writer.writerow(
+            [
+                "journey",
+                "overall",
+                "overall_basis",
+                *[f"target_{t.id}" for t in framework.targets],
+            ]
+        )
         for profile in profiles:
             writer.writerow(
                 [
                     csv_text(profile.journey, raw=csv_raw),
                     _csv_number(profile.overall),
+                    profile.overall_basis,
                     *[_csv_number(t.score) for t in profile.targets],
                 ]
             )
@@ -587,11 +599,12 @@ def score(
     else:
         ids = [t.id for t in framework.targets]
         words = ("förlopp", "total") if lang == "sv" else ("journey", "total")
-        lines.append(f"{words[0]:<16} {words[1]:>5} " + " ".join(f"{i:>4}" for i in ids))
+        lines.append(f"{words[0]:<16} {words[1]:>5} {'n':>2} " + " ".join(f"{i:>4}" for i in ids))
         for profile in profiles:
             cells = " ".join(f"{_fmt(t.score, lang):>4}" for t in profile.targets)
             lines.append(
-                f"{_fit(profile.journey, 16):<16} {_fmt(profile.overall, lang):>5} {cells}"
+                f"{_fit(profile.journey, 16):<16} {_fmt(profile.overall, lang):>5} "
+                f"{profile.overall_basis:>2} {cells}"
             )
     _emit(lines, output, inputs)
     if failed:
@@ -628,7 +641,7 @@ def gaps(files: tuple[str, ...], fmt: str, lang: str, output: str | None) -> Non
             lines.append(
                 json.dumps(
                     {
-                        "schema_version": "1.0",
+                        "schema_version": "1.1",
                         "journey": journey.id,
                         "findings": findings_to_dicts(findings),
                     },

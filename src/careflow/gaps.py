@@ -33,19 +33,23 @@ from careflow.i18n import word
 from careflow.labels import label
 from careflow.model import (
     COMPULSORY,
-    COORDINATING_ROLES,
+    Aspect,
     DeathCause,
+    Direction,
     Event,
     EventKind,
     Information,
     Initiator,
     Journey,
-    Need,
     Principal,
     Reason,
+    ServiceKind,
     TransitionKind,
+    timestamp_of,
 )
-from careflow.scoring.facts import APPOINTMENT_KINDS, HELP_KINDS, MOVE_KINDS, SERVICE_ADDRESSES
+from careflow.scoring import indicators as ind
+from careflow.scoring import rules
+from careflow.scoring.facts import APPOINTMENT_KINDS, MOVE_KINDS
 
 __all__ = [
     "DETECTORS",
@@ -88,6 +92,17 @@ class Finding:
         Ids of the events, transitions, contacts, plans or network members it points at.
     text_sv, text_en
         One sentence saying what happened, in Swedish and in English.
+    need
+        The life domain the finding is about (e.g. ``mental_health``), if one.
+    direction
+        The condition a service demanded be treated first (``substance_use`` or
+        ``mental_health``), if the finding is about such a demand.
+    principals
+        The principals (huvudmän) involved, in the order the person met them.
+    days
+        The length in days the finding is about (a wait, a gap, days held by nobody).
+    demands
+        For ping-pong: each (actor id, condition demanded first) met along the circle.
     """
 
     code: str
@@ -96,6 +111,11 @@ class Finding:
     refs: tuple[str, ...]
     text_sv: str
     text_en: str
+    need: str | None = None
+    direction: str | None = None
+    principals: tuple[str, ...] = ()
+    days: float | None = None
+    demands: tuple[tuple[str, str], ...] = ()
 
     def text(self, lang: str = "sv") -> str:
         """The sentence in ``lang`` ("sv" or "en")."""
@@ -110,6 +130,11 @@ class Finding:
             "refs": list(self.refs),
             "text_sv": self.text_sv,
             "text_en": self.text_en,
+            "need": self.need,
+            "direction": self.direction,
+            "principals": list(self.principals),
+            "days": None if self.days is None else round(self.days, 1),
+            "demands": [{"actor": a, "first": d} for a, d in self.demands],
         }
 
 
@@ -138,18 +163,21 @@ class Thresholds:
     """The limits the detectors use, in days or counts.
 
     The defaults match the scoring's thresholds: a wait is long past the point where
-    ``wait_to_appointment`` starts to fall (14 days) and high at its floor (90 days), and
-    so on. See ``docs/findings.md``.
+    ``wait_to_appointment`` starts to fall (14 days) and high at its floor (90 days), a
+    missing SIP counts from ``SIP_GOOD`` (30 days), a late one and a missing follow-up
+    from where their indicators reach 0, and so on. See ``docs/findings.md``.
     """
 
     wait_days: float = 30.0
-    wait_high_days: float = 90.0
-    follow_up_days: float = 30.0
+    wait_high_days: float = ind.WAIT_BAD
+    follow_up_days: float = ind.FOLLOW_BAD
     contact_gap_days: float = 90.0
-    sip_after_days: float = 60.0
-    late_sip_days: float = 180.0
-    many_contacts: int = 4
+    sip_after_days: float = ind.SIP_GOOD
+    late_sip_days: float = ind.SIP_BAD
+    many_contacts: int = ind.MANY_CONTACTS
+    several_services: int = ind.SEVERAL_SERVICES
     drop_out_days: float = 30.0
+    held_days: float = 0.0
 
 
 Detector = Callable[[Journey, Thresholds], list[Finding]]
@@ -169,17 +197,44 @@ def _days(journey: Journey, a: str, b: str) -> float:
     return (second - first).total_seconds() / 86_400.0
 
 
-def cold_handovers(journey: Journey, th: Thresholds) -> list[Finding]:
-    """``cold_handover``: a region–kommun handover without company or without information.
+#: Services that make up one stay (emergency, ward): moving between them within hours is
+#: one episode of care, not a handover between services.
+_STAY_SERVICES: Final = frozenset(
+    {
+        ServiceKind.PSYCHIATRIC_EMERGENCY,
+        ServiceKind.PSYCHIATRIC_INPATIENT,
+        ServiceKind.EMERGENCY_CARE,
+        ServiceKind.SOMATIC_CARE,
+        ServiceKind.AMBULANCE,
+    }
+)
+#: Hours within which two units of one stay are one episode of care.
+STAY_HOURS: Final = 12.0
 
-    High when it was both cold (not accompanied, no joint meeting) and carried no
-    information; medium when only one of the two holds. A handover whose warmth and
-    information are both unrecorded is not judged.
+
+def _one_stay(journey: Journey, source: str, target: str) -> bool:
+    a, b = journey.event(source), journey.event(target)
+    hours = (b.timestamp - a.timestamp).total_seconds() / 3600.0
+    stay = {journey.actor_of(a).service, journey.actor_of(b).service} <= _STAY_SERVICES
+    return hours <= STAY_HOURS and (stay or b.kind is EventKind.ADMISSION)
+
+
+def cold_handovers(journey: Journey, th: Thresholds) -> list[Finding]:
+    """``cold_handover``: a handover between services without company or information.
+
+    Across the region–kommun boundary: high when it was both cold (not accompanied, no
+    joint meeting) and carried no information, medium when only one of the two holds.
+    Between two services of one principal (psychiatry and addiction care are separate
+    services inside the region), or between other principals: medium. Not within one
+    unit, nor between units of one stay a few hours (:data:`STAY_HOURS`) apart. A
+    handover whose warmth and information are both unrecorded is not judged.
     """
     del th
     out = []
+    crossing_ids = set()
     for crossing in boundary_crossings(journey):
         tr = crossing.transition
+        crossing_ids.add(tr.id)
         cold = tr.warm is False
         no_info = tr.information is Information.NONE
         thin = tr.information is Information.PARTIAL
@@ -204,9 +259,46 @@ def cold_handovers(journey: Journey, th: Thresholds) -> list[Finding]:
                 refs=(tr.id, tr.source, tr.target),
                 text_sv=f"{sv.capitalize()} från {a} till {b} ({tr.id}).",
                 text_en=f"{en.capitalize()} from {a} to {b} ({tr.id}).",
+                principals=(a, b),
+            )
+        )
+    for tr in journey.transitions:
+        if tr.id in crossing_ids or tr.kind not in _HANDING_ON:
+            continue
+        cold, no_info = tr.warm is False, tr.information is Information.NONE
+        if not (cold or no_info):
+            continue
+        src, dst = journey.event(tr.source), journey.event(tr.target)
+        if src.actor == dst.actor or _one_stay(journey, tr.source, tr.target):
+            continue
+        giver, taker = journey.actor_of(src), journey.actor_of(dst)
+        what_sv = "kall överlämning" if cold else "överlämning utan information"
+        what_en = "cold handover" if cold else "handover without information"
+        out.append(
+            Finding(
+                code="cold_handover",
+                severity=Severity.MEDIUM,
+                targets=(4,),
+                refs=(tr.id, tr.source, tr.target),
+                text_sv=f"{what_sv.capitalize()} från {giver.name} till {taker.name} ({tr.id}).",
+                text_en=f"{what_en.capitalize()} from {giver.name} to {taker.name} ({tr.id}).",
+                principals=tuple(dict.fromkeys((giver.principal.value, taker.principal.value))),
             )
         )
     return out
+
+
+_HANDING_ON: Final = frozenset(
+    {TransitionKind.REFERRAL, TransitionKind.HANDOVER, TransitionKind.RETURN}
+)
+_FIRST_SV: Final = {
+    Direction.SUBSTANCE_USE: "nykter först",
+    Direction.MENTAL_HEALTH: "psykiatrin först",
+}
+_FIRST_EN: Final = {
+    Direction.SUBSTANCE_USE: "sobriety first",
+    Direction.MENTAL_HEALTH: "psychiatry first",
+}
 
 
 def ping_pong(journey: Journey, th: Thresholds) -> list[Finding]:
@@ -221,14 +313,29 @@ def ping_pong(journey: Journey, th: Thresholds) -> list[Finding]:
     out = []
     for loop in loops(journey):
         names = " → ".join(journey.actor(a).name for a in loop.actors)
+        demands: dict[str, Direction] = {}
+        for event_id in loop.events:
+            event = journey.event(event_id)
+            first = rules.demanded_first(journey, event)
+            if first is not None:
+                demands.setdefault(event.actor, first)
+        said_sv = "; ".join(f"{journey.actor(a).name}: {_FIRST_SV[d]}" for a, d in demands.items())
+        said_en = "; ".join(f"{journey.actor(a).name}: {_FIRST_EN[d]}" for a, d in demands.items())
+        opposite = len(set(demands.values())) == 2
+        extra_sv = f" ({said_sv})" if demands else ""
+        extra_en = f" ({said_en})" if demands else ""
+        principals = tuple(dict.fromkeys(journey.actor(a).principal.value for a in loop.actors))
         out.append(
             Finding(
                 code="ping_pong",
                 severity=Severity.HIGH,
                 targets=(5, 4),
                 refs=loop.transitions + loop.events,
-                text_sv=f"Skickad runt utan att behandling startade: {names}.",
-                text_en=f"Sent round with no treatment starting: {names}.",
+                text_sv=f"Skickad runt utan att behandling startade: {names}{extra_sv}.",
+                text_en=f"Sent round with no treatment starting: {names}{extra_en}.",
+                direction=None if opposite or not demands else next(iter(demands.values())),
+                principals=principals,
+                demands=tuple((a, d.value) for a, d in demands.items()),
             )
         )
     return out
@@ -244,19 +351,32 @@ def _by_reason(journey: Journey, reason: Reason) -> list[tuple[str, str, str]]:
 
 
 def sober_first(journey: Journey, th: Thresholds) -> list[Finding]:
-    """``sober_first``: turned away or postponed because of the other condition."""
+    """``sober_first``: turned away or postponed because of the other condition.
+
+    An event with ``reason_code: other_condition`` or a ``demanded_first``; the finding
+    names the condition demanded first when it is recorded or follows from the service.
+    """
     del th
-    return [
-        Finding(
-            code="sober_first",
-            severity=Severity.HIGH,
-            targets=(5,),
-            refs=(event,),
-            text_sv=f"{actor} avvisade för det andra tillståndet ({event}, {day}).",
-            text_en=f"{actor} turned the person away for the other condition ({event}, {day}).",
+    out = []
+    for event in rules.other_condition_events(journey):
+        actor, day = journey.actor_of(event).name, f"{event.date:%Y-%m-%d}"
+        first = rules.demanded_first(journey, event)
+        said_sv = f": {_FIRST_SV[first]}" if first is not None else ""
+        said_en = f": {_FIRST_EN[first]}" if first is not None else ""
+        out.append(
+            Finding(
+                code="sober_first",
+                severity=Severity.HIGH,
+                targets=(5,),
+                refs=(event.id,),
+                text_sv=f"{actor} avvisade för det andra tillståndet{said_sv} ({event.id}, {day}).",
+                text_en=f"{actor} turned the person away for the other condition{said_en} "
+                f"({event.id}, {day}).",
+                direction=None if first is None else first.value,
+                principals=(journey.actor_of(event).principal.value,),
+            )
         )
-        for event, actor, day in _by_reason(journey, Reason.OTHER_CONDITION)
-    ]
+    return out
 
 
 def sanctions(journey: Journey, th: Thresholds) -> list[Finding]:
@@ -279,25 +399,24 @@ def no_sip(journey: Journey, th: Thresholds) -> list[Finding]:
     """``no_sip`` and ``late_sip``: region and kommun both active, no joint plan, or a late one.
 
     Both are active from the first day each has had an event; the overlap runs to the
-    last event of either (or ``observed_until``). A journey with no plans and no kinds of
+    end of observation (``observed_until``, else the last date seen), as the
+    ``joint_plan`` indicator counts it. A journey with no plans and no kinds of
     event (a bare event log) is not judged. ``no_sip`` (high) when the overlap is
     at least ``sip_after_days`` with no SIP or other joint plan; ``late_sip`` (medium)
     when the first joint plan came more than ``late_sip_days`` after both were active.
     """
     first: dict[str, str] = {}
-    last_day = None
     for event in journey.timeline:
         principal = journey.actor_of(event).principal
         if principal in BOUNDARY:
             first.setdefault(principal.value, event.id)
-            last_day = event.timestamp
-    if len(first) < 2 or last_day is None or (not journey.plans and _bare(journey)):
+    until = journey.end
+    if len(first) < 2 or until is None:
+        return []
+    if not journey.plans and _bare(journey) and not journey.complete(Aspect.PLANS):
         return []
     both = max((journey.event(e) for e in first.values()), key=lambda e: e.timestamp)
-    until = last_day
-    if journey.observed_until is not None and journey.end is not None:
-        until = max(until, journey.end)  # observed_until, or the death that ended it (issue 12)
-    overlap = (until - both.timestamp).total_seconds() / 86_400.0
+    overlap = max(0.0, (until - both.timestamp).total_seconds() / 86_400.0)
     joint = sorted((p for p in journey.plans if p.joint), key=lambda p: (p.date, p.id))
     refs = tuple(first[p.value] for p in sorted(BOUNDARY))
     if not joint:
@@ -313,11 +432,13 @@ def no_sip(journey: Journey, th: Thresholds) -> list[Finding]:
                 f"{_d(overlap)} dagar.",
                 text_en=f"No SIP although region and kommun were both involved for "
                 f"{_d(overlap)} days.",
+                principals=("region", "kommun"),
+                days=overlap,
             )
         ]
     plan = joint[0]
-    delay = (plan.date - both.date).days
-    if delay <= th.late_sip_days:
+    delay = max(0.0, (timestamp_of(plan.date) - both.timestamp).total_seconds() / 86_400.0)
+    if delay < th.late_sip_days:
         return []
     return [
         Finding(
@@ -325,40 +446,42 @@ def no_sip(journey: Journey, th: Thresholds) -> list[Finding]:
             severity=Severity.MEDIUM,
             targets=(4,),
             refs=(plan.id, *refs),
-            text_sv=f"Första SIP ({plan.id}) kom {delay} dagar efter att båda huvudmännen "
+            text_sv=f"Första SIP ({plan.id}) kom {_d(delay)} dagar efter att båda huvudmännen "
             f"var inblandade.",
-            text_en=f"The first SIP ({plan.id}) came {delay} days after both principals "
+            text_en=f"The first SIP ({plan.id}) came {_d(delay)} days after both principals "
             f"were involved.",
+            principals=("region", "kommun"),
+            days=delay,
         )
     ]
 
 
 def no_coordinator(journey: Journey, th: Thresholds) -> list[Finding]:
-    """``no_coordinator``: many different contact persons and nobody coordinating.
+    """``no_coordinator``: several services or many contact persons, and nobody coordinating.
 
-    Counts the distinct professional contact persons who took part in events; fires
-    (high) at ``many_contacts`` or more when no contact holds a coordinating role
-    (coordinator, fast vårdkontakt, case manager or SIP lead).
+    Fires (high) when no contact holds a coordinating role (coordinator, fast vårdkontakt,
+    case manager or SIP lead) and the person met ``several_services`` services or
+    ``many_contacts`` contact persons. Judged when contact persons are recorded, or
+    declared recorded completely (``recorded_completely: [contacts]``: none listed means
+    nobody was assigned); see :func:`careflow.scoring.rules.coordination_gap`.
     """
-    if any(c.role in COORDINATING_ROLES for c in journey.contacts):
+    gap = rules.coordination_gap(journey, th.many_contacts, th.several_services)
+    if gap is None:
         return []
-    known = {c.id for c in journey.contacts}
-    met: list[str] = []
-    for event in journey.timeline:
-        for who in event.participants:
-            if who in known and who not in met:
-                met.append(who)
-    if len(met) < th.many_contacts:
-        return []
+    n_c, n_s = len(gap.contacts), len(gap.services)
     return [
         Finding(
             code="no_coordinator",
             severity=Severity.HIGH,
             targets=(9, 4),
-            refs=tuple(met),
-            text_sv=f"{len(met)} olika kontaktpersoner och ingen samordnare eller fast "
-            "vårdkontakt.",
-            text_en=f"{len(met)} different contact persons and no coordinator or named contact.",
+            refs=gap.contacts + gap.services,
+            text_sv=f"{n_s} {'verksamhet' if n_s == 1 else 'verksamheter'} och {n_c} "
+            f"{'kontaktperson' if n_c == 1 else 'olika kontaktpersoner'} men ingen samordnare "
+            "eller fast vårdkontakt.",
+            text_en=f"{n_s} {'service' if n_s == 1 else 'services'} and {n_c} "
+            f"{'contact person' if n_c == 1 else 'different contact persons'} but no "
+            "coordinator or named contact.",
+            principals=gap.principals,
         )
     ]
 
@@ -390,6 +513,7 @@ def long_waits(journey: Journey, th: Thresholds) -> list[Finding]:
                 refs=(tr.id, tr.source, tr.target),
                 text_sv=f"{_d(days)} dagars väntan på {actor} ({tr.id}).",
                 text_en=f"{_d(days)} days' wait for {actor} ({tr.id}).",
+                days=days,
             )
         )
     return out
@@ -404,29 +528,88 @@ def _closed(journey: Journey) -> str | None:
 
 
 def discharge_gaps(journey: Journey, th: Thresholds) -> list[Finding]:
-    """``no_contact_after_discharge``: no contact within ``follow_up_days`` of a discharge."""
+    """``no_contact_after_discharge``: no planned follow-up within ``follow_up_days``.
+
+    Follow-up is a planned contact by a service working on the condition (see
+    :func:`careflow.scoring.rules.discharge_follow_ups`); a return to an emergency
+    service, a crisis, a readmission or a closure is not, and is cited as evidence that
+    follow-up failed. A discharge with nothing after it is judged once observation
+    extends ``follow_up_days`` past it.
+    """
     out = []
-    timeline = journey.timeline
-    for i, event in enumerate(timeline):
-        if event.kind is not EventKind.DISCHARGE:
+    for fu in rules.discharge_follow_ups(journey, th.follow_up_days):
+        if not fu.failed:
             continue
-        nxt = next((e for e in timeline[i + 1 :] if e.timestamp > event.timestamp), None)
-        if nxt is None:
-            continue  # the long-gap detector judges the time to the end of observation
-        days = _days(journey, event.id, nxt.id)
-        if days <= th.follow_up_days:
-            continue
-        actor = journey.actor_of(event).name
+        actor = journey.actor_of(journey.event(fu.discharge))
+        nxt = (fu.follow_up,) if fu.follow_up is not None else ()
+        if fu.follow_up is not None:
+            sv = f"Ingen planerad uppföljning på {_d(fu.days)} dagar"
+            en = f"No planned follow-up for {_d(fu.days)} days"
+        else:
+            sv = f"Ingen planerad uppföljning alls ({_d(fu.days)} dagar)"
+            en = f"No planned follow-up at all ({_d(fu.days)} days)"
+        if fu.instead:
+            sv += f"; i stället {', '.join(fu.instead)}"
+            en += f"; instead {', '.join(fu.instead)}"
         out.append(
             Finding(
                 code="no_contact_after_discharge",
                 severity=Severity.HIGH,
                 targets=(4,),
-                refs=(event.id, nxt.id),
-                text_sv=f"Ingen kontakt på {_d(days)} dagar efter utskrivning från {actor} "
-                f"({event.id}).",
-                text_en=f"No contact for {_d(days)} days after discharge from {actor} "
-                f"({event.id}).",
+                refs=(fu.discharge, *nxt, *fu.instead),
+                text_sv=f"{sv} efter utskrivning från {actor.name} ({fu.discharge}).",
+                text_en=f"{en} after discharge from {actor.name} ({fu.discharge}).",
+                principals=(actor.principal.value,),
+                days=fu.days,
+            )
+        )
+    return out
+
+
+def closed_before_opened(journey: Journey, th: Thresholds) -> list[Finding]:
+    """``closed_before_opened``: closed or discharged before the next service opened.
+
+    A case closed, or a discharge, while the referral or handover onward had not yet led
+    to a first contact at the receiving service, leaving the person held by nobody for
+    more than ``held_days`` (0: any day counts); a warm handover is a receiving service
+    that already met the person. Referrals with no recorded destination count within
+    ``follow_up_days`` before the closure (see
+    :func:`careflow.scoring.rules.held_by_nobody`). Cites
+    the closure, the pending transition and the first later contact, if any.
+    """
+    out = []
+    for gap in rules.held_by_nobody(journey, th.held_days, th.follow_up_days):
+        closure = journey.event(gap.closure)
+        actor = journey.actor_of(closure).name
+        refs = tuple(r for r in (gap.closure, gap.pending, gap.first_contact) if r is not None)
+        discharged = closure.kind is EventKind.DISCHARGE
+        did_sv = "skrev ut personen" if discharged else "avslutade ärendet"
+        did_en = "discharged the person" if discharged else "closed the case"
+        if gap.first_contact is not None:
+            where = journey.actor_of(journey.event(gap.first_contact)).name
+            sv = f"första kontakten hos {where} kom {_d(gap.days)} dagar senare"
+            en = f"the first contact at {where} came {_d(gap.days)} days later"
+        else:
+            sv = (
+                f"nästa verksamhet hade inte öppnat när observationen slutade "
+                f"({_d(gap.days)} dagar senare)"
+            )
+            en = (
+                f"the next service had not opened when observation ended "
+                f"({_d(gap.days)} days later)"
+            )
+        out.append(
+            Finding(
+                code="closed_before_opened",
+                severity=Severity.HIGH,
+                targets=(4, 9),
+                refs=refs,
+                text_sv=f"{actor} {did_sv} ({gap.closure}) innan nästa verksamhet tagit emot; "
+                f"{sv}: ingen höll i personen.",
+                text_en=f"{actor} {did_en} ({gap.closure}) before the next service had opened; "
+                f"{en}: nobody held the person.",
+                principals=gap.principals,
+                days=gap.days,
             )
         )
     return out
@@ -455,6 +638,7 @@ def long_contact_gaps(journey: Journey, th: Thresholds) -> list[Finding]:
                 refs=refs,
                 text_sv=f"{_d(gap.days)} dagar utan någon kontakt från {gap.start:%Y-%m-%d}.",
                 text_en=f"{_d(gap.days)} days with no contact from {gap.start:%Y-%m-%d}.",
+                days=gap.days,
             )
         )
     return out
@@ -463,17 +647,32 @@ def long_contact_gaps(journey: Journey, th: Thresholds) -> list[Finding]:
 def network_left_out(journey: Journey, th: Thresholds) -> list[Finding]:
     """``network_not_involved`` and ``network_consent_unknown``.
 
-    A network member the person consented to involve who never took part in an event or
-    a plan (medium); a member whose consent was never asked (low). A member the person
-    declined to involve is never a finding: that choice is respected.
+    A network member the person consented to involve whom no service invited into a
+    meeting, a plan or an event (medium), and a member who made contact on their own and
+    was not invited afterwards (medium: pushing in is not being involved); a member
+    whose consent was never asked (low). A member the person declined to involve is
+    never a finding: that choice is respected.
     """
     del th
-    took_part = {who for e in journey.events for who in e.participants}
-    took_part.update(who for p in journey.plans for who in p.participants)
+    invitations = rules.network_invitations(journey)
     out = []
     for member in journey.network:
         label = member.name or member.relation.value
-        if member.consent is True and member.id not in took_part:
+        pushed = invitations.pushed_in.get(member.id)
+        if member.consent is not False and pushed is not None:
+            out.append(
+                Finding(
+                    code="network_not_involved",
+                    severity=Severity.MEDIUM,
+                    targets=(10,),
+                    refs=(member.id, pushed),
+                    text_sv=f"{label} ({member.id}) tog själv kontakt ({pushed}) men bjöds "
+                    "aldrig in.",
+                    text_en=f"{label} ({member.id}) made contact on their own ({pushed}) but "
+                    "was never invited in.",
+                )
+            )
+        elif member.consent is True and member.id not in invitations.invited:
             out.append(
                 Finding(
                     code="network_not_involved",
@@ -486,7 +685,7 @@ def network_left_out(journey: Journey, th: Thresholds) -> list[Finding]:
                     "consented.",
                 )
             )
-        elif member.consent is None:
+        if member.consent is None:
             out.append(
                 Finding(
                     code="network_consent_unknown",
@@ -501,39 +700,47 @@ def network_left_out(journey: Journey, th: Thresholds) -> list[Finding]:
     return out
 
 
-_CONDITIONS: Final = frozenset({Need.SUBSTANCE_USE.value, Need.MENTAL_HEALTH.value})
-
-
 def unaddressed_needs(journey: Journey, th: Thresholds) -> list[Finding]:
-    """``unaddressed_need``: a need of the person that no treatment or support acted on.
+    """``unaddressed_need``: a known need that no treatment or support acted on.
 
-    An event addresses the needs it names, or else those its service usually works on
-    (:data:`careflow.scoring.facts.SERVICE_ADDRESSES`). An untreated substance use or
-    mental health need is high (målbild 3 and 5); an everyday need medium (målbild 8).
+    Known needs are the person's and those the services named on the way (see
+    :func:`careflow.scoring.rules.known_needs`). An event addresses the needs it names,
+    or else those its service usually works on. An untreated substance use or mental
+    health need is high (målbild 3 and 5); an everyday need medium (målbild 8), and also
+    målbild 4 when it is the kommun's responsibility (housing, occupation, economy) and
+    the kommun was never involved.
     """
     del th
-    acted: set[str] = set()
-    for event in journey.events:
-        if event.kind in HELP_KINDS:
-            service = journey.actor_of(event).service
-            acted.update(event.addresses or SERVICE_ADDRESSES[service])
     planned = {d for p in journey.plans for d in p.domains}
+    kommun = any(journey.actor_of(e).principal is Principal.KOMMUN for e in journey.events)
     out = []
-    for need in journey.person.needs:
-        if need in acted:
-            continue
-        condition = need in _CONDITIONS
+    for need, declared in rules.untreated_conditions(journey):
+        condition = need in rules.CONDITIONS
         in_plan = need in planned
-        note_sv = " (bara i en plan)" if in_plan else ""
-        note_en = " (only in a plan)" if in_plan else ""
+        notes_sv, notes_en = [], []
+        if in_plan:
+            notes_sv.append("bara i en plan")
+            notes_en.append("only in a plan")
+        if not declared:
+            notes_sv.append("känt av verksamheterna")
+            notes_en.append("known to the services")
+        orphan = need in rules.KOMMUN_NEEDS and not kommun
+        if orphan:
+            notes_sv.append("kommunen var aldrig inblandad")
+            notes_en.append("the kommun was never involved")
+        note_sv = f" ({'; '.join(notes_sv)})" if notes_sv else ""
+        note_en = f" ({'; '.join(notes_en)})" if notes_en else ""
+        targets = (3, 5) if condition else ((8, 4) if orphan else (8,))
         out.append(
             Finding(
                 code="unaddressed_need",
                 severity=Severity.HIGH if condition else Severity.MEDIUM,
-                targets=(3, 5) if condition else (8,),
+                targets=targets,
                 refs=tuple(p.id for p in journey.plans if need in p.domains),
                 text_sv=f"Ingen insats för behovet {word(need, 'sv')}{note_sv}.",
                 text_en=f"No service acted on the need {word(need, 'en')}{note_en}.",
+                need=need,
+                principals=("kommun",) if orphan else (),
             )
         )
     return out
@@ -578,27 +785,18 @@ def rejections_without_referral(journey: Journey, th: Thresholds) -> list[Findin
 
 
 def drop_outs(journey: Journey, th: Thresholds) -> list[Finding]:
-    """``dropped_out``: the person dropped out and nobody reached out soon after.
+    """``dropped_out``: the person dropped out and no service reached out soon after.
 
-    Reaching out is a later event not initiated by the person, within ``drop_out_days``.
+    Reaching out is a service contacting the person within ``drop_out_days``: an event
+    the service initiated, or by outreach, that is not a rejection, a crisis visit or a
+    closure (see :func:`careflow.scoring.rules.outreach_after`); the person's own visit
+    elsewhere is not outreach.
     """
     out = []
-    timeline = journey.timeline
-    for i, event in enumerate(timeline):
+    for event in journey.timeline:
         if event.kind is not EventKind.DROP_OUT:
             continue
-        nxt = next(
-            (
-                e
-                for e in timeline[i + 1 :]
-                if e.timestamp > event.timestamp
-                and e.initiated_by is not Initiator.PERSON
-                and e.kind is not EventKind.DEATH  # a death is not reaching out (issue 12)
-            ),
-            None,
-        )
-        days = _days(journey, event.id, nxt.id) if nxt is not None else None
-        if days is not None and days <= th.drop_out_days:
+        if rules.outreach_after(journey, event, th.drop_out_days) is not None:
             continue
         actor = journey.actor_of(event).name
         out.append(
@@ -802,6 +1000,7 @@ DETECTORS: Final[tuple[Detector, ...]] = (
     cold_handovers,
     sanctions,
     discharge_gaps,
+    closed_before_opened,
     long_waits,
     long_contact_gaps,
     rejections_without_referral,
@@ -830,8 +1029,12 @@ def find_gaps(
     ...     actors=[Actor(id="psy", name="Psykiatrin", principal="region")],
     ...     events=[Event(id="e1", date=dt.date(2024, 1, 1), actor="psy", kind="rejection",
     ...                   reason_code="other_condition")])
-    >>> [(f.code, f.severity.label, f.refs) for f in find_gaps(j)]
-    [('sober_first', 'high', ('e1',)), ('rejection_without_referral', 'medium', ('e1',))]
+    >>> [(f.code, f.severity.label, f.need) for f in find_gaps(j)]  # doctest: +NORMALIZE_WHITESPACE
+    [('sober_first', 'high', None), ('unaddressed_need', 'high', 'substance_use'),
+     ('unaddressed_need', 'high', 'mental_health'), ('rejection_without_referral', 'medium', None)]
+
+    (Turning the person away for the other condition shows the service knew of both
+    conditions; neither was treated.)
 
     A ``journey`` that is not a :class:`~careflow.model.Journey`, or ``thresholds`` that
     are not :class:`Thresholds`, raise ``TypeError`` (a programming error, not bad data).

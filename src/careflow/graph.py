@@ -28,8 +28,10 @@ from careflow.model import (
     Event,
     EventKind,
     Information,
+    Initiator,
     Journey,
     Principal,
+    Reason,
     Transition,
     TransitionKind,
     timestamp_of,
@@ -38,6 +40,7 @@ from careflow.model import (
 __all__ = [
     "BOUNDARY",
     "EPISODE_KINDS",
+    "MOVING_REASONS",
     "TREATMENT_KINDS",
     "ContactChange",
     "ContactGap",
@@ -53,6 +56,7 @@ __all__ = [
     "journey_graph",
     "loops",
     "staff_sequence",
+    "turned_away",
 ]
 
 #: The two principals whose meeting the målbilder care most about.
@@ -62,6 +66,26 @@ TREATMENT_KINDS: Final = frozenset({EventKind.TREATMENT, EventKind.ADMISSION})
 #: Event kinds whose ``end`` makes them an episode that covers the time until it ends.
 EPISODE_KINDS: Final = frozenset({EventKind.TREATMENT, EventKind.SUPPORT, EventKind.ADMISSION})
 _DAY: Final = 86_400.0
+#: Reasons for turning a person away that send them to another service even when nobody
+#: writes a referral: the other condition first, another area's or kommun's
+#: responsibility, "not ours".
+MOVING_REASONS: Final = frozenset(
+    {Reason.OTHER_CONDITION, Reason.OTHER_AREA, Reason.NOT_RESPONSIBLE}
+)
+_TURNED_AWAY_KINDS: Final = frozenset({EventKind.REJECTION, EventKind.REDIRECTION})
+
+
+def turned_away(event: Event) -> bool:
+    """Whether the person was turned away or put off at ``event``.
+
+    A rejection or redirection, or any event that postponed help because of the other
+    condition (``reason_code: other_condition`` or a ``demanded_first``).
+    """
+    return (
+        event.kind in _TURNED_AWAY_KINDS
+        or event.reason_code is Reason.OTHER_CONDITION
+        or event.demanded_first is not None
+    )
 
 
 def journey_graph(journey: Journey) -> nx.MultiDiGraph[str]:
@@ -222,27 +246,86 @@ class Loop:
 
 
 _MOVES: Final = frozenset({TransitionKind.REFERRAL, TransitionKind.HANDOVER, TransitionKind.RETURN})
+_OWN_STEP: Final = frozenset({Initiator.PERSON, Initiator.NETWORK})
+
+
+@attrs.frozen(slots=True)
+class _Move:
+    id: str | None  # the transition's id; None for a move made by a rejection
+    source: str
+    target: str
+
+
+def _moves(journey: Journey) -> list[_Move]:
+    """Every move along which ping-pong is followed, in time order.
+
+    Referrals, handovers and returns; a self-referral from an event where the person was
+    turned away (the person's own step after a rejection continues the chain); and, for a
+    turned-away event that no transition leaves from, a move to the next event at another
+    service when the reason sends the person there (:data:`MOVING_REASONS`, or a
+    ``demanded_first``) or when the person or their network took that next step.
+    """
+    timeline = journey.timeline
+    order = {e.id: i for i, e in enumerate(timeline)}
+    leaving = {t.source for t in journey.transitions}
+    out = [
+        _Move(t.id, t.source, t.target)
+        for t in journey.transitions
+        if t.kind in _MOVES
+        or (t.kind is TransitionKind.SELF_REFERRAL and turned_away(journey.event(t.source)))
+    ]
+    for i, event in enumerate(timeline):
+        if event.id in leaving or not turned_away(event):
+            continue
+        sends = event.reason_code in MOVING_REASONS or event.demanded_first is not None
+        nxt = next(
+            (
+                e
+                for e in timeline[i + 1 :]
+                if e.actor != event.actor
+                and e.timestamp > event.timestamp
+                and journey.actor_of(e).principal is not Principal.INFORMAL
+            ),
+            None,
+        )
+        if nxt is not None and (sends or nxt.initiated_by in _OWN_STEP):
+            out.append(_Move(None, event.id, nxt.id))
+    return sorted(out, key=lambda m: (order[m.source], order[m.target], m.id or ""))
 
 
 def loops(journey: Journey) -> list[Loop]:
-    """Ping-pong: chains of referrals that return where they came from, untreated.
+    """Ping-pong: chains of moves that return where they came from, untreated.
 
-    Following the referrals, handovers and returns in time order, a loop closes when a
-    transition arrives at the actor (level ``unit``) or principal (level ``principal``)
-    that an earlier transition of the same unbroken chain left from, and no treatment or
-    admission (:data:`TREATMENT_KINDS`) started at the first or between the two. A chain
-    is unbroken while each transition leaves from the actor the previous one arrived at,
-    at or after the arrival (a parallel referral from an earlier event continues the
-    chain that led to that event, not its sibling branch); self-referrals and treatment
-    break it. A principal loop must pass through another principal. Each closing
-    transition gives at most one loop, the shortest; a unit loop is not also reported as
-    a principal loop.
+    Following the moves in time order (referrals, handovers and returns, and the moves a
+    rejection makes: see :func:`_moves`), a loop closes when a move arrives at the actor
+    (level ``unit``) or principal (level ``principal``) that an earlier move of the same
+    unbroken chain left from, and no treatment or admission (:data:`TREATMENT_KINDS`)
+    started at the first or between the two. A chain is unbroken while each move leaves
+    from the actor the previous one arrived at, at or after the arrival (a parallel
+    referral from an earlier event continues the chain that led to that event, not its
+    sibling branch); other self-referrals and treatment break it. A principal loop must
+    pass through another principal. Each closing move gives at most one loop, the
+    shortest; a unit loop is not also reported as a principal loop. A loop's
+    ``transitions`` are its real transitions; its ``events`` every event it passed,
+    rejections included, in order.
 
     Examples
     --------
     See ``tests/test_graph.py``: psychiatry → addiction care → social services →
     psychiatry gives one ``unit`` loop of three transitions.
     """
+    if _LAST_LOOPS and _LAST_LOOPS[0][0] is journey:
+        return list(_LAST_LOOPS[0][1])
+    found = _loops(journey)
+    _LAST_LOOPS[:] = [(journey, tuple(found))]
+    return found
+
+
+#: The last journey searched for loops, with its loops: scoring and gap findings ask in turn.
+_LAST_LOOPS: list[tuple[Journey, tuple[Loop, ...]]] = []
+
+
+def _loops(journey: Journey) -> list[Loop]:
     timeline = journey.timeline
     order = {e.id: i for i, e in enumerate(timeline)}
     actors = [journey.actor_of(e) for e in timeline]
@@ -251,12 +334,10 @@ def loops(journey: Journey) -> list[Loop]:
     treated_before = [0]
     for event in timeline:
         treated_before.append(treated_before[-1] + (event.kind in TREATMENT_KINDS))
-    chain: list[Transition] = []
+    moves = _moves(journey)
+    chain: list[_Move] = []
     found: list[Loop] = []
-    for tr in _transitions_in_time(journey):
-        if tr.kind not in _MOVES:
-            chain = []
-            continue
+    for tr in moves:
         hi = order[tr.source]
         # drop the branches that arrived after this move left, or somewhere else
         while chain and not (
@@ -274,7 +355,7 @@ def loops(journey: Journey) -> list[Loop]:
 
 
 def _closing_loop(
-    chain: list[Transition], order: dict[str, int], actors: list[Actor], treated_before: list[int]
+    chain: list[_Move], order: dict[str, int], actors: list[Actor], treated_before: list[int]
 ) -> Loop | None:
     if len(chain) < 2:
         return None  # one transition alone is a move, not a loop
@@ -296,15 +377,16 @@ def _closing_loop(
             if not same:
                 continue
             part = chain[start:]
-            events = [part[0].source] + [t.target for t in part]
-            names = [actors[order[e]].id for e in events]
+            events = list(dict.fromkeys(e for t in part for e in (t.source, t.target)))
+            arrivals = [part[0].source] + [t.target for t in part]
+            names = [actors[order[e]].id for e in arrivals]
             if level == "principal" and all(
                 actors[order[e]].principal == end_actor.principal for e in events
             ):
                 continue  # never left the principal: a move within it, not a loop
             return Loop(
                 level=level,
-                transitions=tuple(t.id for t in part),
+                transitions=tuple(t.id for t in part if t.id is not None),
                 events=tuple(events),
                 actors=tuple(names),
             )

@@ -20,10 +20,12 @@ from collections.abc import Mapping
 from typing import Final, Literal
 
 from careflow.model import (
+    Aspect,
     Certainty,
     Channel,
     ContactRole,
     DeathCause,
+    Direction,
     EventKind,
     Information,
     Initiator,
@@ -141,7 +143,21 @@ LABELS: Final[Mapping[type[enum.StrEnum], Mapping[str, _Pair]]] = {
         "person_declined": ("Personen avböjde", "The person declined"),
         "unreachable": ("Gick inte att nå", "Unreachable"),
         "completed": ("Klart", "Completed"),
+        "moved": ("Flyttat", "Moved away"),
+        "no_need": ("Inget behov", "No need"),
+        "other_area": ("Annat områdes eller kommuns ansvar", "Another area's responsibility"),
+        "referred_on": ("Remitterad vidare", "Referred on"),
         "other": ("Annat skäl", "Other reason"),
+    },
+    Direction: {
+        "substance_use": ("Beroendet först (”nykter först”)", "Substance use first"),
+        "mental_health": ("Psykiatrin först", "Mental health first"),
+    },
+    Aspect: {
+        "contacts": ("Kontaktpersoner", "Contact persons"),
+        "network": ("Nätverk", "Network"),
+        "plans": ("Planer", "Plans"),
+        "needs": ("Behov", "Needs"),
     },
     TransitionKind: {
         "referral": ("Remiss", "Referral"),

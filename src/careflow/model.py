@@ -27,11 +27,13 @@ __all__ = [
     "COMPULSORY",
     "PERSON",
     "Actor",
+    "Aspect",
     "Certainty",
     "Channel",
     "ContactPerson",
     "ContactRole",
     "DeathCause",
+    "Direction",
     "Event",
     "EventKind",
     "Experience",
@@ -212,7 +214,27 @@ class Reason(Vocabulary):
     PERSON_DECLINED = "person_declined"  # the person's own choice
     UNREACHABLE = "unreachable"  # the service could not reach the person
     COMPLETED = "completed"  # the intervention reached its goal
+    MOVED = "moved"  # the person moved away from the service's area
+    NO_NEED = "no_need"  # the service judged there was no need (any more)
+    OTHER_AREA = "other_area"  # another area's or kommun's responsibility
+    REFERRED_ON = "referred_on"  # closed because the person was referred to another service
     OTHER = "other"
+
+
+class Direction(Vocabulary):
+    """Which condition a service demanded be treated first ("sober first" or the reverse)."""
+
+    SUBSTANCE_USE = "substance_use"  # "get sober first", "addiction care first"
+    MENTAL_HEALTH = "mental_health"  # "psychiatry first"
+
+
+class Aspect(Vocabulary):
+    """Parts of a journey that can be declared recorded completely (absence means absence)."""
+
+    CONTACTS = "contacts"  # contact persons: no coordinating contact listed means none existed
+    NETWORK = "network"  # the person's network: nobody listed means nobody there
+    PLANS = "plans"  # plans: no SIP listed means no SIP was made
+    NEEDS = "needs"  # the person's needs: a domain not listed is not a need
 
 
 class TransitionKind(Vocabulary):
@@ -488,6 +510,16 @@ def _optional_legal_basis(value: str | None) -> LegalBasis | None:
     return None if value is None else LegalBasis(value)
 
 
+def _optional_direction(value: str | None) -> Direction | None:
+    return None if value is None else Direction(value)
+
+
+def _aspects(value: Iterable[Any]) -> frozenset[Aspect]:
+    if isinstance(value, str):
+        value = (value,)
+    return frozenset(Aspect(v) for v in value)
+
+
 _OPT_BOOL: Final = attrs.validators.optional(attrs.validators.instance_of(bool))
 
 
@@ -631,6 +663,9 @@ class Event:
         usually addresses" (see :data:`careflow.scoring` docs).
     reason_code, reason
         Why, for a rejection, redirection, drop-out or closure: a code and free text.
+    demanded_first
+        On a rejection, redirection or postponement: the condition the service demanded
+        be treated first (:class:`Direction`).
     plan
         Id of the :class:`Plan` a plan meeting drew up or followed up.
     guideline
@@ -661,6 +696,7 @@ class Event:
     )
     reason_code: Reason | None = attrs.field(default=None, converter=_optional_reason)
     reason: str | None = attrs.field(default=None, validator=_check_text)
+    demanded_first: Direction | None = attrs.field(default=None, converter=_optional_direction)
     plan: str | None = attrs.field(default=None, validator=attrs.validators.optional(_check_id))
     experience: Experience | None = attrs.field(
         default=None, validator=attrs.validators.optional(attrs.validators.instance_of(Experience))
@@ -735,6 +771,10 @@ class Journey:
     broken by the kind of event (:data:`KIND_RANK`: a need signal before the contact it
     leads to, a discharge after the treatment it ends) and then by the given order.
 
+    ``recorded_completely`` names the parts recorded in full (:class:`Aspect`): for those,
+    absence means absence (no coordinating contact listed: there was none). Empty means
+    "not declared", where an empty part means "not recorded".
+
     Building a journey checks that every id is unique across all its collections, that
     every reference resolves to the right kind of thing, and that no transition runs
     backwards in time.
@@ -751,6 +791,7 @@ class Journey:
     title: str | None = attrs.field(default=None, validator=_check_text)
     description: str | None = attrs.field(default=None, validator=_check_text)
     observed_until: dt.date | None = attrs.field(default=None, validator=_check_date)
+    recorded_completely: frozenset[Aspect] = attrs.field(default=frozenset(), converter=_aspects)
 
     _actor_index: dict[str, Actor] = attrs.field(init=False, eq=False, repr=False, hash=False)
     _event_index: dict[str, Event] = attrs.field(init=False, eq=False, repr=False, hash=False)
@@ -790,6 +831,10 @@ class Journey:
     def actor_of(self, event: Event) -> Actor:
         """The actor where ``event`` took place."""
         return self._actor_index[event.actor]
+
+    def complete(self, aspect: Aspect) -> bool:
+        """Whether ``aspect`` was declared recorded completely."""
+        return aspect in self.recorded_completely
 
     @property
     def start(self) -> dt.datetime | None:

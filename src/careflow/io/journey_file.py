@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Final
 
+import attrs
 import yaml
 
 from careflow.errors import CareflowError, JourneyFileError
@@ -237,6 +238,12 @@ class _Reader:
                     f"{text!r:.60} is not a valid {spec.key}{hint}; expected one of: {expected}",
                     path,
                 ) from None
+        if kind == "enums":
+            items = value if isinstance(value, list) else [value]
+            single = attrs.evolve(spec, kind="enum")
+            return frozenset(
+                self.value(single, item, f"{path}[{i}]") for i, item in enumerate(items)
+            )
         if kind in ("ids", "needs"):
             what = "an id" if kind == "ids" else "a life domain"
             if not isinstance(value, list):
@@ -350,12 +357,15 @@ def _unstructure(section: Section, obj: Any) -> dict[str, Any]:
             out[spec.key] = FORMAT_VERSION
             continue
         value = getattr(obj, spec.attr)
-        if value is None or value == ():
+        if value is None or value in ((), frozenset()):
             continue
         if spec.kind == "date":
             out[spec.key] = _format_date(value)
         elif spec.kind == "enum":
             out[spec.key] = value.value
+        elif spec.kind == "enums":
+            assert spec.enum is not None
+            out[spec.key] = [e.value for e in spec.enum if e in value]
         elif spec.kind in ("ids", "needs"):
             out[spec.key] = list(value)
         elif spec.kind == "object":
@@ -439,6 +449,13 @@ def _field_schema(spec: FieldSpec) -> dict[str, Any]:
     elif kind == "enum":
         assert spec.enum is not None
         out = {"enum": [e.value for e in spec.enum]}
+    elif kind == "enums":
+        assert spec.enum is not None
+        out = {
+            "type": "array",
+            "items": {"enum": [e.value for e in spec.enum]},
+            "uniqueItems": True,
+        }
     elif kind in ("ids", "needs"):
         item: dict[str, Any] = (
             {"type": "string", "minLength": 1}

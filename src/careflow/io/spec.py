@@ -27,7 +27,9 @@ __all__ = [
 #: Version of the journey file format written in the ``careflow`` key.
 FORMAT_VERSION: Final = 1
 
-Kind = Literal["id", "text", "date", "enum", "bool", "ids", "needs", "object", "list", "version"]
+Kind = Literal[
+    "id", "text", "date", "enum", "enums", "bool", "ids", "needs", "object", "list", "version"
+]
 
 
 @attrs.frozen(kw_only=True, slots=True)
@@ -199,6 +201,13 @@ EVENT = Section(
             enum=m.Reason,
         ),
         _f("reason", "text", "The reason in words, as given."),
+        _f(
+            "demanded_first",
+            "enum",
+            "On a rejection or postponement: the condition the service demanded be treated "
+            "first (substance_use or mental_health).",
+            enum=m.Direction,
+        ),
         _f("plan", "id", "Id of the plan a plan meeting drew up or followed up."),
         _f("experience", "object", "The person's reported experience.", section="experience"),
         _f("guideline", "bool", "A treatment the national guidelines recommend."),
@@ -264,6 +273,13 @@ JOURNEY = Section(
         _f("title", "text", "A short title."),
         _f("description", "text", "What the journey is and where it comes from."),
         _f("observed_until", "date", "When observation ended (default: the last date seen)."),
+        _f(
+            "recorded_completely",
+            "enums",
+            "Parts recorded in full, where absence means absence: contacts, network, plans, "
+            "needs (default: none declared).",
+            enum=m.Aspect,
+        ),
         _f("person", "object", "The person.", required=True, section="person"),
         _f("actors", "list", "Services and units met.", section="actor"),
         _f("contacts", "list", "Contact persons.", section="contact"),

@@ -16,18 +16,21 @@ from typing import Final
 import attrs
 
 from careflow.continuity import coc
-from careflow.graph import BOUNDARY, boundary_crossings, loops, staff_sequence
+from careflow.graph import BOUNDARY, boundary_crossings, loops, staff_sequence, turned_away
 from careflow.i18n import words
 from careflow.model import (
     PERSON,
+    Aspect,
     Channel,
     EventKind,
     Information,
     Need,
+    Principal,
     ServiceKind,
     TransitionKind,
     timestamp_of,
 )
+from careflow.scoring import rules
 from careflow.scoring.facts import (
     APPOINTMENT_KINDS,
     HELP_KINDS,
@@ -56,6 +59,10 @@ SIP_GOOD, SIP_BAD = 30.0, 180.0
 FOLLOW_GOOD, FOLLOW_BAD = 7.0, 30.0
 #: Målbild 9: distinct contact persons a year: 3 is a small team, 12 a new face a month.
 CONTACTS_GOOD, CONTACTS_BAD = 3.0, 12.0
+#: Målbild 9: nobody coordinating matters once the person met this many contact persons...
+MANY_CONTACTS: Final = 4
+#: ... or this many services (units other than the person's own network).
+SEVERAL_SERVICES: Final = 2
 _YEAR: Final = 365.25
 _INFO_SCORE: Final = {Information.FULL: 1.0, Information.PARTIAL: 0.5, Information.NONE: 0.0}
 _ALT_CHANNELS: Final = ("phone", "digital", "outreach")
@@ -70,7 +77,8 @@ class IndicatorResult:
 
     ``value`` is in [0, 1], or ``None`` when the journey holds no data for it; then
     ``reason_sv``/``reason_en`` say why. ``raised`` and ``lowered`` are the ids that
-    pushed the value up or down.
+    pushed the value up or down; ``failed`` the ids judged failing outright (the items
+    at the indicator's floor), which are exactly those the matching gap finding cites.
     """
 
     id: str
@@ -79,6 +87,7 @@ class IndicatorResult:
     explanation_en: str
     raised: tuple[str, ...] = ()
     lowered: tuple[str, ...] = ()
+    failed: tuple[str, ...] = ()
 
     @property
     def assessable(self) -> bool:
@@ -119,6 +128,7 @@ def _ok(  # noqa: PLR0917 - one call shape shared by every indicator
     en: str,
     raised: Sequence[str] = (),
     lowered: Sequence[str] = (),
+    failed: Sequence[str] = (),
 ) -> IndicatorResult:
     return IndicatorResult(
         id=ind,
@@ -127,6 +137,7 @@ def _ok(  # noqa: PLR0917 - one call shape shared by every indicator
         explanation_en=en,
         raised=tuple(dict.fromkeys(raised)),
         lowered=tuple(dict.fromkeys(lowered)),
+        failed=tuple(dict.fromkeys(failed)),
     )
 
 
@@ -274,6 +285,7 @@ def wait_to_appointment(f: Facts) -> IndicatorResult:
         f"Wait median {_d(median)} days, longest {_d(worst)} days{died_en}.",
         raised=[t for w, t in waits if w <= WAIT_GOOD],
         lowered=[t for w, t in waits if w > WAIT_GOOD],
+        failed=[t for w, t in waits if w >= WAIT_BAD],
     )
 
 
@@ -507,6 +519,14 @@ def joint_plan(f: Facts) -> IndicatorResult:
         if p in BOUNDARY and p.value not in first:
             first[p.value] = i
     if len(first) < 2:
+        orphan = [n for n in rules.known_needs(f.journey) if n in rules.KOMMUN_NEEDS]
+        if orphan and Principal.KOMMUN.value not in first and f.span >= SIP_GOOD:
+            return _ok(
+                ind,
+                0.0,
+                f"Kommunen var aldrig inblandad trots behov av {', '.join(orphan)}.",
+                f"The kommun was never involved despite needs in {', '.join(orphan)}.",
+            )
         return _na(
             ind,
             "Region och kommun var inte båda inblandade.",
@@ -515,7 +535,8 @@ def joint_plan(f: Facts) -> IndicatorResult:
     both_idx = max(first.values())
     both = f.day[both_idx]
     joint = sorted((p for p in f.journey.plans if p.joint), key=lambda p: (p.date, p.id))
-    if not f.journey.plans and not f.kinds_recorded:
+    plans_known = f.journey.plans or f.journey.complete(Aspect.PLANS)
+    if not plans_known and not f.kinds_recorded:
         return _na(
             ind,
             "Planer och planeringsmöten är inte registrerade (bara kontakter).",
@@ -535,8 +556,10 @@ def joint_plan(f: Facts) -> IndicatorResult:
             f"Ingen SIP på {_d(waited)} dagar med både region och kommun.",
             f"No SIP in {_d(waited)} days with both region and kommun.",
             lowered=[f.timeline[i].id for i in sorted(first.values())],
+            failed=[f.timeline[i].id for i in sorted(first.values())],
         )
     plan = joint[0]
+    firsts = [f.timeline[i].id for i in sorted(first.values())]
     delay = max(0.0, day_number(timestamp_of(plan.date)) - both)
     value = linear(delay, SIP_GOOD, SIP_BAD)
     return _ok(
@@ -545,7 +568,8 @@ def joint_plan(f: Facts) -> IndicatorResult:
         f"SIP {_d(delay)} dagar efter att båda huvudmännen var inblandade.",
         f"SIP {_d(delay)} days after both principals were involved.",
         raised=[plan.id] if value >= 0.5 else (),
-        lowered=[plan.id] if value < 0.5 else (),
+        lowered=[plan.id, *firsts] if value < 0.5 else (),
+        failed=[plan.id, *firsts] if value == 0.0 else (),
     )
 
 
@@ -585,48 +609,60 @@ def warm_boundary_handovers(f: Facts) -> IndicatorResult:
         f"{cold} of {len(scored)} region-kommun crossings were cold.",
         raised=[t for s, t in scored if s >= 0.75],
         lowered=[t for s, t in scored if s < 0.75],
+        failed=[t for s, t in scored if s == 0.0],
     )
 
 
 def discharge_follow_up(f: Facts) -> IndicatorResult:
-    """Days to the next contact after each discharge: 1 at ≤ 7 days, 0 at ≥ 30 days.
+    """Planned follow-up after each discharge and closure: 1 at ≤ 7 days, 0 at ≥ 30 days.
 
-    A death before the next contact scores 0, however soon it came: a failed follow-up.
+    Follow-up is a planned contact by a service working on the condition; a return to an
+    emergency service, a crisis, a readmission or a closure is not (a readmission or
+    closure before follow-up makes the discharge 0). A discharge with nothing after it
+    counts 0 once observation extends 30 days past it, and is left out before that. See
+    :func:`careflow.scoring.rules.discharge_follow_ups`. A discharge or case closure
+    made while the way onward had not opened (nobody held the person, see
+    :func:`careflow.scoring.rules.held_by_nobody`) counts 0 too.
+    A death before any follow-up scores 0, however soon it came: a failed follow-up.
     """
     ind = "discharge_follow_up"
     if not f.kinds_recorded:
         return _no_kinds(ind)
-    tl = f.timeline
-    scored: list[tuple[float, str, float]] = []
-    for i, e in enumerate(tl):
-        if e.kind is not EventKind.DISCHARGE:
+    unheld = {u.closure: u.days for u in rules.held_by_nobody(f.journey, 0.0, FOLLOW_BAD)}
+    scored: dict[str, tuple[float, float]] = {}
+    failed: list[str] = []
+    for fu in rules.discharge_follow_ups(f.journey, FOLLOW_BAD):
+        if fu.discharge in unheld:
             continue
-        nxt = next(
-            (j for j in range(i + 1, len(tl)) if f.day[j] > f.day[i] or tl[j].kind is _DEATH),
-            None,
-        )
-        if nxt is not None and tl[nxt].kind is _DEATH:
-            # issue 12: a death before any follow-up contact is a failed follow-up
-            scored.append((0.0, e.id, max(0.0, f.day[nxt] - f.day[i])))
+        if not fu.judged:
             continue
-        if nxt is None:
-            days = f.end - f.day[i]
-            if days >= FOLLOW_BAD:
-                scored.append((0.0, e.id, days))
-            continue
-        days = f.day[nxt] - f.day[i]
-        scored.append((linear(days, FOLLOW_GOOD, FOLLOW_BAD), e.id, days))
+        value = 0.0 if fu.failed else linear(fu.days, FOLLOW_GOOD, FOLLOW_BAD)
+        scored[fu.discharge] = (value, fu.days)
+        if fu.failed:
+            failed.append(fu.discharge)
+    for closure, days in unheld.items():
+        scored[closure] = (0.0, days)
+        failed.append(closure)
     if not scored:
-        return _na(ind, "Ingen utskrivning att följa upp.", "No discharge to follow up.")
-    value = sum(s for s, _, _ in scored) / len(scored)
-    worst = max(d for _, _, d in scored)
+        return _na(
+            ind,
+            "Ingen utskrivning eller avslut att följa upp.",
+            "No discharge or closure to follow up.",
+        )
+    order = {e.id: i for i, e in enumerate(f.timeline)}
+    items = sorted(scored.items(), key=lambda item: order[item[0]])
+    value = sum(v for _, (v, _) in items) / len(items)
+    worst = max(d for _, (_, d) in items)
     return _ok(
         ind,
         value,
-        f"{len(scored)} utskrivningar, längsta tid utan kontakt {_d(worst)} dagar.",
-        f"{len(scored)} discharges, longest time without contact {_d(worst)} days.",
-        raised=[i for s, i, _ in scored if s >= 0.5],
-        lowered=[i for s, i, _ in scored if s < 0.5],
+        f"{len(items)} utskrivningar och avslut, {len(failed)} utan planerad uppföljning "
+        f"eller mottagare; längst {_d(worst)} dagar.",
+        f"{len(items)} discharges and closures, {len(failed)} without planned follow-up "
+        f"or anyone taking over; longest {_d(worst)} days.",
+        raised=[i for i, (v, _) in items if v >= 0.5],
+        lowered=[i for i, (v, _) in items if v < 0.5],
+        failed=sorted(failed, key=order.__getitem__),
     )
 
 
@@ -647,51 +683,85 @@ def unit_continuity(f: Facts) -> IndicatorResult:
 
 
 def other_condition_rejections(f: Facts) -> IndicatorResult:
-    """Rejections or postponements for the other condition ("sober first"): 1 / (1 + k)."""
+    """Rejections or postponements for the other condition ("sober first"): 1 / (1 + k).
+
+    An event counts with ``reason_code: other_condition`` or a ``demanded_first``. At
+    most 0.5 while a known condition was never treated: no rejection is then no evidence
+    of inclusion.
+    """
     ind = "other_condition_rejections"
     if not f.kinds_recorded:
         return _no_kinds(ind)
-    hits = [
-        e.id
-        for e in f.timeline
-        if e.reason_code is not None and e.reason_code.value == "other_condition"
-    ]
+    hits = [e.id for e in rules.other_condition_events(f.journey)]
     k = len(hits)
+    value, sv, en = 1 / (1 + k), "", ""
+    untreated = _absence_is_no_evidence(f)
+    if untreated is not None:
+        value, (sv, en) = min(value, 0.5), untreated
     return _ok(
         ind,
-        1 / (1 + k),
-        f'{k} avvisningar för det andra tillståndet ("nykter först").',
-        f'{k} rejections for the other condition ("sober first").',
+        value,
+        f'{k} avvisningar för det andra tillståndet ("nykter först").{sv}',
+        f'{k} rejections for the other condition ("sober first").{en}',
         lowered=hits,
+        failed=hits,
+    )
+
+
+def _absence_is_no_evidence(f: Facts) -> tuple[str, str] | None:
+    """Why no rejection and no loop is no evidence of inclusion, if it is not.
+
+    When a condition the services knew of was never treated, the person was not shut
+    out, but not let in either: the indicator then counts at most 0.5.
+    """
+    untreated = [n for n, _ in rules.untreated_conditions(f.journey) if n in rules.CONDITIONS]
+    if not untreated:
+        return None
+    return (
+        f" {', '.join(untreated)} behandlades aldrig: att ingen avvisade är inget belägg för "
+        "att personen fick hjälp.",
+        f" {', '.join(untreated)} was never treated: nobody turning the person away is no "
+        "evidence that they were let in.",
     )
 
 
 def ping_pong(f: Facts) -> IndicatorResult:
-    """Referral loops that returned untreated (see :func:`careflow.graph.loops`): 1 / (1 + k)."""
+    """Referral loops that returned untreated (see :func:`careflow.graph.loops`): 1 / (1 + k).
+
+    Rejections are moves too. At most 0.5 while a known condition was never treated.
+    """
     ind = "ping_pong"
     if not f.kinds_recorded:
         return _no_kinds(ind)  # without kinds, "no treatment in between" cannot be told
-    if not any(t.kind in MOVE_KINDS for t in f.journey.transitions):
+    moves = any(t.kind in MOVE_KINDS for t in f.journey.transitions) or any(
+        turned_away(e) for e in f.timeline
+    )
+    if not moves:
         return _na(
             ind,
-            "Inga remisser eller överlämningar registrerade.",
-            "No referrals or handovers recorded.",
+            "Inga remisser, överlämningar eller avvisningar registrerade.",
+            "No referrals, handovers or rejections recorded.",
         )
     found = loops(f.journey)
-    ids = [t for loop in found for t in loop.transitions]
+    ids = [t for loop in found for t in (*loop.transitions, *loop.events)]
+    value, sv, en = 1 / (1 + len(found)), "", ""
+    untreated = _absence_is_no_evidence(f)
+    if untreated is not None:
+        value, (sv, en) = min(value, 0.5), untreated
     return _ok(
         ind,
-        1 / (1 + len(found)),
-        f"{len(found)} remissrundor utan att behandling startade.",
-        f"{len(found)} referral loops with no treatment started.",
+        value,
+        f"{len(found)} remissrundor utan att behandling startade.{sv}",
+        f"{len(found)} referral loops with no treatment started.{en}",
         lowered=ids,
+        failed=ids,
     )
 
 
 def both_conditions_treated(f: Facts) -> IndicatorResult:
     """Share of the journey's time with help for substance use and mental health at once."""
     ind = "both_conditions_treated"
-    needs = set(f.journey.person.needs)
+    needs = set(rules.known_needs(f.journey))
     if not {Need.SUBSTANCE_USE.value, Need.MENTAL_HEALTH.value} <= needs:
         return _na(
             ind,
@@ -871,7 +941,7 @@ def peer_support(f: Facts) -> IndicatorResult:
 
 
 def _everyday_needs(f: Facts) -> list[str]:
-    return [n for n in f.journey.person.needs if n not in _EVERYDAY_EXCLUDED]
+    return [n for n in rules.known_needs(f.journey) if n not in _EVERYDAY_EXCLUDED]
 
 
 def life_domains_addressed(f: Facts) -> IndicatorResult:
@@ -948,19 +1018,32 @@ def coordinator_span(f: Facts) -> IndicatorResult:
 
     Coordinating roles: coordinator, fast vårdkontakt, case manager, SIP lead. A missing
     start is the first event they took part in (else the journey's start); a missing end
-    is the end of observation. 0 when contacts are recorded but none coordinates.
+    is the end of observation. 0 when nobody coordinates although the person met several
+    services or many contact persons (:func:`careflow.scoring.rules.coordination_gap`),
+    also when contacts are declared recorded completely and none is listed.
     """
     ind = "coordinator_span"
     journey = f.journey
-    if not journey.contacts:
+    if not journey.contacts and not journey.complete(Aspect.CONTACTS):
         return _na(ind, "Inga kontaktpersoner registrerade.", "No contact persons recorded.")
     if not f.coordinators:
+        gap = rules.coordination_gap(journey, MANY_CONTACTS, SEVERAL_SERVICES)
+        if gap is None:
+            return _na(
+                ind,
+                "Personen mötte en verksamhet och få kontaktpersoner; ingen behövde samordna.",
+                "The person met one service and few contact persons; nothing to coordinate.",
+            )
+        ids = gap.contacts + gap.services
         return _ok(
             ind,
             0.0,
-            f"Ingen samordnare bland {len(journey.contacts)} kontaktpersoner.",
-            f"No coordinator among {len(journey.contacts)} contact persons.",
-            lowered=[c.id for c in journey.contacts],
+            f"Ingen samordnare trots {len(gap.services)} verksamheter och "
+            f"{len(journey.contacts)} kontaktpersoner.",
+            f"No coordinator despite {len(gap.services)} services and "
+            f"{len(journey.contacts)} contact persons.",
+            lowered=ids,
+            failed=ids,
         )
     if f.span <= 0:
         return _na(ind, "Resan har ingen längd i tid.", "The journey has no length in time.")
@@ -991,11 +1074,13 @@ def coordinator_span(f: Facts) -> IndicatorResult:
 def contacts_per_year(f: Facts) -> IndicatorResult:
     """Distinct contact persons per year: 1 at ≤ 3 a year, 0 at ≥ 12.
 
-    Journeys under a year count as a year.
+    Journeys under a year count as a year. With contacts declared recorded completely,
+    none listed is 0 a year (no stream of new faces; a missing coordinator is judged by
+    ``coordinator_span``).
     """
     ind = "contacts_per_year"
     contacts = f.journey.contacts
-    if not contacts:
+    if not contacts and not f.journey.complete(Aspect.CONTACTS):
         return _na(ind, "Inga kontaktpersoner registrerade.", "No contact persons recorded.")
     years = max(1.0, f.span / _YEAR)
     rate = len(contacts) / years
@@ -1034,7 +1119,7 @@ def relational_continuity(f: Facts) -> IndicatorResult:
 def coordinator_at_handovers(f: Facts) -> IndicatorResult:
     """Share of handovers between actors where a coordinating contact took part."""
     ind = "coordinator_at_handovers"
-    if not f.journey.contacts:
+    if not f.journey.contacts and not f.journey.complete(Aspect.CONTACTS):
         return _na(ind, "Inga kontaktpersoner registrerade.", "No contact persons recorded.")
     coordinators = set(f.coordinators)
     with_c: list[str] = []
@@ -1065,6 +1150,12 @@ def coordinator_at_handovers(f: Facts) -> IndicatorResult:
 
 def _network_state(f: Facts, ind: str) -> IndicatorResult | None:
     network = f.journey.network
+    if not network and f.journey.complete(Aspect.NETWORK):
+        return _na(
+            ind,
+            "Personen har inget nätverk att involvera (helt registrerat).",
+            "The person has no network to involve (recorded completely).",
+        )
     if not network:
         return _na(ind, "Inget nätverk registrerat.", "No network recorded.")
     if all(n.consent is False for n in network):
@@ -1074,12 +1165,6 @@ def _network_state(f: Facts, ind: str) -> IndicatorResult | None:
             "The person declined involving their network; that is respected.",
         )
     return None
-
-
-def _took_part(f: Facts) -> set[str]:
-    ids = {who for e in f.timeline for who in e.participants}
-    ids.update(who for p in f.journey.plans for who in p.participants)
-    return ids
 
 
 def network_consent_asked(f: Facts) -> IndicatorResult:
@@ -1106,18 +1191,27 @@ def network_involved(f: Facts) -> IndicatorResult:
     state = _network_state(f, ind)
     if state is not None:
         return state
-    consenting = [n.id for n in f.journey.network if n.consent is True]
-    if not consenting:
+    invitations = rules.network_invitations(f.journey)
+    members = [
+        n.id
+        for n in f.journey.network
+        if n.consent is True or (n.consent is None and n.id in invitations.pushed_in)
+    ]
+    if not members:
         return _na(ind, "Ingen närstående med samtycke.", "No network member with consent.")
-    present = _took_part(f)
-    yes = [n for n in consenting if n in present]
+    yes = [n for n in members if n in invitations.invited and n not in invitations.pushed_in]
+    no = [n for n in members if n not in yes]
+    pushed = [n for n in no if n in invitations.pushed_in]
     return _ok(
         ind,
-        len(yes) / len(consenting),
-        f"{len(yes)} av {len(consenting)} närstående med samtycke involverades.",
-        f"{len(yes)} of {len(consenting)} consenting network members were involved.",
+        len(yes) / len(members),
+        f"{len(yes)} av {len(members)} närstående bjöds in av verksamheterna"
+        + (f"; {len(pushed)} fick själva tränga sig in." if pushed else "."),
+        f"{len(yes)} of {len(members)} network members were invited in by the services"
+        + (f"; {len(pushed)} had to push their way in." if pushed else "."),
         raised=yes,
-        lowered=[n for n in consenting if n not in present],
+        lowered=no,
+        failed=no,
     )
 
 
@@ -1201,7 +1295,10 @@ INDICATORS: Final[dict[str, Indicator]] = {
             warm_boundary_handovers,
         ),
         _register(
-            4, "Uppföljning efter utskrivning", "Follow-up after discharge", discharge_follow_up
+            4,
+            "Uppföljning efter utskrivning och avslut",
+            "Follow-up after discharge or closure",
+            discharge_follow_up,
         ),
         _register(4, "Kontinuitet över enheter", "Continuity over units", unit_continuity),
         _register(

@@ -25,8 +25,11 @@ __all__ = [
 ]
 
 #: Version of the profile JSON contract. Additions bump the minor, changes the major.
-SCHEMA_VERSION: Final = "1.0"
+SCHEMA_VERSION: Final = "1.1"
 _DIGITS: Final = 4
+#: The most a target scores while a high-severity finding is tied to it: a målbild with
+#: an open serious problem is at best half met, whatever its other indicators say.
+HIGH_FINDING_CAP: Final = 0.5
 
 
 @attrs.frozen(kw_only=True, slots=True)
@@ -51,11 +54,16 @@ class ScoredIndicator:
 
 @attrs.frozen(kw_only=True, slots=True)
 class TargetScore:
-    """How close the journey comes to one target: the weighted mean of its indicators."""
+    """How close the journey comes to one target: the weighted mean of its indicators.
+
+    ``capped_by`` lists the codes of the high-severity findings tied to the target; while
+    there is one, the score is at most :data:`HIGH_FINDING_CAP`.
+    """
 
     target: Target
     score: float | None
     indicators: tuple[ScoredIndicator, ...]
+    capped_by: tuple[str, ...] = ()
 
     @property
     def gap(self) -> float | None:
@@ -70,12 +78,20 @@ class TargetScore:
 
 @attrs.frozen(kw_only=True, slots=True)
 class Profile:
-    """A journey scored against a framework: one :class:`TargetScore` per target."""
+    """A journey scored against a framework: one :class:`TargetScore` per target.
+
+    ``overall`` is the mean of the assessable target scores, ``overall_basis`` how many
+    targets it rests on; it is ``None``, with the reason in ``overall_reason_sv`` and
+    ``overall_reason_en``, when fewer than half of the targets are assessable.
+    """
 
     journey: str
     framework: Framework
     targets: tuple[TargetScore, ...]
     overall: float | None
+    overall_basis: int = 0
+    overall_reason_sv: str | None = None
+    overall_reason_en: str | None = None
 
     def target(self, target_id: int) -> TargetScore:
         """The score of the target with this id."""
@@ -95,6 +111,9 @@ class Profile:
                 "name_en": self.framework.name_en,
             },
             "overall": _round(self.overall),
+            "overall_basis": {"assessable": self.overall_basis, "targets": len(self.targets)},
+            "overall_reason": self.overall_reason_en,
+            "overall_reason_sv": self.overall_reason_sv,
             "targets": [_target_dict(t) for t in self.targets],
         }
 
@@ -138,10 +157,15 @@ def _target_dict(score: TargetScore) -> dict[str, Any]:
                 "reason_sv": None if s.result.assessable else s.result.explanation_sv,
                 "explanation_sv": s.result.explanation_sv,
                 "explanation_en": s.result.explanation_en,
-                "evidence": {"raised": list(s.result.raised), "lowered": list(s.result.lowered)},
+                "evidence": {
+                    "raised": list(s.result.raised),
+                    "lowered": list(s.result.lowered),
+                    "failed": list(s.result.failed),
+                },
             }
             for s in score.indicators
         ],
+        "capped_by": list(score.capped_by),
     }
 
 
@@ -196,8 +220,11 @@ def score_journey(journey: Journey, framework: Framework | None = None) -> Profi
     """Score ``journey`` against ``framework`` (default: the ten målbilder).
 
     Each indicator is computed once, even when several targets use it. A target's score
-    is the weighted mean of its assessable indicators, or ``None`` when none is; the
-    overall score is the plain mean of the assessable targets.
+    is the weighted mean of its assessable indicators, or ``None`` when none is, and at
+    most :data:`HIGH_FINDING_CAP` while a high-severity gap finding
+    (:func:`careflow.gaps.find_gaps`) is tied to it, so a score never contradicts a
+    finding. The overall score is the plain mean of the assessable targets, or ``None``
+    when fewer than half of them are assessable.
 
     Raises
     ------
@@ -208,6 +235,8 @@ def score_journey(journey: Journey, framework: Framework | None = None) -> Profi
     FrameworkError
         The framework uses indicators careflow does not know.
     """
+    from careflow.gaps import Severity, find_gaps  # noqa: PLC0415 - gaps builds on scoring
+
     if not isinstance(journey, Journey):
         raise TypeError(f"score_journey expects a careflow Journey, not {type(journey).__name__}")
     if framework is not None and not isinstance(framework, Framework):
@@ -217,6 +246,13 @@ def score_journey(journey: Journey, framework: Framework | None = None) -> Profi
     framework = framework or _default()
     plan = _plan(framework)
     facts = Facts(journey)
+    serious: dict[int, list[str]] = {}
+    for finding in find_gaps(journey):
+        if finding.severity is Severity.HIGH:
+            for target_id in finding.targets:
+                codes = serious.setdefault(target_id, [])
+                if finding.code not in codes:
+                    codes.append(finding.code)
     cache: dict[str, IndicatorResult] = {}
     targets = []
     overall_sum, overall_n = 0.0, 0
@@ -236,12 +272,33 @@ def score_journey(journey: Journey, framework: Framework | None = None) -> Profi
                 total += result.value * weight
                 weight_sum += weight
         score = total / weight_sum if weight_sum else None
+        capped_by = tuple(serious.get(target.id, ()))
+        if score is not None and capped_by:
+            score = min(score, HIGH_FINDING_CAP)
         if score is not None:
             overall_sum += score
             overall_n += 1
-        targets.append(TargetScore(target=target, score=score, indicators=tuple(scored)))
-    overall = overall_sum / overall_n if overall_n else None
-    return Profile(journey=journey.id, framework=framework, targets=tuple(targets), overall=overall)
+        targets.append(
+            TargetScore(target=target, score=score, indicators=tuple(scored), capped_by=capped_by)
+        )
+    n = len(targets)
+    overall: float | None = overall_sum / overall_n if overall_n else None
+    reason_sv = reason_en = None
+    if 2 * overall_n < n:
+        overall = None
+        reason_sv = (
+            f"Bara {overall_n} av {n} målbilder går att bedöma; totalen kräver minst hälften."
+        )
+        reason_en = f"Only {overall_n} of {n} targets are assessable; the overall needs half."
+    return Profile(
+        journey=journey.id,
+        framework=framework,
+        targets=tuple(targets),
+        overall=overall,
+        overall_basis=overall_n,
+        overall_reason_sv=reason_sv,
+        overall_reason_en=reason_en,
+    )
 
 
 def score_journeys(
@@ -301,6 +358,12 @@ def profile_schema() -> dict[str, Any]:
                 "properties": {
                     "raised": {"type": "array", "items": text},
                     "lowered": {"type": "array", "items": text},
+                    "failed": {
+                        "type": "array",
+                        "items": text,
+                        "description": "Ids judged failing outright: those the matching "
+                        "gap finding cites.",
+                    },
                 },
             },
         },
@@ -316,6 +379,12 @@ def profile_schema() -> dict[str, Any]:
             "score": number,
             "gap": number,
             "indicators": {"type": "array", "items": indicator},
+            "capped_by": {
+                "type": "array",
+                "items": text,
+                "description": "Codes of the high-severity findings tied to the target; "
+                f"while any is open the score is at most {HIGH_FINDING_CAP}.",
+            },
         },
     }
     return {
@@ -333,6 +402,21 @@ def profile_schema() -> dict[str, Any]:
                 "properties": {"id": text, "name_sv": text, "name_en": text},
             },
             "overall": number,
+            "overall_basis": {
+                "type": "object",
+                "required": ["assessable", "targets"],
+                "additionalProperties": False,
+                "properties": {
+                    "assessable": {"type": "integer", "minimum": 0},
+                    "targets": {"type": "integer", "minimum": 0},
+                },
+                "description": "How many targets the overall rests on, of how many.",
+            },
+            "overall_reason": {
+                "type": ["string", "null"],
+                "description": "Why the overall is not given (English); null when it is.",
+            },
+            "overall_reason_sv": {"type": ["string", "null"]},
             "targets": {"type": "array", "items": target},
         },
     }
