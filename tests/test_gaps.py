@@ -391,7 +391,7 @@ def test_every_detector_is_documented() -> None:
     }
     for code in codes:
         assert f"`{code}`" in text, code
-    assert len(DETECTORS) == 17
+    assert len(DETECTORS) == 16
 
 
 def test_findings_to_dicts_is_plain_json_data() -> None:

@@ -139,7 +139,7 @@ def test_vocabulary_words_in_sentences_are_translated() -> None:
         ],
     )
     texts = [f.text_sv for f in find_gaps(journey)]
-    assert "Ingen insats för behovet boende." in texts
+    assert any(t.startswith("Ingen insats för behovet boende") for t in texts)
     assert not any("housing" in t for t in texts)
     profile = score_journey(journey)
     channels = next(i for t in profile.targets for i in t.indicators if i.id == "channels")

@@ -405,7 +405,6 @@ def profile_schema() -> dict[str, Any]:
             "overall_basis": {
                 "type": "object",
                 "required": ["assessable", "targets"],
-                "additionalProperties": False,
                 "properties": {
                     "assessable": {"type": "integer", "minimum": 0},
                     "targets": {"type": "integer", "minimum": 0},
