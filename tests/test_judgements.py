@@ -255,7 +255,7 @@ def test_a_condition_named_in_a_rejection_is_known_and_untreated() -> None:
 
 
 def test_no_rejections_in_a_short_untreated_journey_is_no_evidence_of_inclusion() -> None:
-    """Nobody turned the person away, but nothing was done: at most 0.5, not 1."""
+    """Nobody turned the person away, but nothing was done: half, not 1."""
     j = _journey([_ev("e1", "2024-01-01", "psy", "assessment")], observed_until="2024-02-01")
     result = _indicator(j, "other_condition_rejections")
     assert result.value == 0.5

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 import careflow
 from careflow import model as m
+from careflow.graph import loops
 from careflow.scoring import INDICATORS, Facts, profile_schema, score_journey
 from careflow.targets import builtin_framework
 from tests.conftest import EXAMPLES
@@ -244,13 +245,20 @@ def _later_pair(journey: careflow.Journey, data: st.DataObject) -> tuple[m.Event
 def test_full_warm_handover_never_lowers_malbild_4(
     journey: careflow.Journey, data: st.DataObject
 ) -> None:
-    """Adding a warm handover with full information never lowers målbild 4."""
+    """Adding a warm handover with full information never lowers målbild 4.
+
+    Unless it closes a ping-pong loop: sent back where one came from, untreated, is
+    still ping-pong however warm the handover (a high finding that holds målbild 4 at
+    or below 0.5).
+    """
     src, dst = _later_pair(journey, data)
     extra = m.Transition(
         id="t-new", source=src.id, target=dst.id, kind="handover", information="full", warm=True
     )
+    changed = attrs.evolve(journey, transitions=(*journey.transitions, extra))
+    assume(len(loops(changed)) <= len(loops(journey)))
     before = _scores(journey)[4]
-    after = _scores(attrs.evolve(journey, transitions=(*journey.transitions, extra)))[4]
+    after = _scores(changed)[4]
     assume(before is not None)
     assert before is not None
     assert after is not None

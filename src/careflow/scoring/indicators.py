@@ -16,7 +16,7 @@ from typing import Final
 import attrs
 
 from careflow.continuity import coc
-from careflow.graph import BOUNDARY, boundary_crossings, loops, staff_sequence, turned_away
+from careflow.graph import BOUNDARY, boundary_crossings, loops, staff_sequence
 from careflow.i18n import words
 from careflow.model import (
     PERSON,
@@ -685,9 +685,9 @@ def unit_continuity(f: Facts) -> IndicatorResult:
 def other_condition_rejections(f: Facts) -> IndicatorResult:
     """Rejections or postponements for the other condition ("sober first"): 1 / (1 + k).
 
-    An event counts with ``reason_code: other_condition`` or a ``demanded_first``. At
-    most 0.5 while a known condition was never treated: no rejection is then no evidence
-    of inclusion.
+    An event counts with ``reason_code: other_condition`` or a ``demanded_first``. Half
+    that while a known condition was never treated: no rejection is then no evidence of
+    inclusion.
     """
     ind = "other_condition_rejections"
     if not f.kinds_recorded:
@@ -697,7 +697,7 @@ def other_condition_rejections(f: Facts) -> IndicatorResult:
     value, sv, en = 1 / (1 + k), "", ""
     untreated = _absence_is_no_evidence(f)
     if untreated is not None:
-        value, (sv, en) = min(value, 0.5), untreated
+        value, (sv, en) = value / 2, untreated
     return _ok(
         ind,
         value,
@@ -712,7 +712,7 @@ def _absence_is_no_evidence(f: Facts) -> tuple[str, str] | None:
     """Why no rejection and no loop is no evidence of inclusion, if it is not.
 
     When a condition the services knew of was never treated, the person was not shut
-    out, but not let in either: the indicator then counts at most 0.5.
+    out, but not let in either: the indicator then counts half.
     """
     untreated = [n for n, _ in rules.untreated_conditions(f.journey) if n in rules.CONDITIONS]
     if not untreated:
@@ -728,26 +728,19 @@ def _absence_is_no_evidence(f: Facts) -> tuple[str, str] | None:
 def ping_pong(f: Facts) -> IndicatorResult:
     """Referral loops that returned untreated (see :func:`careflow.graph.loops`): 1 / (1 + k).
 
-    Rejections are moves too. At most 0.5 while a known condition was never treated.
+    Rejections are moves too. Half that while a known condition was never treated; with
+    no moves at all it is 1 (nobody was sent round), or 0.5 when a known condition was
+    never treated.
     """
     ind = "ping_pong"
     if not f.kinds_recorded:
         return _no_kinds(ind)  # without kinds, "no treatment in between" cannot be told
-    moves = any(t.kind in MOVE_KINDS for t in f.journey.transitions) or any(
-        turned_away(e) for e in f.timeline
-    )
-    if not moves:
-        return _na(
-            ind,
-            "Inga remisser, överlämningar eller avvisningar registrerade.",
-            "No referrals, handovers or rejections recorded.",
-        )
     found = loops(f.journey)
     ids = [t for loop in found for t in (*loop.transitions, *loop.events)]
     value, sv, en = 1 / (1 + len(found)), "", ""
     untreated = _absence_is_no_evidence(f)
     if untreated is not None:
-        value, (sv, en) = min(value, 0.5), untreated
+        value, (sv, en) = value / 2, untreated
     return _ok(
         ind,
         value,
@@ -761,7 +754,7 @@ def ping_pong(f: Facts) -> IndicatorResult:
 def both_conditions_treated(f: Facts) -> IndicatorResult:
     """Share of the journey's time with help for substance use and mental health at once."""
     ind = "both_conditions_treated"
-    needs = set(rules.known_needs(f.journey))
+    needs = set(f.journey.person.needs)
     if not {Need.SUBSTANCE_USE.value, Need.MENTAL_HEALTH.value} <= needs:
         return _na(
             ind,
