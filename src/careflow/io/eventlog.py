@@ -23,8 +23,8 @@ shuffled log gives exactly the same journeys as a sorted one:
 
 1. the timestamp (a plain date counts as midnight);
 2. the kind of event, in :data:`careflow.model.KIND_RANK` order;
-3. the activity, then the unit, then the contact type, then every other column of the
-   row as text, compared as strings.
+3. the activity, then the unit, then the contact type, then the cause, certainty and
+   legal basis cells, then every other column of the row as text, compared as strings.
 
 Events get the ids ``e1``, ``e2``, ... in that order, actors an id made from the unit's
 name. Where the unit changes from one event to the next, a ``handover`` transition with
