@@ -201,9 +201,14 @@ def test_the_story_round_trips_and_uses_every_feature(tmp_path: Path) -> None:
 def test_a_death_within_the_window_after_a_discharge_with_no_contact_is_always_found(
     journey: m.Journey, days: int, where: str, data: st.DataObject
 ) -> None:
-    """Any journey + a discharge + a death within 30 days and nothing between → the finding."""
+    """Any journey + a discharge + a death within 30 days and nothing between → the finding.
+
+    The discharge is on a later day than every event of the journey: a date-only discharge
+    on the last event's own day sorts before that day's timed events, which would then be
+    between it and the death.
+    """
     last = max(m.timestamp_of(e.end or e.date) for e in journey.events).date()
-    discharged = last + dt.timedelta(days=data.draw(st.integers(0, 30)))
+    discharged = last + dt.timedelta(days=data.draw(st.integers(1, 30)))
     actors = (
         m.Actor(id="avd", name="Avd", principal="region"),
         m.Actor(id="soc", name="Soc", principal="kommun"),

@@ -16,7 +16,7 @@ import os
 import sys
 import textwrap
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
 import click
 
@@ -163,6 +163,7 @@ def _note_report(report: LogReport, *, full: bool) -> None:
         report.skipped
         or report.unknown
         or report.unmapped
+        or report.ignored
         or (report.encoding is not None and not report.encoding.startswith("UTF-8"))
     )
     if worth:
@@ -851,6 +852,10 @@ def _yaml_text(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+#: Roles only some events carry (issue 12): their empty cells are not drafted as values.
+_SOMETIMES: Final = frozenset({"cause", "certainty", "legal_basis"})
+
+
 def draft_mapping(report: LogReport, values: dict[str, list[tuple[str, int]]]) -> str:
     """A mapping file draft (YAML) from a survey of a log: columns and counted values."""
     lines = [
@@ -886,12 +891,18 @@ def draft_mapping(report: LogReport, values: dict[str, list[tuple[str, int]]]) -
         ("activity", "activities", "kind: contact"),
         ("kind", None, ""),
         ("channel", "contact_types", "channel: in_person"),
+        # issue 12: read on deaths (cause, certainty) and episodes of care (legal_basis)
+        ("cause", "causes", "cause: unknown   # overdose, suicide, somatic, violence, unknown"),
+        ("certainty", "certainties", "certainty: probable   # confirmed, probable, suspected"),
+        ("legal_basis", "legal_bases", "legal_basis: none   # LVM, LPT, LRV, LVU, none"),
     ]
     for role, key, hint in sections:
         if key is None or role not in values:
             continue
         lines.append(f"{key}:")
         for value, rows in values[role]:
+            if not value and role in _SOMETIMES:
+                continue  # empty on every row that is not a death or an episode
             lines.append(f"  # - match: {_yaml_text(value)}   # {rows:,} rows")
             lines.append(f"  #   {hint}")
     if "diagnosis" in values:

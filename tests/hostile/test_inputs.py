@@ -185,3 +185,23 @@ def test_csv_keeps_an_id_with_a_line_separator_whole(work: Path, run: Run) -> No
     assert result.exit_code == 0, result.stderr
     rows = list(csv.reader(io.StringIO((work / "out.csv").read_text(encoding="utf-8"))))
     assert [row[0] for row in rows] == ["journey", "J\u20281"]
+
+
+@pytest.mark.parametrize("command", ["validate", "score", "gaps", "render", "report"])
+def test_a_law_careflow_does_not_know_is_a_located_error(
+    work: Path, run: Run, command: str
+) -> None:
+    """A legal basis no rule reads (issue 12) stops the run: exit 1, file and line, no output."""
+    log = work / "lagrum.csv"
+    log.write_text(
+        "lopnr;datum;enhet;aktivitet;lagrum\n"
+        "1;2025-02-03;LVM-hem;Inskrivning;LVM\n"
+        "1;2025-04-14;Avd 3;Inskrivning;Tvång enligt LXX\n",
+        encoding="utf-8",
+    )
+    out = work / ("r.html" if command == "report" else "out.dot")
+    args = ["-o", str(out)] if command in {"render", "report"} else []
+    before = listing(work)
+    result = run(command, str(log), *args)
+    assert_refused(result, "lagrum.csv:3, at lagrum: 'Tvång enligt LXX' is not a legal basis")
+    assert listing(work) == before

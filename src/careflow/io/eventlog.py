@@ -1,7 +1,8 @@
 """Read event logs (CSV, Parquet, XES): one row per event, one journey per case.
 
 The process-mining layout: a case id, a timestamp, an activity, the unit (resource) and
-its principal, and optionally the kind of event, the contact type and a diagnosis code.
+its principal, and optionally the kind of event, the contact type, a diagnosis code, and
+(issue 12) a death's cause and its certainty and an episode's legal basis.
 Column names are found by themselves for careflow's own names, the names of the shared
 benchmark log and pm4py's/Disco's (``case:concept:name``, ``Case ID``, ``time:timestamp``,
 ``Complete Timestamp``, ``concept:name``, ``org:resource``, ``org:group``), compared
@@ -22,8 +23,8 @@ shuffled log gives exactly the same journeys as a sorted one:
 
 1. the timestamp (a plain date counts as midnight);
 2. the kind of event, in :data:`careflow.model.KIND_RANK` order;
-3. the activity, then the unit, then the contact type, then every other column of the
-   row as text, compared as strings.
+3. the activity, then the unit, then the contact type, then the cause, certainty and
+   legal basis cells, then every other column of the row as text, compared as strings.
 
 Events get the ids ``e1``, ``e2``, ... in that order, actors an id made from the unit's
 name. Where the unit changes from one event to the next, a ``handover`` transition with
@@ -63,11 +64,15 @@ from careflow.io.mapping import (
 from careflow.labels import LABELS
 from careflow.model import (
     KIND_RANK,
+    LEGAL_BASIS_KINDS,
     Actor,
+    Certainty,
     Channel,
+    DeathCause,
     Event,
     EventKind,
     Journey,
+    LegalBasis,
     Person,
     Principal,
     ServiceKind,
@@ -129,6 +134,24 @@ KNOWN_COLUMNS: Final[Mapping[str, tuple[str, ...]]] = {
     "kind": ("kind", "event_kind"),
     "channel": ("contact_type", "channel", "kontakttyp"),
     "diagnosis": ("diagnosis", "diagnos", "diagnoskod", "icd10"),
+    "cause": (
+        "cause",
+        "death_cause",
+        "cause_of_death",
+        "dödsorsak",
+        "dodsorsak",
+        "underliggande dödsorsak",
+        "ulorsak",
+    ),
+    "certainty": ("certainty", "cause_certainty"),
+    "legal_basis": (
+        "legal_basis",
+        "lagrum",
+        "psykiatrisk vårdform",
+        "pvard",
+        "vårdform",
+        "vardform",
+    ),
 }
 
 _PRINCIPALS: Final[Mapping[str, Principal]] = {
@@ -166,6 +189,121 @@ _KINDS: Final[Mapping[str, EventKind]] = {
     **{pair[1].casefold(): EventKind(v) for v, pair in LABELS[EventKind].items()},
 }
 
+
+_NOT_FOUND: Final = object()
+
+
+def _labelled(vocab: type[Any]) -> dict[str, Any]:
+    """A vocabulary's values and their Swedish and English labels, case-folded, to members."""
+    return {
+        **{member.value.casefold(): member for member in vocab},
+        **{pair[0].casefold(): vocab(v) for v, pair in LABELS[vocab].items()},
+        **{pair[1].casefold(): vocab(v) for v, pair in LABELS[vocab].items()},
+    }
+
+
+class _Builtin(Mapping[str, Any]):
+    """What a role reads without a mapping rule: known words (any case), then a rule.
+
+    ``hint`` names the role in messages; iterating gives ``shown``, the words a message
+    offers (each of which is a key), not every spelling that is read.
+    """
+
+    def __init__(
+        self,
+        words: Mapping[str, Any],
+        rule: Callable[[str], Any],
+        *,
+        shown: Sequence[str],
+        hint: str,
+    ) -> None:
+        self.words = {k.casefold(): v for k, v in words.items()}
+        self.rule = rule
+        self.shown = tuple(shown)
+        self.hint = hint
+
+    def __getitem__(self, key: str) -> Any:
+        folded = key.casefold()
+        found = self.words.get(folded, _NOT_FOUND)
+        if found is _NOT_FOUND:
+            found = self.rule(folded)
+        if found is _NOT_FOUND:
+            raise KeyError(key)
+        return found
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.shown)
+
+    def __len__(self) -> int:
+        return len(self.shown)
+
+
+#: ICD-10 underlying causes of death (as Dödsorsaksregistret gives them) read without a
+#: mapping, by the first three characters: (first, last, cause). Mental and behavioural
+#: disorders (F, incl. substance use), accidents other than drug poisoning (V01-X39,
+#: X45-X59) and other undetermined intent (Y15-Y34) are left to the mapping.
+CAUSE_CODES: Final[tuple[tuple[str, str, DeathCause], ...]] = (
+    ("A00", "E99", DeathCause.SOMATIC),
+    ("G00", "Q99", DeathCause.SOMATIC),
+    ("R95", "R99", DeathCause.UNKNOWN),
+    ("X40", "X44", DeathCause.OVERDOSE),  # accidental poisoning by drugs
+    ("X60", "X84", DeathCause.SUICIDE),  # intentional self-harm
+    ("X85", "Y09", DeathCause.VIOLENCE),  # assault
+    ("Y10", "Y14", DeathCause.OVERDOSE),  # poisoning by drugs, undetermined intent
+)
+_ICD_RE: Final = re.compile(r"[A-Z][0-9]{2}[0-9A-Z]*")
+
+
+def _cause_code(text: str) -> Any:
+    code = normalise_code(text)
+    if _ICD_RE.fullmatch(code):
+        head = code[:3]
+        for first, last, cause in CAUSE_CODES:
+            if first <= head <= last:
+                return cause
+    return _NOT_FOUND
+
+
+_LAW_RE: Final = re.compile(r"\b(lvm|lpt|lrv|lvu|öpt|örv)\b")
+_VOLUNTARY_RE: Final = re.compile(r"\b(frivillig\w*|hsl|sol)\b")
+_LAW_WORDS: Final = {"öpt": LegalBasis.LPT, "örv": LegalBasis.LRV}
+
+
+def _law_named(text: str) -> Any:
+    """The one compulsory law a value names (``Tvångsvård enligt LPT``, ``ÖPT``), else none."""
+    laws = {_LAW_WORDS.get(m, None) or LegalBasis(m.upper()) for m in _LAW_RE.findall(text)}
+    if len(laws) == 1:
+        return laws.pop()
+    if not laws and _VOLUNTARY_RE.search(text):
+        return LegalBasis.NONE
+    return _NOT_FOUND
+
+
+_CAUSES: Final = _Builtin(
+    {**_labelled(DeathCause), "självmord": DeathCause.SUICIDE, "okänd": DeathCause.UNKNOWN},
+    _cause_code,
+    shown=[*(c.value for c in DeathCause), "överdos", "suicid", "självmord", "våld", "okänd"],
+    hint="cause of death, nor an ICD-10 code careflow reads (A00-E99 and G00-Q99 somatic, "
+    "R95-R99 unknown, X40-X44 and Y10-Y14 overdose, X60-X84 suicide, X85-Y09 violence)",
+)
+_CERTAINTIES: Final = _Builtin(
+    _labelled(Certainty),
+    lambda _text: _NOT_FOUND,
+    shown=[*(c.value for c in Certainty), *(pair[0] for pair in LABELS[Certainty].values())],
+    hint="certainty",
+)
+_LEGAL_BASES: Final = _Builtin(
+    {
+        **_labelled(LegalBasis),
+        # the form of care (inpatient, outpatient) says nothing about the law
+        **dict.fromkeys(("sluten vård", "slutenvård", "öppen vård", "öppenvård"), None),
+    },
+    _law_named,
+    shown=[*(b.value for b in LegalBasis), "frivillig", "sluten vård", "öppen vård"],
+    hint="legal basis, nor does it name one law (LVM, LPT, LRV, LVU, ÖPT or ÖRV; frivillig, "
+    "HSL or SoL: none)",
+)
+
 #: Cell values that mean "missing", compared without regard to case.
 MISSING_TEXT: Final = frozenset({"", "na", "n/a", "#n/a", "nan", "nat", "null", "none", "<na>"})
 #: The unit of a row whose unit is missing under the ``unknown`` policy.
@@ -185,7 +323,8 @@ class EventLogColumns:
     without a unit column takes the activity as the unit). The others are optional:
     without a principal every unit is ``other`` (unless a mapping says otherwise);
     without a kind every event is a ``contact``, unless its activity is itself an event
-    kind or a mapping maps it.
+    kind or a mapping maps it. ``cause`` and ``certainty`` are read on a death's row,
+    ``legal_basis`` on an admission's, treatment's or support's (issue 12).
     """
 
     case: str | None = None
@@ -196,6 +335,9 @@ class EventLogColumns:
     kind: str | None = None
     channel: str | None = None
     diagnosis: str | None = None
+    cause: str | None = None
+    certainty: str | None = None
+    legal_basis: str | None = None
 
     def resolve(self, header: Sequence[str], *, file: str | None) -> dict[str, str]:
         """Map each role to a column of ``header``; JourneyFileError if one is missing."""
@@ -297,7 +439,12 @@ class UnmappedValue:
 
 @attrs.frozen(kw_only=True, slots=True)
 class LogReport:
-    """What reading a log did: format, encoding, columns, and every row a policy touched."""
+    """What reading a log did: format, encoding, columns, and every row a policy touched.
+
+    ``ignored`` counts, per role, the rows whose value was not kept because the event
+    cannot carry it: a ``cause`` or ``certainty`` on an event that is not a death, a
+    ``legal_basis`` on one that is not an admission, treatment or support.
+    """
 
     file: str | None
     format: str
@@ -311,6 +458,7 @@ class LogReport:
     unknown: Mapping[str, int] = attrs.field(factory=dict)
     unmapped: tuple[UnmappedValue, ...] = ()
     recorded_completely: frozenset[str] = frozenset()
+    ignored: Mapping[str, int] = attrs.field(factory=dict)
 
     def lines(self) -> list[str]:
         """The report as short lines for people (what the CLI prints)."""
@@ -327,6 +475,8 @@ class LogReport:
             out.append(f"  {n:,} rows skipped: {role} missing (policy skip)")
         for role, n in self.unknown.items():
             out.append(f"  {n:,} rows with {role} missing, kept as unknown (policy unknown)")
+        for role, n in self.ignored.items():
+            out.append(f"  {n:,} rows with a {role} on {_CARRIERS[role]}: not kept")
         for u in self.unmapped:
             out.append(
                 f"  unmapped {u.role} {u.value!r:.60}: {u.events:,} events in {u.cases:,} cases"
@@ -334,6 +484,12 @@ class LogReport:
         return out
 
 
+#: What may carry each role that only some events can (issue 12), as the report says it.
+_CARRIERS: Final = {
+    "cause": "an event that is not a death",
+    "certainty": "an event that is not a death",
+    "legal_basis": "an event that is not an admission, treatment or support",
+}
 _DELIMITER_NAMES: Final = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 
 
@@ -1058,13 +1214,13 @@ class _Row:
     channel: Channel | None
     activity: str
     need: str | None
+    cause: DeathCause | None = None
+    certainty: Certainty | None = None
+    legal_basis: LegalBasis | None = None
 
 
 class _SkipRowError(Exception):
     """The row is left out under a ``skip`` policy."""
-
-
-_NOT_FOUND: Final = object()
 
 
 class _Builder:
@@ -1105,7 +1261,21 @@ class _Builder:
             "channel": {},
             "kind": {},
             "diagnosis": {},
+            "cause": {},
+            "certainty": {},
+            "legal_basis": {},
         }
+        self.ignored: dict[str, int] = {}
+        death = frozenset({EventKind.DEATH})
+        self.attribute_roles: tuple[tuple[str, frozenset[EventKind], Sequence[Any], _Builtin], ...]
+        m = mapping or LogMapping()
+        self.none_is_voluntary = "none" not in m.missing_values
+        self.missing_but_none = self.missing - {"none"}
+        self.attribute_roles = (
+            ("cause", death, m.causes, _CAUSES),
+            ("certainty", death, m.certainties, _CERTAINTIES),
+            ("legal_basis", LEGAL_BASIS_KINDS, m.legal_bases, _LEGAL_BASES),
+        )
         self.diagnoses: tuple[DiagnosisRule, ...] = (
             (mapping.diagnoses or DEFAULT_DIAGNOSES) if mapping else DEFAULT_DIAGNOSES
         )
@@ -1347,11 +1517,20 @@ class _Builder:
                     self.absent("diagnosis", where)
                 else:
                     need = self.need_of(text, case)
+            (cause, certainty, legal_basis), texts = self.attributes(cells, where, case, kind)
         except _SkipRowError:
             return None
         rest = tuple("" if cells[i] is None else str(cells[i]) for i in self.others)
         # order_time: as timestamp_of, but a death known by date only sorts last on its day
-        key = (order_time(when, kind), KIND_RANK[kind], activity, unit_text, channel_text, rest)
+        key = (
+            order_time(when, kind),
+            KIND_RANK[kind],
+            activity,
+            unit_text,
+            channel_text,
+            texts,
+            rest,
+        )
         return case, _Row(
             key,
             line,
@@ -1363,7 +1542,42 @@ class _Builder:
             channel,
             activity,
             need,
+            cause,
+            certainty,
+            legal_basis,
         )
+
+    def attributes(
+        self, cells: Sequence[Any], where: _Where, case: str, kind: EventKind
+    ) -> tuple[tuple[Any, ...], tuple[str, ...]]:
+        """A death's cause and certainty and an episode's legal basis, and their cells' text.
+
+        Read only on events that can carry them; a value on any other event is not kept,
+        and counted in the report's ``ignored``. A missing value follows the role's policy
+        only where the event can carry it (most rows of a log leave these cells empty). A
+        legal basis ``none`` (voluntary) is a value, not a missing one, unless the mapping
+        lists ``none`` among its missing values.
+        """
+        values: list[Any] = []
+        texts: list[str] = []
+        for role, carriers, rules, builtin in self.attribute_roles:
+            value: Any = None
+            text: str | None = None
+            if role in self.cols:
+                tokens = role != "legal_basis" or not self.none_is_voluntary
+                text = self.cell(cells[self.cols[role]], where, self.names[role], tokens=tokens)
+                if not tokens and text is not None and text.casefold() in self.missing_but_none:
+                    text = None
+                if kind not in carriers:
+                    if text is not None:
+                        self.ignored[role] = self.ignored.get(role, 0) + 1
+                elif text is None:
+                    self.absent(role, where)
+                else:
+                    value = self.lookup(role, text, rules, builtin, where, case, builtin.hint)
+            values.append(value)
+            texts.append(text or "")
+        return tuple(values), tuple(texts)
 
     def run(self) -> LogRead:
         cases: dict[str, list[_Row]] = {}
@@ -1414,6 +1628,7 @@ class _Builder:
             unknown=dict(self.unknown),
             unmapped=unmapped,
             recorded_completely=(self.mapping.recorded_completely if self.mapping else frozenset()),
+            ignored=dict(self.ignored),
         )
         return LogRead(journeys=journeys, report=report)
 
@@ -1464,6 +1679,9 @@ class _Builder:
                         kind=row.kind,
                         channel=row.channel,
                         note=note,
+                        legal_basis=row.legal_basis,
+                        cause=row.cause,
+                        certainty=row.certainty,
                     )
                 except CareflowError as exc:
                     raise where.error(exc.message, self.names.get("activity", "")) from None

@@ -3,9 +3,11 @@
 An analyst writes a mapping once per source (a region's patient-administrative extract, a
 kommun's case system, a public log): which column plays which role, which unit belongs to
 which principal and service, which activity is which kind of event, which contact type is
-which channel, which diagnosis codes mean which needs, what the source records completely,
-and thresholds where the source's rhythm differs. ``careflow mapping init LOG`` drafts one;
-``careflow schema --kind mapping`` prints its JSON Schema. See ``docs/your-data.md``.
+which channel, which diagnosis codes mean which needs, which values say a death's cause and
+its certainty and an episode's legal basis (LVM, LPT, LRV, LVU or none), what the source
+records completely, and thresholds where the source's rhythm differs. ``careflow mapping
+init LOG`` drafts one; ``careflow schema --kind mapping`` prints its JSON Schema. See
+``docs/your-data.md``.
 
 Value maps are lists of rules tried in order; the first that matches wins. A rule matches
 a value exactly (``match``, compared without regard to case and surrounding space) or by
@@ -25,7 +27,16 @@ import attrs
 
 from careflow.errors import JourneyFileError
 from careflow.io._document import Document, decode_text, parse_document
-from careflow.model import Channel, EventKind, Need, Principal, ServiceKind
+from careflow.model import (
+    Certainty,
+    Channel,
+    DeathCause,
+    EventKind,
+    LegalBasis,
+    Need,
+    Principal,
+    ServiceKind,
+)
 
 __all__ = [
     "ASPECTS",
@@ -52,6 +63,9 @@ ROLES: Final = (
     "kind",
     "channel",
     "diagnosis",
+    "cause",
+    "certainty",
+    "legal_basis",
 )
 
 #: The aspects a source may declare it records completely (issue 7's ``Aspect`` values).
@@ -80,6 +94,10 @@ MISSING_DEFAULTS: Final[Mapping[str, MissingPolicy]] = {
     "kind": MissingPolicy.UNKNOWN,
     "channel": MissingPolicy.UNKNOWN,
     "diagnosis": MissingPolicy.UNKNOWN,
+    # issue 12: only where they apply (a death's row; an episode's row), see eventlog.py
+    "cause": MissingPolicy.UNKNOWN,
+    "certainty": MissingPolicy.UNKNOWN,
+    "legal_basis": MissingPolicy.UNKNOWN,
 }
 #: Roles without which an event has no meaning: ``unknown`` is not allowed for them.
 _NO_UNKNOWN: Final = frozenset({"case", "timestamp"})
@@ -181,6 +199,9 @@ class LogMapping:
     activities: tuple[Rule[EventKind], ...] = ()
     contact_types: tuple[Rule[Channel | None], ...] = ()
     diagnoses: tuple[DiagnosisRule, ...] = ()
+    causes: tuple[Rule[DeathCause | None], ...] = ()
+    certainties: tuple[Rule[Certainty | None], ...] = ()
+    legal_bases: tuple[Rule[LegalBasis | None], ...] = ()
     recorded_completely: frozenset[str] = frozenset()
     same_stay_hours: float | None = None
 
@@ -242,9 +263,23 @@ _TOP_KEYS: Final = (
     "activities",
     "contact_types",
     "diagnoses",
+    "causes",
+    "certainties",
+    "legal_bases",
     "recorded_completely",
     "thresholds",
 )
+
+
+#: The key of the target in a list rule, per value-map section.
+_RULE_KEYS: Final = {
+    "principals": "principal",
+    "activities": "kind",
+    "contact_types": "channel",
+    "causes": "cause",
+    "certainties": "certainty",
+    "legal_bases": "legal_basis",
+}
 
 
 def _or(value: Any, default: Any) -> Any:
@@ -310,6 +345,13 @@ class _MappingReader:
                 _or(data.get("contact_types"), []), "contact_types", Channel, allow_none=True
             ),
             diagnoses=self._diagnoses(_or(data.get("diagnoses"), [])),
+            causes=self._rules(_or(data.get("causes"), []), "causes", DeathCause, allow_none=True),
+            certainties=self._rules(
+                _or(data.get("certainties"), []), "certainties", Certainty, allow_none=True
+            ),
+            legal_bases=self._rules(
+                _or(data.get("legal_bases"), []), "legal_bases", LegalBasis, allow_none=True
+            ),
             recorded_completely=frozenset(aspects),
             same_stay_hours=None if stay is None else float(stay),
         )
@@ -438,7 +480,7 @@ class _MappingReader:
     def _rules(
         self, value: Any, path: str, vocab: type[Any], *, allow_none: bool = False
     ) -> tuple[Rule[Any], ...]:
-        key = {"principals": "principal", "activities": "kind", "contact_types": "channel"}[path]
+        key = _RULE_KEYS[path]
         if isinstance(value, dict):
             return tuple(
                 Rule(
@@ -608,6 +650,11 @@ def mapping_schema() -> dict[str, Any]:
             "principals": _value_map({"enum": [p.value for p in Principal]}, "principal"),
             "activities": _value_map({"enum": [k.value for k in EventKind]}, "kind"),
             "contact_types": _value_map({"enum": [*(c.value for c in Channel), None]}, "channel"),
+            "causes": _value_map({"enum": [*(c.value for c in DeathCause), None]}, "cause"),
+            "certainties": _value_map({"enum": [*(c.value for c in Certainty), None]}, "certainty"),
+            "legal_bases": _value_map(
+                {"enum": [*(b.value for b in LegalBasis), None]}, "legal_basis"
+            ),
             "diagnoses": {
                 "type": "array",
                 "items": {
