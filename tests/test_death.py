@@ -283,7 +283,14 @@ def test_a_death_is_not_reaching_out_after_a_drop_out() -> None:
 def test_a_death_soon_after_a_discharge_is_a_failed_follow_up() -> None:
     """Death 2 days after a discharge scores 0, where a contact 2 days after scores 1."""
     death = {"id": "d", "date": "2025-03-12", "actor": "pol", "kind": "death"}
-    contact = {"id": "c", "date": "2025-03-12", "actor": "soc", "kind": "contact"}
+    # a planned contact by a service working on the condition (issue 7's follow-up rule)
+    contact = {
+        "id": "c",
+        "date": "2025-03-12",
+        "actor": "soc",
+        "kind": "contact",
+        "addresses": ["mental_health"],
+    }
     assert _value(_journey([*DISCHARGED, contact]), "discharge_follow_up") == 1.0
     assert _value(_journey([*DISCHARGED, death]), "discharge_follow_up") == 0.0
 

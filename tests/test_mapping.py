@@ -217,7 +217,7 @@ def test_cli_from_mapping_to_scores_gaps_and_diagrams(tmp_path: Path) -> None:
     log, mapping = str(DATA / "sepsis-excerpt.csv"), str(SEPSIS_MAPPING)
     scores = runner.invoke(main, ["score", log, "--mapping", mapping, "--format", "csv"])
     assert scores.exit_code == 0, scores.output
-    assert scores.stdout.splitlines()[0].startswith("journey,overall,target_1")
+    assert scores.stdout.splitlines()[0].startswith("journey,overall,overall_basis,target_1")
     found = runner.invoke(main, ["gaps", log, "--mapping", mapping, "--format", "json"])
     assert found.exit_code == 0, found.output
     out = tmp_path / "actors.dot"
@@ -252,3 +252,25 @@ def test_windows_1252_is_noted_on_stderr(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "careflow: note: read" in result.output
     assert "Windows-1252" in result.output
+
+
+def test_recorded_completely_reaches_the_journeys_and_their_scores(tmp_path: Path) -> None:
+    """A mapping that declares contacts complete makes 'nobody coordinated' a judgement.
+
+    Without the declaration målbild 9 cannot tell "no coordinator" from "not recorded";
+    with it, the journeys of the log carry the declaration, a person who met two services
+    gets `no_coordinator`, and målbild 9 is scored instead of being not assessable.
+    """
+    log = _write(tmp_path, LOG, "log.csv")
+    plain = {j.id: j for j in read_event_log(log, mapping=loads_mapping(MAPPING))}
+    declared = {
+        j.id: j
+        for j in read_event_log(
+            log, mapping=loads_mapping(MAPPING + "recorded_completely: [contacts]\n")
+        )
+    }
+    assert plain["1"].recorded_completely == frozenset()
+    assert {a.value for a in declared["1"].recorded_completely} == {"contacts"}
+    assert "no_coordinator" not in {f.code for f in find_gaps(plain["1"])}
+    assert "no_coordinator" in {f.code for f in find_gaps(declared["1"])}
+    assert score_journey(declared["1"]).target(9).score is not None

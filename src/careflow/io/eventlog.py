@@ -1708,6 +1708,10 @@ class _Builder:
                 actors=tuple(actors.values()),
                 events=tuple(events),
                 transitions=tuple(transitions),
+                # what the source records completely, as its mapping declares (issue 7)
+                recorded_completely=(
+                    self.mapping.recorded_completely if self.mapping else frozenset()
+                ),
             )
         except JourneyFileError:
             raise

@@ -266,6 +266,7 @@ def wait_to_appointment(f: Facts) -> IndicatorResult:
             continue
         waits.append((f.day[target] - f.day[f.index[tr.source]], tr.id))
     died_waiting = _open_at_death(f)
+    died = {ref for _, ref in died_waiting}
     waits += [(max(WAIT_BAD, days), ref) for days, ref in died_waiting]
     if not waits:
         return _na(
@@ -285,7 +286,9 @@ def wait_to_appointment(f: Facts) -> IndicatorResult:
         f"Wait median {_d(median)} days, longest {_d(worst)} days{died_en}.",
         raised=[t for w, t in waits if w <= WAIT_GOOD],
         lowered=[t for w, t in waits if w > WAIT_GOOD],
-        failed=[t for w, t in waits if w >= WAIT_BAD],
+        # only the waits a long_wait finding cites: a referral the person died waiting on
+        # lowers the score, and death_after_contact is the finding that speaks of it
+        failed=[t for w, t in waits if w >= WAIT_BAD and t not in died],
     )
 
 

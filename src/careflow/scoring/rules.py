@@ -293,8 +293,10 @@ def _follow_ups(journey: Journey, bad_days: float) -> tuple[FollowUp, ...]:
         instead: list[str] = []
         found: Event | None = None
         stopped: Event | None = None
-        for j in range(bisect.bisect_right(stamps, stamps[i]), len(timeline)):
+        for j in range(i + 1, len(timeline)):
             later = timeline[j]
+            if stamps[j] == stamps[i] and later.kind is not EventKind.DEATH:
+                continue  # the same moment is not after it; a death that day ends the search
             gap = _days(stamps[i], stamps[j])
             service = journey.actor_of(later).service
             if later.kind is EventKind.ADMISSION and gap <= _TRANSFER_DAYS:
