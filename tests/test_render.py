@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 import html.parser
 import os
 import re
@@ -446,3 +447,29 @@ def test_report_says_the_death_in_one_line_at_the_top() -> None:
     other = _example("fragmented")
     body = report_html(other, score_journey(other), find_gaps(other), lang="en")
     assert 'class="death"' not in body.split("</style>")[1]
+
+
+@needs_dot
+def test_report_says_in_words_what_the_overall_rests_on() -> None:
+    """The report states how many målbilder the overall rests on, and why it is missing.
+
+    A journey that gives evidence for only a few målbilder (a bare event-log journey) gets
+    no overall score, and the report says so in a sentence instead of printing a number.
+    """
+    full = _example("fragmented")
+    profile = score_journey(full)
+    page = report_html(full, profile, find_gaps(full), lang="en")
+    assert f"rests on {profile.overall_basis} of 10 targets" in page
+    sparse = journey_from_dict(
+        {
+            "id": "bare",
+            "person": {"id": "p"},
+            "actors": [{"id": "a", "name": "A", "principal": "region"}],
+            "events": [{"id": "e1", "date": "2024-01-02", "actor": "a", "kind": "contact"}],
+        }
+    )
+    thin = score_journey(sparse)
+    assert thin.overall is None
+    page_sv = report_html(sparse, thin, find_gaps(sparse), lang="sv")
+    assert f"Totalen bygger på {thin.overall_basis} av 10 målbilder" in page_sv
+    assert html.escape(thin.overall_reason_sv or "") in page_sv

@@ -136,6 +136,18 @@ def _weight(weight: float, lang: str) -> str:
     return text.replace(".", ",") if lang == "sv" else text
 
 
+def _basis_sentence(profile: Profile, lang: str) -> str:
+    """How many målbilder the overall score rests on, and why it is not given if it is not."""
+    n, of = profile.overall_basis, len(profile.targets)
+    if lang == "sv":
+        text = f"Totalen bygger på {n} av {of} målbilder som gick att bedöma."
+        reason = profile.overall_reason_sv
+    else:
+        text = f"The overall score rests on {n} of {of} targets that could be assessed."
+        reason = profile.overall_reason_en
+    return text if reason is None else f"{text} {reason}"
+
+
 def _death_line(journey: Journey, findings: Sequence[Finding], lang: str) -> str:
     """One line at the top when the journey ends in a death (issue 12), else ``""``.
 
@@ -207,6 +219,7 @@ def report_html(
         word = w[_SEVERITY_WORD[severity]]
         parts.append(f'<div class="card">{w["findings"]} ({word})<b>{counts[severity]}</b></div>')
     parts.append("</div>")
+    parts.append(f"<p>{_e(_basis_sentence(profile, lang))}</p>")
 
     parts.append(f'<h2>{w["profile"]}</h2><div class="figure">{profile_svg}</div>')
 
