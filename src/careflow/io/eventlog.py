@@ -493,6 +493,18 @@ def _in_range(value: dt.date, where: _Where, column: str) -> dt.date:
 # -- public entry points -----------------------------------------------------------------------
 
 
+def _path_name(path: Any, function: str) -> str:
+    """The text of ``path``; TypeError (a programming error) when it is not a text path."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(
+            f"{function} expects a path (str or os.PathLike), not {type(path).__name__}"
+        )
+    name = os.fspath(path)
+    if not isinstance(name, str):
+        raise TypeError(f"{function} expects a text path, not {type(name).__name__}")
+    return name
+
+
 def read_event_log(
     path: str | os.PathLike[str],
     *,
@@ -537,9 +549,12 @@ def read_event_log(
     JourneyFileError
         Naming the file, the line (CSV), row (Parquet) or event (XES) and the column, and
         what was expected.
+    TypeError
+        ``path`` is not a text path (``str`` or :class:`os.PathLike`): a programming error,
+        not bad data.
     """
     return read_event_log_report(
-        path,
+        _path_name(path, "read_event_log"),
         columns=columns,
         mapping=mapping,
         timezone=timezone,
@@ -580,7 +595,7 @@ def read_event_log_report(
 ) -> LogRead:
     """Like :func:`read_event_log`, and also report how the log was read."""
     source = _open_source(
-        path,
+        _path_name(path, "read_event_log_report"),
         mapping=mapping,
         encoding=encoding,
         input_format=input_format,
@@ -622,7 +637,27 @@ def journeys_from_rows(
     ------
     JourneyFileError
         For any row that cannot be read, including a row that is not a mapping.
+    TypeError
+        ``rows`` is not an iterable of rows: a number, ``None``, a text, a single mapping
+        or a DataFrame itself (pass ``df.to_dict("records")``). A programming error, not
+        bad data.
     """
+    if (
+        isinstance(rows, (str, bytes, bytearray, Mapping))
+        or not isinstance(rows, Iterable)
+        or hasattr(rows, "to_dict")
+    ):
+        hint = (
+            '; for a DataFrame pass df.to_dict("records")'
+            if hasattr(rows, "to_dict")
+            else "; for one row pass [row]"
+            if isinstance(rows, Mapping)
+            else ""
+        )
+        raise TypeError(
+            "journeys_from_rows expects an iterable of rows, each a mapping from column to "
+            f"value, not {type(rows).__name__}{hint}"
+        )
     materialised: list[Mapping[str, Any]] = []
     for i, row in enumerate(rows, start=1):
         if not isinstance(row, Mapping):
@@ -1535,7 +1570,7 @@ def survey_event_log(
     can be surveyed); at most ``max_values`` values per role are returned.
     """
     source = _open_source(
-        path,
+        _path_name(path, "survey_event_log"),
         mapping=mapping,
         encoding=encoding,
         input_format=input_format,
