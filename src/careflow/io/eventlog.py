@@ -84,6 +84,8 @@ __all__ = [
     "MAX_LOG_ROWS",
     "PARQUET_SUFFIXES",
     "XES_SUFFIXES",
+    "CaseLimit",
+    "CaseTooLargeError",
     "EventLogColumns",
     "LogRead",
     "LogReport",
@@ -345,6 +347,47 @@ class LogRead:
     report: LogReport
 
 
+@attrs.frozen(kw_only=True, slots=True)
+class CaseLimit:
+    """Stop reading as soon as one case has more than ``events`` events.
+
+    For a command that will use one case and refuse it when it is too large (drawing a
+    journey map): the refusal comes while the log is streamed, at the row that crosses
+    the limit, instead of after the whole log has been read and every journey built.
+    With ``case``, only that case is counted; without, every case.
+    """
+
+    events: int
+    case: str | None = None
+
+
+class CaseTooLargeError(JourneyFileError):
+    """A case has more events than a :class:`CaseLimit` allows; reading stopped there.
+
+    ``case`` is the case id and ``limit`` the limit it crossed; the location (file, line
+    or row) is the row that crossed it. Rows after it were not read, so errors in them
+    are not reported.
+    """
+
+    def __init__(
+        self,
+        *,
+        case: str,
+        limit: int,
+        file: str | None,
+        line: int | None = None,
+        path: str | None = None,
+    ) -> None:
+        super().__init__(
+            f"case {case!r:.60} has more than {limit:,} events; reading stopped here",
+            file=file,
+            line=line,
+            path=path,
+        )
+        self.case = case
+        self.limit = limit
+
+
 # -- time --------------------------------------------------------------------------------------
 
 
@@ -592,8 +635,13 @@ def read_event_log_report(
     input_format: str | None = None,
     max_bytes: int = MAX_LOG_BYTES,
     max_rows: int = MAX_LOG_ROWS,
+    case_limit: CaseLimit | None = None,
 ) -> LogRead:
-    """Like :func:`read_event_log`, and also report how the log was read."""
+    """Like :func:`read_event_log`, and also report how the log was read.
+
+    With ``case_limit``, reading stops with :class:`CaseTooLargeError` at the first row
+    that gives a case (or the named case) more events than the limit.
+    """
     source = _open_source(
         _path_name(path, "read_event_log_report"),
         mapping=mapping,
@@ -609,6 +657,7 @@ def read_event_log_report(
             mapping=mapping,
             timezone=timezone,
             timestamp_format=timestamp_format,
+            case_limit=case_limit,
         )
         return builder.run()
     finally:
@@ -1113,8 +1162,10 @@ class _Builder:
         mapping: LogMapping | None,
         timezone: str | None,
         timestamp_format: str | None,
+        case_limit: CaseLimit | None = None,
     ) -> None:
         self.source = source
+        self.case_limit = case_limit
         self.file = source.file
         self.mapping = mapping
         tz_name = timezone or (mapping.timezone if mapping else None) or DEFAULT_TIMEZONE
@@ -1403,6 +1454,10 @@ class _Builder:
     def run(self) -> LogRead:
         cases: dict[str, list[_Row]] = {}
         errors: list[JourneyFileError] = []
+        limit = self.case_limit
+        most = limit.events if limit is not None else -1
+        only = limit.case if limit is not None else None
+        too_large: tuple[str, int] | None = None
         try:
             for line, cells in self.source.rows:
                 self.rows_read += 1
@@ -1414,9 +1469,23 @@ class _Builder:
                         break
                     continue
                 if parsed is not None:
-                    cases.setdefault(parsed[0], []).append(parsed[1])
+                    rows = cases.setdefault(parsed[0], [])
+                    rows.append(parsed[1])
+                    if len(rows) == most + 1 and (only is None or only == parsed[0]):
+                        too_large = (parsed[0], line)
+                        break
         except JourneyFileError as exc:  # the file itself stops being readable here
             errors.append(exc)
+        if too_large is not None:
+            case, line = too_large
+            by_line = self.source.unit == "line"
+            raise CaseTooLargeError(
+                case=case,
+                limit=most,
+                file=self.file,
+                line=line if by_line else None,
+                path=None if by_line else f"{self.source.unit} {line}",
+            )
         if errors:
             first, *rest = errors
             first.more = tuple(rest)
