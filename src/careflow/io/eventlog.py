@@ -696,13 +696,11 @@ def journeys_from_rows(
         or not isinstance(rows, Iterable)
         or hasattr(rows, "to_dict")
     ):
-        hint = (
-            '; for a DataFrame pass df.to_dict("records")'
-            if hasattr(rows, "to_dict")
-            else "; for one row pass [row]"
-            if isinstance(rows, Mapping)
-            else ""
-        )
+        hint = ""
+        if hasattr(rows, "to_dict"):
+            hint = '; for a DataFrame pass df.to_dict("records")'
+        elif isinstance(rows, Mapping):
+            hint = "; for one row pass [row]"
         raise TypeError(
             "journeys_from_rows expects an iterable of rows, each a mapping from column to "
             f"value, not {type(rows).__name__}{hint}"
