@@ -18,7 +18,14 @@ import careflow
 from careflow.cli import main
 from careflow.errors import JourneyFileError
 from careflow.gaps import find_gaps
-from careflow.io.eventlog import EventLogColumns, journeys_from_rows, read_event_log
+from careflow.io.eventlog import (
+    CaseLimit,
+    CaseTooLargeError,
+    EventLogColumns,
+    journeys_from_rows,
+    read_event_log,
+    read_event_log_report,
+)
 from careflow.scoring import score_journey
 
 HEADER = ["case_id", "timestamp", "activity", "unit", "principal", "contact_type"]
@@ -294,3 +301,45 @@ def test_rows_in_memory_name_the_row_and_column_on_error() -> None:
     assert info.value.file == "extract"
     assert info.value.path == "row 2, timestamp"
     assert str(info.value).startswith("extract, at row 2, timestamp: ")
+
+
+_LIMIT_ROWS = [
+    ["C1", "2024-01-01", "a", "Vårdcentral", "region", "visit"],
+    ["C2", "2024-01-01", "a", "Vårdcentral", "region", "visit"],
+    ["C1", "2024-01-02", "a", "Vårdcentral", "region", "visit"],
+    ["C1", "2024-01-03", "a", "Vårdcentral", "region", "visit"],
+    ["C2", "2024-01-02", "a", "Vårdcentral", "region", "visit"],
+    ["C1", "2024-01-04", "a", "Vårdcentral", "region", "visit"],
+    ["C1", "not a date", "a", "Vårdcentral", "region", "visit"],
+]
+
+
+def test_a_case_limit_stops_reading_at_the_row_that_crosses_it(tmp_path: Path) -> None:
+    """CaseLimit(events=3): the 4th row of C1 (line 7) stops the read, before the bad row."""
+    path = _write(tmp_path, _csv(_LIMIT_ROWS))
+    with pytest.raises(CaseTooLargeError) as info:
+        read_event_log_report(path, case_limit=CaseLimit(events=3))
+    assert (info.value.case, info.value.limit, info.value.line) == ("C1", 3, 7)
+    assert isinstance(info.value, JourneyFileError)
+    assert "case 'C1' has more than 3 events" in str(info.value)
+
+
+def test_a_case_limit_on_one_case_counts_only_that_case(tmp_path: Path) -> None:
+    """CaseLimit(case="C2"): C1's four good rows are not counted; the read goes on to the end."""
+    path = _write(tmp_path, _csv(_LIMIT_ROWS[:-1]))
+    limited = read_event_log_report(path, case_limit=CaseLimit(events=2, case="C2")).journeys
+    assert limited == read_event_log(path)
+    with pytest.raises(CaseTooLargeError, match="'C2'"):
+        read_event_log_report(path, case_limit=CaseLimit(events=1, case="C2"))
+
+
+def test_a_case_limit_in_parquet_names_the_row(tmp_path: Path) -> None:
+    """In a Parquet log the refusal names the row (``row 4``), as other Parquet errors do."""
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    good = _LIMIT_ROWS[:-1]
+    table = pa.table({name: [r[i] for r in good] for i, name in enumerate(HEADER)})
+    pq.write_table(table, tmp_path / "log.parquet")
+    with pytest.raises(CaseTooLargeError) as info:
+        read_event_log_report(tmp_path / "log.parquet", case_limit=CaseLimit(events=2))
+    assert (info.value.case, info.value.path, info.value.line) == ("C1", "row 4", None)

@@ -34,6 +34,7 @@ from careflow import (
     read_event_log,
     score_journey,
 )
+from careflow.io.eventlog import read_event_log_report, survey_event_log
 from careflow.targets import framework_from_dict
 from tests.strategies import (
     hostile_documents,
@@ -140,3 +141,37 @@ def test_load_framework_wrong_type_is_a_type_error() -> None:
     """load_framework(42) is a TypeError saying what it expects."""
     with pytest.raises(TypeError, match="name or a path"):
         load_framework(42)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("rows", "hint"),
+    [
+        (42, "not int"),
+        (None, "not NoneType"),
+        ("case_id,timestamp", "not str"),
+        (b"case_id,timestamp", "not bytes"),
+        ({"case_id": "C1", "timestamp": "2024-01-01"}, "for one row pass"),
+    ],
+)
+def test_journeys_from_rows_wrong_type_is_a_clear_type_error(rows: Any, hint: str) -> None:
+    """journeys_from_rows(42) and friends: a TypeError saying an iterable of rows was expected."""
+    with pytest.raises(TypeError, match="journeys_from_rows expects an iterable of rows") as info:
+        journeys_from_rows(rows)
+    assert hint in str(info.value)
+
+
+def test_journeys_from_rows_given_a_dataframe_says_to_pass_records() -> None:
+    """A DataFrame itself (iterating gives column names) is a TypeError pointing at records."""
+    pandas = pytest.importorskip("pandas")
+    frame = pandas.DataFrame({"case_id": ["C1"], "timestamp": ["2024-01-01"], "unit": ["U"]})
+    with pytest.raises(TypeError, match=r'df\.to_dict\("records"\)'):
+        journeys_from_rows(frame)
+    assert len(journeys_from_rows(frame.to_dict("records"))) == 1
+
+
+@pytest.mark.parametrize("function", [read_event_log, read_event_log_report, survey_event_log])
+@pytest.mark.parametrize("path", [42, None, b"log.csv", ["log.csv"]])
+def test_read_event_log_wrong_path_type_is_a_clear_type_error(function: Any, path: Any) -> None:
+    """read_event_log(42): a TypeError naming the function and saying a text path is expected."""
+    with pytest.raises(TypeError, match=rf"{function.__name__} expects a path \(str or os"):
+        function(path)

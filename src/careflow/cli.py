@@ -26,7 +26,13 @@ from careflow.contracts import SCHEMA_KINDS, output_schema
 from careflow.errors import CareflowError
 from careflow.gaps import Finding, Severity, find_gaps, findings_to_dicts
 from careflow.i18n import count, default_lang, number
-from careflow.io.eventlog import DEFAULT_TIMEZONE, LogReport, survey_event_log
+from careflow.io.eventlog import (
+    DEFAULT_TIMEZONE,
+    CaseLimit,
+    CaseTooLargeError,
+    LogReport,
+    survey_event_log,
+)
 from careflow.io.journey_file import MAX_ERRORS
 from careflow.io.loading import INPUT_FORMATS, ReadSettings, load_journeys_report
 from careflow.io.mapping import ROLES, load_mapping
@@ -34,7 +40,7 @@ from careflow.io.output import check_output, write_output
 from careflow.model import Journey, Principal
 from careflow.render import actor_map, format_for_path, journey_map, profile_chart, render_bytes
 from careflow.render.actor_map import MAX_EDGES
-from careflow.render.journey_map import check_drawable
+from careflow.render.journey_map import MAX_DRAWN_EVENTS, check_drawable, too_large_to_draw
 from careflow.render.report import report_html
 from careflow.scoring import Profile, score_journey
 from careflow.targets import BUILTIN_FRAMEWORKS, load_framework
@@ -144,9 +150,9 @@ def _settings() -> ReadSettings:
     return found if isinstance(found, ReadSettings) else ReadSettings()
 
 
-def _load(name: str) -> list[Journey]:
+def _load(name: str, case_limit: CaseLimit | None = None) -> list[Journey]:
     """Load one input with the run's read settings; note how a log was read on stderr."""
-    journeys, report = load_journeys_report(name, _settings())
+    journeys, report = load_journeys_report(name, _settings(), case_limit=case_limit)
     if report is not None:
         _note_report(report, full=False)
     return journeys
@@ -427,9 +433,9 @@ def _profile_table(profile: Profile, lang: str) -> list[str]:
     return lines
 
 
-def _one_journey(path: str, journey_id: str | None) -> Journey:
+def _one_journey(path: str, journey_id: str | None, case_limit: CaseLimit | None = None) -> Journey:
     """The one journey in ``path``, or the case ``journey_id`` of an event log."""
-    journeys = _load(path)
+    journeys = _load(path, case_limit)
     if journey_id is not None:
         for journey in journeys:
             if journey.id == journey_id:
@@ -441,6 +447,25 @@ def _one_journey(path: str, journey_id: str | None) -> Journey:
             param_hint="--journey",
         )
     return journeys[0]
+
+
+def _drawable_journey(path: str, journey_id: str | None) -> Journey:
+    """The journey to draw a map of: refused as soon as reading shows it is too large.
+
+    An event log is read with a :class:`CaseLimit` of :data:`MAX_DRAWN_EVENTS` on the
+    chosen case (on every case without ``--journey``: then the log must hold one), so a
+    case of 100,000 events is refused at its 1,001st row, not after the whole log is read
+    and every journey built.
+    """
+    limit = CaseLimit(events=MAX_DRAWN_EVENTS, case=journey_id)
+    try:
+        journey = _one_journey(path, journey_id, limit)
+    except CaseTooLargeError as exc:
+        raise too_large_to_draw(
+            exc.case, exc.limit, more_than=True, file=exc.file, line=exc.line, path=exc.path
+        ) from None
+    check_drawable(journey)
+    return journey
 
 
 def _inputs(files: Sequence[str], framework_name: str | None = None) -> list[str]:
@@ -705,9 +730,12 @@ def render(
     if kind == "actors" and journey_id is None:
         graph = actor_map(_load(file), lang=lang, max_edges=max_edges)
     else:
-        journey = _one_journey(file, journey_id)
+        journey = (
+            _drawable_journey(file, journey_id)
+            if kind == "journey"
+            else _one_journey(file, journey_id)
+        )
         if kind == "journey":
-            check_drawable(journey)
             graph = journey_map(journey, findings=find_gaps(journey), lang=lang)
         elif kind == "profile":
             profile = score_journey(journey, load_framework(framework_name))
@@ -799,8 +827,7 @@ def report(file: str, output: str, journey_id: str | None, framework_name: str, 
     """
     inputs = _inputs([file], framework_name)
     out = _check_output(output, inputs)
-    journey = _one_journey(file, journey_id)
-    check_drawable(journey)
+    journey = _drawable_journey(file, journey_id)
     profile = score_journey(journey, load_framework(framework_name))
     page = report_html(journey, profile, find_gaps(journey), lang=lang)
     _write(out, page.encode("utf-8"), inputs)

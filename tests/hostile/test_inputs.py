@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 import careflow
+from careflow.render.journey_map import MAX_DRAWN_EVENTS
 from tests.hostile.conftest import Run, assert_refused, listing
 from tests.test_io import MINIMAL
 
@@ -148,12 +149,48 @@ def test_a_journey_too_large_to_draw_fails_fast(work: Path, run: Run, command: s
     start = time.monotonic()
     result = run(command, str(log), "-o", str(out))
     elapsed = time.monotonic() - start
-    assert result.exit_code == 1, result.stderr
-    assert "1,001 events" in result.stderr
+    assert_refused(result, "long.csv:1002")
+    assert "has more than 1,000 events" in result.stderr
     assert "--kind actors" in result.stderr
     assert "Traceback" not in result.output
     assert elapsed < 20
     assert listing(work) == before
+
+
+@pytest.mark.parametrize("command", ["render", "report"])
+def test_a_huge_journey_is_refused_before_the_log_is_read_whole(
+    work: Path, run: Run, command: str
+) -> None:
+    """100,000 events in one case: refused at the 1,001st, before a malformed tail is reached.
+
+    The log's last line is broken (three cells for four columns): reading the whole log
+    would report that line. The refusal names the row that crossed the limit instead, so
+    the reading stopped there, and nothing is written.
+    """
+    log = _long_log(work / "huge.csv", 100_000)
+    with log.open("a", encoding="utf-8") as fh:
+        fh.write("C1,2300-01-01,broken\n")
+    out = work / ("map.svg" if command == "render" else "r.html")
+    before = listing(work)
+    result = run(command, str(log), "-o", str(out), "--journey", "C1")
+    assert_refused(result, "huge.csv:1002")
+    assert "the journey 'C1' has more than 1,000 events" in result.stderr
+    assert "careflow render --kind actors" in result.stderr
+    assert "cells" not in result.stderr
+    assert listing(work) == before
+
+
+def test_a_huge_case_beside_the_chosen_one_does_not_stop_its_map(work: Path, run: Run) -> None:
+    """Only the case named with --journey is counted: a small case beside a huge one draws."""
+    log = _long_log(work / "two.csv", MAX_DRAWN_EVENTS + 5)
+    with log.open("a", encoding="utf-8") as fh:
+        fh.write("C2,2001-01-01,u1,contact\nC2,2001-01-02,u2,contact\n")
+    result = run("render", str(log), "--journey", "C2", "-o", str(work / "c2.dot"))
+    assert result.exit_code == 0, result.stderr
+    assert (work / "c2.dot").read_text(encoding="utf-8").startswith("digraph")
+    refused = run("render", str(log), "--journey", "C1", "-o", str(work / "c1.dot"))
+    assert_refused(refused, "two.csv")
+    assert not (work / "c1.dot").exists()
 
 
 @pytest.mark.skipif(shutil.which("dot") is None, reason="needs Graphviz's dot")
@@ -169,8 +206,6 @@ def test_pdf_is_byte_identical_across_runs(work: Path, run: Run) -> None:
 
 def test_a_journey_at_the_limit_is_still_drawn(work: Path, run: Run) -> None:
     """A journey of exactly MAX_DRAWN_EVENTS events is drawn (DOT), not refused."""
-    from careflow.render.journey_map import MAX_DRAWN_EVENTS
-
     log = _long_log(work / "long.csv", MAX_DRAWN_EVENTS)
     result = run("render", str(log), "-o", str(work / "map.dot"))
     assert result.exit_code == 0, result.stderr

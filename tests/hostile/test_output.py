@@ -219,7 +219,7 @@ def test_a_stray_os_error_is_one_clean_line(
 ) -> None:
     """An OSError from anywhere in a command is exit 1 naming the file, not an internal error."""
 
-    def broken(path: str, *_: object) -> None:
+    def broken(path: str, *_: object, **__: object) -> None:
         raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), path)
 
     monkeypatch.setattr("careflow.cli.load_journeys_report", broken)

@@ -89,6 +89,8 @@ __all__ = [
     "MAX_LOG_ROWS",
     "PARQUET_SUFFIXES",
     "XES_SUFFIXES",
+    "CaseLimit",
+    "CaseTooLargeError",
     "EventLogColumns",
     "LogRead",
     "LogReport",
@@ -501,6 +503,47 @@ class LogRead:
     report: LogReport
 
 
+@attrs.frozen(kw_only=True, slots=True)
+class CaseLimit:
+    """Stop reading as soon as one case has more than ``events`` events.
+
+    For a command that will use one case and refuse it when it is too large (drawing a
+    journey map): the refusal comes while the log is streamed, at the row that crosses
+    the limit, instead of after the whole log has been read and every journey built.
+    With ``case``, only that case is counted; without, every case.
+    """
+
+    events: int
+    case: str | None = None
+
+
+class CaseTooLargeError(JourneyFileError):
+    """A case has more events than a :class:`CaseLimit` allows; reading stopped there.
+
+    ``case`` is the case id and ``limit`` the limit it crossed; the location (file, line
+    or row) is the row that crossed it. Rows after it were not read, so errors in them
+    are not reported.
+    """
+
+    def __init__(
+        self,
+        *,
+        case: str,
+        limit: int,
+        file: str | None,
+        line: int | None = None,
+        path: str | None = None,
+    ) -> None:
+        super().__init__(
+            f"case {case!r:.60} has more than {limit:,} events; reading stopped here",
+            file=file,
+            line=line,
+            path=path,
+        )
+        self.case = case
+        self.limit = limit
+
+
 # -- time --------------------------------------------------------------------------------------
 
 
@@ -649,6 +692,18 @@ def _in_range(value: dt.date, where: _Where, column: str) -> dt.date:
 # -- public entry points -----------------------------------------------------------------------
 
 
+def _path_name(path: Any, function: str) -> str:
+    """The text of ``path``; TypeError (a programming error) when it is not a text path."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(
+            f"{function} expects a path (str or os.PathLike), not {type(path).__name__}"
+        )
+    name = os.fspath(path)
+    if not isinstance(name, str):
+        raise TypeError(f"{function} expects a text path, not {type(name).__name__}")
+    return name
+
+
 def read_event_log(
     path: str | os.PathLike[str],
     *,
@@ -693,9 +748,12 @@ def read_event_log(
     JourneyFileError
         Naming the file, the line (CSV), row (Parquet) or event (XES) and the column, and
         what was expected.
+    TypeError
+        ``path`` is not a text path (``str`` or :class:`os.PathLike`): a programming error,
+        not bad data.
     """
     return read_event_log_report(
-        path,
+        _path_name(path, "read_event_log"),
         columns=columns,
         mapping=mapping,
         timezone=timezone,
@@ -733,10 +791,15 @@ def read_event_log_report(
     input_format: str | None = None,
     max_bytes: int = MAX_LOG_BYTES,
     max_rows: int = MAX_LOG_ROWS,
+    case_limit: CaseLimit | None = None,
 ) -> LogRead:
-    """Like :func:`read_event_log`, and also report how the log was read."""
+    """Like :func:`read_event_log`, and also report how the log was read.
+
+    With ``case_limit``, reading stops with :class:`CaseTooLargeError` at the first row
+    that gives a case (or the named case) more events than the limit.
+    """
     source = _open_source(
-        path,
+        _path_name(path, "read_event_log_report"),
         mapping=mapping,
         encoding=encoding,
         input_format=input_format,
@@ -750,6 +813,7 @@ def read_event_log_report(
             mapping=mapping,
             timezone=timezone,
             timestamp_format=timestamp_format,
+            case_limit=case_limit,
         )
         return builder.run()
     finally:
@@ -778,7 +842,25 @@ def journeys_from_rows(
     ------
     JourneyFileError
         For any row that cannot be read, including a row that is not a mapping.
+    TypeError
+        ``rows`` is not an iterable of rows: a number, ``None``, a text, a single mapping
+        or a DataFrame itself (pass ``df.to_dict("records")``). A programming error, not
+        bad data.
     """
+    if (
+        isinstance(rows, (str, bytes, bytearray, Mapping))
+        or not isinstance(rows, Iterable)
+        or hasattr(rows, "to_dict")
+    ):
+        hint = ""
+        if hasattr(rows, "to_dict"):
+            hint = '; for a DataFrame pass df.to_dict("records")'
+        elif isinstance(rows, Mapping):
+            hint = "; for one row pass [row]"
+        raise TypeError(
+            "journeys_from_rows expects an iterable of rows, each a mapping from column to "
+            f"value, not {type(rows).__name__}{hint}"
+        )
     materialised: list[Mapping[str, Any]] = []
     for i, row in enumerate(rows, start=1):
         if not isinstance(row, Mapping):
@@ -1234,8 +1316,10 @@ class _Builder:
         mapping: LogMapping | None,
         timezone: str | None,
         timestamp_format: str | None,
+        case_limit: CaseLimit | None = None,
     ) -> None:
         self.source = source
+        self.case_limit = case_limit
         self.file = source.file
         self.mapping = mapping
         tz_name = timezone or (mapping.timezone if mapping else None) or DEFAULT_TIMEZONE
@@ -1582,6 +1666,10 @@ class _Builder:
     def run(self) -> LogRead:
         cases: dict[str, list[_Row]] = {}
         errors: list[JourneyFileError] = []
+        limit = self.case_limit
+        most = limit.events if limit is not None else -1
+        only = limit.case if limit is not None else None
+        too_large: tuple[str, int] | None = None
         try:
             for line, cells in self.source.rows:
                 self.rows_read += 1
@@ -1593,9 +1681,23 @@ class _Builder:
                         break
                     continue
                 if parsed is not None:
-                    cases.setdefault(parsed[0], []).append(parsed[1])
+                    rows = cases.setdefault(parsed[0], [])
+                    rows.append(parsed[1])
+                    if len(rows) == most + 1 and (only is None or only == parsed[0]):
+                        too_large = (parsed[0], line)
+                        break
         except JourneyFileError as exc:  # the file itself stops being readable here
             errors.append(exc)
+        if too_large is not None:
+            case, line = too_large
+            by_line = self.source.unit == "line"
+            raise CaseTooLargeError(
+                case=case,
+                limit=most,
+                file=self.file,
+                line=line if by_line else None,
+                path=None if by_line else f"{self.source.unit} {line}",
+            )
         if errors:
             first, *rest = errors
             first.more = tuple(rest)
@@ -1757,7 +1859,7 @@ def survey_event_log(
     can be surveyed); at most ``max_values`` values per role are returned.
     """
     source = _open_source(
-        path,
+        _path_name(path, "survey_event_log"),
         mapping=mapping,
         encoding=encoding,
         input_format=input_format,

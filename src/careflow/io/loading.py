@@ -11,7 +11,7 @@ import attrs
 
 from careflow.errors import JourneyFileError
 from careflow.io._document import MAX_BYTES, decode_text
-from careflow.io.eventlog import LogReport, log_format, read_event_log_report
+from careflow.io.eventlog import CaseLimit, LogReport, log_format, read_event_log_report
 from careflow.io.journey_file import load_journey, loads_journey
 from careflow.io.mapping import LogMapping
 from careflow.model import Journey
@@ -58,12 +58,18 @@ def load_journeys(
 
 
 def load_journeys_report(
-    path: str | os.PathLike[str], settings: ReadSettings | None = None
+    path: str | os.PathLike[str],
+    settings: ReadSettings | None = None,
+    *,
+    case_limit: CaseLimit | None = None,
 ) -> tuple[list[Journey], LogReport | None]:
     """Like :func:`load_journeys`, with the log's report (None for a journey file).
 
     ``-`` reads standard input in ``settings.input_format`` (csv, json or yaml). A name
-    with no known suffix is refused with a message listing what careflow reads.
+    with no known suffix is refused with a message listing what careflow reads. For an
+    event log, ``case_limit`` stops the reading early with
+    :class:`~careflow.io.eventlog.CaseTooLargeError` (a journey file is small enough to
+    read whole).
     """
     settings = settings or ReadSettings()
     name = os.fspath(path)
@@ -90,5 +96,6 @@ def load_journeys_report(
         timestamp_format=settings.timestamp_format,
         encoding=settings.encoding,
         input_format=fmt,
+        case_limit=case_limit,
     )
     return result.journeys, result.report

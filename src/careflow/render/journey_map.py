@@ -39,7 +39,7 @@ from careflow.render.theme import (
     quality,
 )
 
-__all__ = ["MAX_DRAWN_EVENTS", "check_drawable", "journey_map"]
+__all__ = ["MAX_DRAWN_EVENTS", "check_drawable", "journey_map", "too_large_to_draw"]
 
 #: Most events a journey map is drawn for. Graphviz's layout time grows steeply with the
 #: events (bench/bench_render.py: 1,000 events 1.8 s, 1,500 3.1 s, 2,000 26 s, 3,000 over
@@ -246,14 +246,35 @@ def check_drawable(journey: Journey) -> None:
     """
     n = len(journey.events)
     if n > MAX_DRAWN_EVENTS:
-        raise RenderError(
-            f"the journey {journey.id!r:.60} has {n:,} events; a journey map is drawn for at "
-            f"most {MAX_DRAWN_EVENTS:,} (Graphviz needs minutes to lay out more). Draw its "
-            "actor network instead (careflow render --kind actors), which summarises any "
-            "number of events, read its scores and findings (careflow score, careflow gaps), "
-            "or split the journey into periods of at most "
-            f"{MAX_DRAWN_EVENTS:,} events and draw each"
-        )
+        raise too_large_to_draw(journey.id, n)
+
+
+def too_large_to_draw(
+    journey_id: str,
+    events: int,
+    *,
+    more_than: bool = False,
+    file: str | None = None,
+    line: int | None = None,
+    path: str | None = None,
+) -> RenderError:
+    """The error for a journey of ``events`` events, more than a map is drawn for.
+
+    ``more_than``: ``events`` is a lower bound (reading stopped there, see
+    :class:`careflow.io.eventlog.CaseLimit`); ``file``, ``line`` and ``path`` say where.
+    """
+    has = f"more than {events:,}" if more_than else f"{events:,}"
+    return RenderError(
+        f"the journey {journey_id!r:.60} has {has} events; a journey map is drawn for at "
+        f"most {MAX_DRAWN_EVENTS:,} (Graphviz needs minutes to lay out more). Draw its "
+        "actor network instead (careflow render --kind actors), which summarises any "
+        "number of events, read its scores and findings (careflow score, careflow gaps), "
+        "or split the journey into periods of at most "
+        f"{MAX_DRAWN_EVENTS:,} events and draw each",
+        file=file,
+        line=line,
+        path=path,
+    )
 
 
 def journey_map(
