@@ -11,16 +11,20 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import attrs
 import polars as pl
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from careflow.errors import JourneyFileError
 from careflow.gaps import find_gaps
 from careflow.io.eventlog import journeys_from_rows, read_event_log
 from careflow.model import EventKind, Journey
-from careflow.population import BULK, NOT_IN_BULK, read_events, score_events
+from careflow.population import BULK, NOT_IN_BULK, ScoreTable, read_events, score_events
+from careflow.population.aggregate import TOTAL, Aggregates, AggregationError, aggregate, combine
 from careflow.population.findings import BULK_FINDINGS, FINDINGS_NOT_IN_BULK
+from careflow.population.privacy import constraints, count_columns, is_personal_id, suppress
 from careflow.scoring import INDICATORS, score_journey
 
 GENERATOR = Path(__file__).resolve().parents[2] / "shared" / "bench" / "gen_eventlog.py"
@@ -149,9 +153,7 @@ def test_bulk_equals_per_journey_on_the_rich_workload(rich_log: Path) -> None:
     """On 2,000 rich cases, every bulk value equals the per-journey value, case by case."""
     journeys = read_event_log(rich_log)
     scores = score_events(read_events(rich_log))
-    assessable = {
-        i: scores.table.get_column(i).is_not_null().sum() for i in scores.indicator_ids
-    }
+    assessable = {i: scores.table.get_column(i).is_not_null().sum() for i in scores.indicator_ids}
     assert sum(1 for n in assessable.values() if n) >= 8  # the workload exercises them
     _assert_same(journeys, scores.table, scores.not_computed)
 
@@ -161,3 +163,188 @@ def test_bulk_reads_the_rich_csv_like_its_parquet(rich_log: Path) -> None:
     csv_scores = score_events(read_events(rich_log.with_suffix(".csv"))).table
     pq_scores = score_events(read_events(rich_log)).table
     assert csv_scores.equals(pq_scores)
+
+
+# -- aggregation ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def rich_scored(rich_log: Path) -> tuple[pl.DataFrame, ScoreTable]:
+    """The rich workload's events and per-case scores."""
+    events = read_events(rich_log)
+    return events, score_events(events)
+
+
+def test_aggregates_count_what_the_journeys_hold(
+    rich_log: Path, rich_scored: tuple[pl.DataFrame, ScoreTable]
+) -> None:
+    """Journeys per unit, handovers and målbild means match counts made from the journeys."""
+    events, scores = rich_scored
+    journeys = read_event_log(rich_log)
+    agg = aggregate(events, scores, "unit")
+    per_unit = Counter(a.name for j in journeys for a in j.actors)
+    rows = {r["unit"]: r for r in agg.table.to_dicts()}
+    assert {u: rows[u]["journeys"] for u in per_unit} == dict(per_unit)
+    total = rows[TOTAL]
+    assert total["journeys"] == len(journeys)
+    assert total["handovers"] == sum(len(j.transitions) for j in journeys)
+    target_1 = [s for j in journeys if (s := score_journey(j).target(1).score) is not None]
+    assert total["target_1_n"] == len(target_1)
+    assert math.isclose(total["target_1_mean"], sum(target_1) / len(target_1), abs_tol=1e-9)
+
+
+@pytest.mark.parametrize("by", ["period", "unit", "boundary", "principal", "diagnosis"])
+def test_aggregates_add_up_across_disjoint_parts(
+    rich_scored: tuple[pl.DataFrame, ScoreTable], by: str
+) -> None:
+    """Aggregating two halves of a log (split by case) and adding them gives the whole."""
+    events, scores = rich_scored
+    cases = scores.table.get_column("case")
+    half = set(cases.to_list()[::2])
+    parts = []
+    for keep in (True, False):
+        mask = pl.col("case").cast(pl.String).is_in(sorted(half))
+        part_events = events.filter(mask if keep else ~mask)
+        part_scores = attrs.evolve(scores, table=scores.table.filter(mask if keep else ~mask))
+        parts.append(aggregate(part_events, part_scores, by, period="month"))
+    whole = aggregate(events, scores, by, period="month")
+    combined = combine(parts)
+    keys = list(whole.keys)
+    left = whole.table.sort(keys, nulls_last=True)
+    right = combined.table.select(whole.table.columns).sort(keys, nulls_last=True)
+    for column in whole.table.columns:
+        a, b = left.get_column(column).to_list(), right.get_column(column).to_list()
+        if column in keys or left.schema[column].is_integer():
+            assert a == b, column
+        else:
+            assert all(
+                (x is None and y is None) or math.isclose(x, y, rel_tol=1e-9, abs_tol=1e-9)
+                for x, y in zip(a, b, strict=True)
+            ), column
+
+
+def test_an_unknown_grouping_is_refused(rich_scored: tuple[pl.DataFrame, ScoreTable]) -> None:
+    """Grouping by a column the log does not have is a clear error."""
+    events, scores = rich_scored
+    with pytest.raises(AggregationError, match="cannot group by 'ward'"):
+        aggregate(events, scores, "ward")
+
+
+# -- privacy -------------------------------------------------------------------------------
+
+
+def test_personal_ids_are_recognised() -> None:
+    """Personnummer and samordningsnummer (date, serial, Luhn) are told from other ids."""
+    assert is_personal_id("19121212-1212")
+    assert is_personal_id("121212+1212")
+    assert is_personal_id("201212121212") is is_personal_id("1212121212")
+    assert is_personal_id("121272-1219")  # samordningsnummer: day 12 + 60
+    assert not is_personal_id("121212-1213")  # wrong check digit
+    assert not is_personal_id("121312-1212")  # month 13
+    assert not is_personal_id("C000017")
+
+
+def test_a_log_with_personal_ids_is_refused_without_showing_them() -> None:
+    """Case ids that are personnummer are refused unless explicitly allowed."""
+    rows = pl.DataFrame(
+        {
+            "case_id": ["19121212-1212", "19121212-1212"],
+            "timestamp": ["2024-01-01", "2024-01-02"],
+            "unit": ["A", "B"],
+        }
+    )
+    with pytest.raises(JourneyFileError, match="pseudonymous") as info:
+        read_events(rows)
+    assert "1212" not in str(info.value)
+    assert read_events(rows, allow_personal_ids=True).height == 2
+
+
+def _recomputable(agg: Aggregates, hidden: set[tuple[int, str]]) -> set[tuple[int, str]]:
+    """Hidden cells an attacker can solve from published cells and the published totals.
+
+    Builds the linear system of every check sum (histogram bins to their n, groups to the
+    (all) row) over the hidden cells, splits it into independent parts, and returns the
+    cells on which every null-space vector is zero: exactly those with one value in every
+    solution.
+    """
+    import numpy as np
+
+    equations = []
+    for parts, whole in constraints(agg):
+        terms = Counter(c for c in parts if c in hidden)
+        if whole in hidden:
+            terms[whole] -= 1
+        terms = Counter({c: v for c, v in terms.items() if v})
+        if terms:
+            equations.append(terms)
+    parent: dict[tuple[int, str], tuple[int, str]] = {}
+
+    def root(c: tuple[int, str]) -> tuple[int, str]:
+        while parent.setdefault(c, c) != c:
+            c = parent[c]
+        return c
+
+    for terms in equations:
+        first, *rest = sorted(terms)
+        for c in rest:
+            parent[root(c)] = root(first)
+    found = set()
+    components: dict[tuple[int, str], list[Counter[tuple[int, str]]]] = {}
+    for terms in equations:
+        components.setdefault(root(min(terms)), []).append(terms)
+    for eqs in components.values():
+        cells = sorted({c for t in eqs for c in t})
+        index = {c: i for i, c in enumerate(cells)}
+        matrix = np.zeros((len(eqs), len(cells)))
+        for r, terms in enumerate(eqs):
+            for c, v in terms.items():
+                matrix[r, index[c]] = v
+        _, sing, vt = np.linalg.svd(matrix)
+        rank = int((sing > 1e-9).sum())
+        null = vt[rank:]
+        for c, i in index.items():
+            if null.shape[0] == 0 or np.all(np.abs(null[:, i]) < 1e-9):
+                found.add(c)
+    return found
+
+
+@pytest.mark.parametrize(("by", "min_count"), [("period", 40), ("diagnosis", 25), ("unit", 5)])
+def test_no_suppressed_cell_can_be_recomputed_from_totals(
+    rich_scored: tuple[pl.DataFrame, ScoreTable], by: str, min_count: int
+) -> None:
+    """Suppressed counts cannot be solved from the published cells and totals."""
+    events, scores = rich_scored
+    agg = aggregate(events, scores, by, period="month")
+    result = suppress(agg, min_count)
+    hidden = {
+        (r, c)
+        for c in count_columns(agg)
+        for r, v in enumerate(result.table.get_column(c).to_list())
+        if v is None
+    }
+    assert any(cell.reason == "primary" for cell in result.cells)
+    if agg.partition:
+        assert any(cell.reason == "secondary" for cell in result.cells)
+    assert not _recomputable(agg, hidden)
+    for c in count_columns(agg):
+        published = [v for v in result.table.get_column(c).to_list() if v is not None]
+        assert all(v == 0 or v >= min_count for v in published), c
+    small = result.table.filter(pl.col("journeys").is_null())
+    assert small.height == agg.table.filter(pl.col("journeys") < min_count).height
+
+
+def test_the_naive_attack_works_without_secondary_suppression(
+    rich_scored: tuple[pl.DataFrame, ScoreTable],
+) -> None:
+    """The check above has teeth: with primary suppression only, cells can be recomputed."""
+    events, scores = rich_scored
+    agg = aggregate(events, scores, "period", period="month")
+    result = suppress(agg, 40)
+    primary = {
+        (r, cell.column)
+        for cell in result.cells
+        if cell.reason == "primary"
+        for r in range(agg.table.height)
+        if agg.table.select(agg.keys).row(r) == cell.group
+    }
+    assert _recomputable(agg, primary)

@@ -202,7 +202,9 @@ def _normalise(
         _required(kind_text, file=file, column=roles["kind"])
         kind = _lookup(kind_text, _KINDS, file=file, column=roles["kind"], what="kind of event")
     elif activity is not None:
-        kinds = {v: _KINDS.get(str(v).casefold(), EventKind.CONTACT).value for v in activity.unique()}
+        kinds = {
+            v: _KINDS.get(str(v).casefold(), EventKind.CONTACT).value for v in activity.unique()
+        }
         kind = activity.replace_strict(kinds, return_dtype=pl.String)
     else:
         kind = pl.repeat(EventKind.CONTACT.value, height, eager=True, dtype=pl.String)
@@ -260,7 +262,6 @@ def _timestamps(
         _required(text, file=file, column=column)
         is_date = text.str.contains(_DATE_PATTERN)
         plain = is_date | text.str.contains(_STAMP_PATTERN)
-        ts = pl.Series("ts", [None] * len(text), dtype=pl.Datetime("us"))
         parsed = (
             pl.DataFrame({"t": text})
             .with_columns(
@@ -272,8 +273,7 @@ def _timestamps(
             .select(pl.coalesce("d", "s"))
             .to_series()
         )
-        ts = pl.when(plain).then(parsed).otherwise(None)
-        ts = pl.select(ts).to_series()
+        ts = pl.select(pl.when(plain).then(parsed).otherwise(None)).to_series()
         rest = text.filter(~plain | ts.is_null()).unique().to_list()
         if rest:
             ts, is_date = _python_timestamps(text, ts, is_date, rest, file=file, column=column)
@@ -341,6 +341,22 @@ def sort_events(events: pl.DataFrame) -> pl.DataFrame:
     """Sort by case, then by the tie rule; add ``pos`` (0-based place in the case)."""
     fixed = set(EVENT_COLUMNS) | {"_channel_text", "pos"}
     others = [c for c in events.columns if c not in fixed]
+    text_keys = ["case", "activity", "unit", "_channel_text", *others]
+    coded = events.with_columns(_ordered_codes(events, text_keys))
     keys = ["case", "ts", "rank", "activity", "unit", "_channel_text", *others]
-    ordered = events.sort(keys, maintain_order=True)
-    return ordered.with_columns(pos=pl.int_range(pl.len()).over("case")).drop("_channel_text")
+    ordered = coded.sort(keys)
+    pos = pl.int_range(pl.len(), dtype=pl.UInt32).over("case")
+    return ordered.with_columns(pos=pos).drop("_channel_text")
+
+
+def _ordered_codes(events: pl.DataFrame, columns: list[str]) -> list[pl.Expr]:
+    """Each text column as an enum whose order is the text's (code point) order.
+
+    Sorting enums compares small integers, not strings, and gives the order Python's
+    string comparison gives.
+    """
+    out = []
+    for name in columns:
+        categories = events.get_column(name).unique().sort()
+        out.append(pl.col(name).cast(pl.Enum(categories)))
+    return out

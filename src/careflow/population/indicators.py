@@ -48,9 +48,7 @@ def _kind_is(kind: EventKind) -> pl.Expr:
 
 def _linear(x: pl.Expr, good: float, bad: float) -> pl.Expr:
     """:func:`careflow.scoring.facts.linear` as an expression (same arithmetic)."""
-    return (
-        pl.when(x <= good).then(1.0).when(x >= bad).then(0.0).otherwise((bad - x) / (bad - good))
-    )
+    return pl.when(x <= good).then(1.0).when(x >= bad).then(0.0).otherwise((bad - x) / (bad - good))
 
 
 def _na() -> pl.Expr:
@@ -108,35 +106,45 @@ class BulkIndicator:
 # -- shared facts --------------------------------------------------------------------------
 
 _FACTS: Final[dict[str, Callable[[], pl.Expr]]] = {
-    "n_events": lambda: pl.len(),
+    "n_events": pl.len,
     "start": lambda: pl.col("day").first(),
     "end": lambda: pl.col("day").last(),
-    "kinds_recorded": lambda: (pl.col("kind") != EventKind.CONTACT.value).any(),
-    "has_signal": lambda: pl.col("seek").any(),
+    "kinds_recorded": lambda: (pl.col("kind") != EventKind.CONTACT.value).any(ignore_nulls=True),
+    "has_signal": lambda: pl.col("seek").any(ignore_nulls=True),
     "signal_day": lambda: pl.col("day").filter(pl.col("seek")).first(),
     "help_day": lambda: pl.col("day").filter(pl.col("help_after")).first(),
     "unanswered": lambda: (
-        ((pl.col("seek_cum") - pl.col("seek").cast(pl.UInt32)) > 0)
-        & (pl.col("help_cum") == 0)
-        & (pl.col("seek") | pl.col("turned_away"))
-    ).sum(),
-    "wait_median": lambda: pl.col("gap")
-    .filter(pl.col("handover") & pl.col("appointment"))
-    .median(),
+        (
+            ((pl.col("seek_cum") - pl.col("seek").cast(pl.UInt32)) > 0)
+            & (pl.col("help_cum") == 0)
+            & (pl.col("seek") | pl.col("turned_away"))
+        )
+        .sum()
+        .cast(pl.UInt32)
+    ),
+    "wait_median": lambda: (
+        pl.col("gap").filter(pl.col("handover") & pl.col("appointment")).median()
+    ),
     "wait_max": lambda: pl.col("gap").filter(pl.col("handover") & pl.col("appointment")).max(),
-    "turned_away": lambda: pl.col("turned_away").sum(),
-    "tried": lambda: ((pl.col("resp_cum") == 0) & (pl.col("seek") | pl.col("turned_away"))).sum(),
-    "any_response": lambda: pl.col("responded").any(),
-    "places": lambda: pl.col("unit")
-    .filter(
-        ((pl.col("resp_cum") == 0) & (pl.col("seek") | pl.col("turned_away")))
-        | (pl.col("responded") & (pl.col("resp_cum") == 1))
-    )
-    .n_unique(),
+    "turned_away": lambda: pl.col("turned_away").sum().cast(pl.UInt32),
+    "tried": lambda: (
+        ((pl.col("resp_cum") == 0) & (pl.col("seek") | pl.col("turned_away"))).sum().cast(pl.UInt32)
+    ),
+    "any_response": lambda: pl.col("responded").any(ignore_nulls=True),
+    "places": lambda: (
+        pl.col("unit")
+        .filter(
+            ((pl.col("resp_cum") == 0) & (pl.col("seek") | pl.col("turned_away")))
+            | (pl.col("responded") & (pl.col("resp_cum") == 1))
+        )
+        .n_unique()
+    ),
     "channel_recorded": lambda: pl.col("channel").is_not_null().any(),
-    "alt_channels": lambda: pl.col("channel")
-    .filter(pl.col("channel").is_in(["phone", "digital", "outreach"]))
-    .n_unique(),
+    "alt_channels": lambda: (
+        pl.col("channel")
+        .filter(pl.col("channel").is_in(["phone", "digital", "outreach"]))
+        .n_unique()
+    ),
     "treatments": lambda: _kind_is(EventKind.TREATMENT).sum(),
     "drop_outs": lambda: _kind_is(EventKind.DROP_OUT).sum(),
     "region_day": lambda: pl.col("day").filter(pl.col("principal") == "region").first(),
@@ -397,9 +405,7 @@ def _covered(events: pl.LazyFrame) -> pl.LazyFrame:
             .over("case")
         )
     )
-    blocks = episodes.group_by("case", "block").agg(
-        lo=pl.col("day").first(), hi=pl.col("hi").max()
-    )
+    blocks = episodes.group_by("case", "block").agg(lo=pl.col("day").first(), hi=pl.col("hi").max())
     return (
         blocks.sort("case", "block")
         .group_by("case", maintain_order=True)
