@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 import subprocess
 import sys
@@ -12,11 +13,14 @@ from pathlib import Path
 from typing import Any
 
 import attrs
+import jsonschema
 import polars as pl
 import pytest
+from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
 
+from careflow.cli import main
 from careflow.errors import JourneyFileError
 from careflow.gaps import find_gaps
 from careflow.io.eventlog import journeys_from_rows, read_event_log
@@ -24,6 +28,7 @@ from careflow.model import EventKind, Journey
 from careflow.population import BULK, NOT_IN_BULK, ScoreTable, read_events, score_events
 from careflow.population.aggregate import TOTAL, Aggregates, AggregationError, aggregate, combine
 from careflow.population.findings import BULK_FINDINGS, FINDINGS_NOT_IN_BULK
+from careflow.population.output import population_schema
 from careflow.population.privacy import constraints, count_columns, is_personal_id, suppress
 from careflow.scoring import INDICATORS, score_journey
 
@@ -339,12 +344,78 @@ def test_the_naive_attack_works_without_secondary_suppression(
     """The check above has teeth: with primary suppression only, cells can be recomputed."""
     events, scores = rich_scored
     agg = aggregate(events, scores, "period", period="month")
-    result = suppress(agg, 40)
+    journeys = agg.table.get_column("journeys").to_list()
     primary = {
-        (r, cell.column)
-        for cell in result.cells
-        if cell.reason == "primary"
-        for r in range(agg.table.height)
-        if agg.table.select(agg.keys).row(r) == cell.group
+        (r, c)
+        for c in count_columns(agg)
+        for r, v in enumerate(agg.table.get_column(c).to_list())
+        if journeys[r] < 40 or 0 < v < 40
     }
     assert _recomputable(agg, primary)
+
+
+# -- command line --------------------------------------------------------------------------
+
+
+def _small_log(tmp_path: Path, case_ids: Sequence[str]) -> Path:
+    """A CSV event log with a few events per case, across region and kommun."""
+    lines = ["case_id,timestamp,unit,principal,kind,contact_type"]
+    units = [("Vårdcentral", "region"), ("Hemtjänst", "kommun"), ("Psykiatri", "region")]
+    for n, case in enumerate(case_ids):
+        for i in range(4):
+            unit, principal = units[(n + i) % 3]
+            kind = ["need_signal", "contact", "treatment", "discharge"][i]
+            lines.append(f"{case},2024-0{1 + n % 3}-1{i},{unit},{principal},{kind},phone")
+    path = tmp_path / "log.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_population_command_writes_json_that_follows_its_schema(
+    tmp_path: Path, runner: CliRunner
+) -> None:
+    """The JSON output validates against the schema and holds no case id."""
+    log = _small_log(tmp_path, [f"P{i:03d}" for i in range(30)])
+    out = tmp_path / "pop.json"
+    result = runner.invoke(main, ["population", str(log), "--by", "period", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    data = json.loads(out.read_text("utf-8"))
+    jsonschema.validate(data, population_schema())
+    assert data["groups"][-1]["journeys"] == 30
+    assert "P001" not in out.read_text("utf-8")
+    assert "30 journeys" in result.output
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_population_command_writes_tables(tmp_path: Path, runner: CliRunner, suffix: str) -> None:
+    """CSV and Parquet outputs hold one row per group and the (all) row, no case ids."""
+    log = _small_log(tmp_path, [f"P{i:03d}" for i in range(12)])
+    out = tmp_path / f"pop{suffix}"
+    result = runner.invoke(
+        main, ["population", str(log), "--by", "principal", "--min-count", "3", "-o", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    table = pl.read_csv(out) if suffix == ".csv" else pl.read_parquet(out)
+    assert table.get_column("principal").to_list() == ["kommun", "region", TOTAL]
+    assert "case" not in table.columns
+
+
+def test_population_command_refuses_personal_ids(tmp_path: Path, runner: CliRunner) -> None:
+    """Personnummer as case ids stop the command unless --allow-personal-ids is given."""
+    log = _small_log(tmp_path, ["19121212-1212", "20000101-0008"])
+    out = tmp_path / "pop.csv"
+    refused = runner.invoke(main, ["population", str(log), "-o", str(out)])
+    assert refused.exit_code == 1
+    assert "pseudonymous" in refused.output
+    assert not out.exists()
+    allowed = runner.invoke(main, ["population", str(log), "--allow-personal-ids", "-o", str(out)])
+    assert allowed.exit_code == 0, allowed.output
+
+
+def test_population_command_refuses_an_unknown_output_format(
+    tmp_path: Path, runner: CliRunner
+) -> None:
+    """An output that is not .csv, .json or .parquet is a usage error."""
+    log = _small_log(tmp_path, ["A1"])
+    result = runner.invoke(main, ["population", str(log), "-o", str(tmp_path / "x.txt")])
+    assert result.exit_code == 2
