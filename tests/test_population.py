@@ -419,3 +419,9 @@ def test_population_command_refuses_an_unknown_output_format(
     log = _small_log(tmp_path, ["A1"])
     result = runner.invoke(main, ["population", str(log), "-o", str(tmp_path / "x.txt")])
     assert result.exit_code == 2
+
+
+def test_import_careflow_does_not_load_polars() -> None:
+    """`import careflow` stays light: polars loads only with careflow.population."""
+    code = "import sys, careflow; assert 'polars' not in sys.modules"
+    subprocess.run([sys.executable, "-c", code], check=True)
