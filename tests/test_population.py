@@ -425,3 +425,19 @@ def test_import_careflow_does_not_load_polars() -> None:
     """`import careflow` stays light: polars loads only with careflow.population."""
     code = "import sys, careflow; assert 'polars' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_a_unit_with_two_principals_in_one_case_is_refused() -> None:
+    """As per journey: a unit may not be region and kommun within one case."""
+    rows = pl.DataFrame(
+        {
+            "case_id": ["A", "A", "B"],
+            "timestamp": ["2024-01-01", "2024-01-02", "2024-01-03"],
+            "unit": ["X", "X", "Y"],
+            "principal": ["region", "kommun", "region"],
+        }
+    )
+    with pytest.raises(JourneyFileError, match="more than one principal in case 'A'"):
+        read_events(rows)
+    with pytest.raises(JourneyFileError):
+        journeys_from_rows(rows.to_dicts())

@@ -318,6 +318,10 @@ def _python_timestamps(
 
 
 def _check_principals(events: pl.DataFrame, *, file: str | None, column: str) -> None:
+    """A unit has one principal within a case (checked per case only when not log-wide)."""
+    per_unit = events.lazy().group_by("unit").agg(n=pl.col("principal").n_unique())
+    if per_unit.select(pl.col("n").max()).collect().item() <= 1:
+        return  # one principal per unit across the whole log, so within every case too
     clash = (
         events.lazy()
         .group_by("case", "unit")
