@@ -10,14 +10,14 @@ import sys
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import attrs
 import jsonschema
 import polars as pl
 import pytest
 from click.testing import CliRunner
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from careflow.cli import main
@@ -31,12 +31,13 @@ from careflow.population.findings import BULK_FINDINGS, FINDINGS_NOT_IN_BULK
 from careflow.population.output import population_schema
 from careflow.population.privacy import constraints, count_columns, is_personal_id, suppress
 from careflow.scoring import INDICATORS, score_journey
+from careflow.targets import framework_from_dict
 
 GENERATOR = Path(__file__).resolve().parents[2] / "shared" / "bench" / "gen_eventlog.py"
 UNIT_NAMES = ["Vårdcentral", "Psykiatri", "Socialtjänst", "Hemtjänst", "FK", "Akuten"]
 PRINCIPALS = ["region", "kommun", "other", "Landsting", "Kommun"]
 CHANNELS = ["visit", "phone", "digital", "home_visit", "planning", "", "Telefon"]
-KINDS = [k.value for k in EventKind]
+KINDS = [k.value for k in EventKind if k is not EventKind.DEATH]
 
 
 def _per_journey(journey: Journey) -> dict[str, Any]:
@@ -102,9 +103,11 @@ def _logs(draw: st.DrawFn) -> list[dict[str, Any]]:
     )
     rows = []
     for c in range(draw(st.integers(1, 4))):
+        days_of_case = []
         for _ in range(draw(st.integers(1, 14))):
             days, clock = draw(st.sampled_from(stamps))
             date = dt.date(2023, 1, 1) + dt.timedelta(days=days)
+            days_of_case.append(date)
             unit = draw(st.sampled_from(UNIT_NAMES))
             rows.append(
                 {
@@ -120,9 +123,12 @@ def _logs(draw: st.DrawFn) -> list[dict[str, Any]]:
                     "reason": draw(st.sampled_from(["", "other_condition", "capacity"])),
                 }
             )
+        if draw(st.booleans()):  # a death, on the case's last day: nothing may follow it
+            rows.append({**rows[-1], "timestamp": max(days_of_case).isoformat(), "kind": "death"})
     return draw(st.permutations(rows))
 
 
+@settings(max_examples=30)
 @given(_logs())
 def test_bulk_equals_per_journey_on_generated_logs(rows: list[dict[str, Any]]) -> None:
     """For generated logs, every bulk value equals the per-journey value (1e-9, same nulls)."""
@@ -131,6 +137,7 @@ def test_bulk_equals_per_journey_on_generated_logs(rows: list[dict[str, Any]]) -
     _assert_same(journeys, scores.table, scores.not_computed)
 
 
+@settings(max_examples=30)
 @given(_logs())
 def test_bulk_equals_per_journey_without_kind_column(rows: list[dict[str, Any]]) -> None:
     """Without a kind column (kinds read from the activity), bulk still equals per journey."""
@@ -180,6 +187,43 @@ def rich_scored(rich_log: Path) -> tuple[pl.DataFrame, ScoreTable]:
     return events, score_events(events)
 
 
+#: A framework whose målbilder use only indicators the bulk path computes, with ids no
+#: high-severity finding is tied to, so their score histograms are published in bulk.
+BULK_FRAMEWORK: Final = framework_from_dict(
+    {
+        "framework": 1,
+        "id": "bulk-only",
+        "name_sv": "Bara bulk",
+        "name_en": "Bulk only",
+        "source": "tests",
+        "targets": [
+            {
+                "id": tid,
+                "key": f"bulk{tid}",
+                "name_sv": f"Bulk {tid}",
+                "name_en": f"Bulk {tid}",
+                "meaning_sv": "Indikatorer som räknas i bulk.",
+                "meaning_en": "Indicators computed in bulk.",
+                "indicators": [{"id": ind, "weight": 1}],
+            }
+            for tid, ind in [
+                (1, "redirections"),
+                (6, "entry_points"),
+                (7, "joint_plan"),
+                (10, "treatment_completion"),
+            ]
+        ],
+    }
+)
+
+
+@pytest.fixture(scope="module")
+def rich_binned(rich_log: Path) -> tuple[pl.DataFrame, ScoreTable]:
+    """The rich workload scored against :data:`BULK_FRAMEWORK` (a published histogram)."""
+    events = read_events(rich_log)
+    return events, score_events(events, BULK_FRAMEWORK)
+
+
 def test_aggregates_count_what_the_journeys_hold(
     rich_log: Path, rich_scored: tuple[pl.DataFrame, ScoreTable]
 ) -> None:
@@ -193,9 +237,11 @@ def test_aggregates_count_what_the_journeys_hold(
     total = rows[TOTAL]
     assert total["journeys"] == len(journeys)
     assert total["handovers"] == sum(len(j.transitions) for j in journeys)
-    target_1 = [s for j in journeys if (s := score_journey(j).target(1).score) is not None]
-    assert total["target_1_n"] == len(target_1)
-    assert math.isclose(total["target_1_mean"], sum(target_1) / len(target_1), abs_tol=1e-9)
+    # målbild 7 is one the bulk path computes (see not_computed for the others)
+    target_7 = [s for j in journeys if (s := score_journey(j).target(7).score) is not None]
+    assert target_7
+    assert total["target_7_n"] == len(target_7)
+    assert math.isclose(total["target_7_mean"], sum(target_7) / len(target_7), abs_tol=1e-9)
 
 
 @pytest.mark.parametrize("by", ["period", "unit", "boundary", "principal", "diagnosis"])
@@ -315,10 +361,10 @@ def _recomputable(agg: Aggregates, hidden: set[tuple[int, str]]) -> set[tuple[in
 
 @pytest.mark.parametrize(("by", "min_count"), [("period", 40), ("diagnosis", 25), ("unit", 5)])
 def test_no_suppressed_cell_can_be_recomputed_from_totals(
-    rich_scored: tuple[pl.DataFrame, ScoreTable], by: str, min_count: int
+    rich_binned: tuple[pl.DataFrame, ScoreTable], by: str, min_count: int
 ) -> None:
     """Suppressed counts cannot be solved from the published cells and totals."""
-    events, scores = rich_scored
+    events, scores = rich_binned
     agg = aggregate(events, scores, by, period="month")
     result = suppress(agg, min_count)
     hidden = {
@@ -339,10 +385,10 @@ def test_no_suppressed_cell_can_be_recomputed_from_totals(
 
 
 def test_the_naive_attack_works_without_secondary_suppression(
-    rich_scored: tuple[pl.DataFrame, ScoreTable],
+    rich_binned: tuple[pl.DataFrame, ScoreTable],
 ) -> None:
     """The check above has teeth: with primary suppression only, cells can be recomputed."""
-    events, scores = rich_scored
+    events, scores = rich_binned
     agg = aggregate(events, scores, "period", period="month")
     journeys = agg.table.get_column("journeys").to_list()
     primary = {
@@ -441,3 +487,25 @@ def test_a_unit_with_two_principals_in_one_case_is_refused() -> None:
         read_events(rows)
     with pytest.raises(JourneyFileError):
         journeys_from_rows(rows.to_dicts())
+
+
+def test_events_after_a_death_are_refused_as_per_journey() -> None:
+    """A case with an event after its death is refused in bulk, as the per-journey reader does."""
+    rows = [
+        {"case_id": "K0", "timestamp": "2023-01-01", "unit": "A", "kind": "death"},
+        {"case_id": "K0", "timestamp": "2023-01-02", "unit": "A", "kind": "contact"},
+    ]
+    with pytest.raises(JourneyFileError, match="death"):
+        journeys_from_rows(rows)
+    with pytest.raises(JourneyFileError, match="after the person's death"):
+        read_events(pl.DataFrame(rows))
+
+
+def test_target_scores_a_high_finding_may_cap_are_not_computed_in_bulk() -> None:
+    """Målbilder a high-severity finding may cap are null in bulk, with the reason listed."""
+    rows = [{"case_id": "K0", "timestamp": "2023-01-01", "unit": "A", "kind": "contact"}]
+    scores = score_events(read_events(pl.DataFrame(rows)))
+    assert "HIGH_FINDING_CAP" not in scores.not_computed
+    for column in ("target_2", "target_4", "target_9"):
+        assert scores.table.get_column(column).to_list() == [None]
+        assert column in scores.not_computed

@@ -10,7 +10,8 @@ of a case stand in exactly the order :func:`careflow.read_event_log` gives them:
    row as text, in the order of the header.
 
 No :class:`~careflow.model.Journey` is built. The result has one row per event with the
-columns ``case``, ``ts`` (naive UTC datetime), ``is_date`` (the cell was a plain date),
+columns ``case``, ``ts`` (naive local datetime in the analysis time zone, as the
+per-journey reader gives it), ``is_date`` (the cell was a plain date),
 ``kind``, ``rank``, ``activity``, ``unit``, ``principal``, ``channel`` and ``day`` (the day
 count of :func:`careflow.scoring.facts.day_number`), plus every other column of the log
 under its own name, as text.
@@ -30,10 +31,13 @@ from careflow.io.eventlog import (
     _CHANNELS,
     _KINDS,
     _PRINCIPALS,
+    DEFAULT_TIMEZONE,
     MAX_LOG_BYTES,
+    MISSING_TEXT,
     EventLogColumns,
-    _when,
+    _Clock,
     _Where,
+    zone,
 )
 from careflow.model import KIND_RANK, EventKind, Principal
 from careflow.population.privacy import check_pseudonymous
@@ -53,6 +57,8 @@ EVENT_COLUMNS: Final = (
     "channel",
     "day",
 )
+#: The roles of :class:`careflow.io.eventlog.EventLogColumns` the bulk path reads.
+_CONSUMED: Final = ("case", "timestamp", "activity", "unit", "principal", "channel", "kind")
 #: Ordinal (days from 0001-01-01, day 1) of 1970-01-01.
 _EPOCH_ORDINAL: Final = 719_163
 _RESERVED: Final = frozenset({*EVENT_COLUMNS, "pos", "_channel_text"})
@@ -102,7 +108,43 @@ def read_events(
     events = _normalise(frame, roles, header, file=file)
     if not allow_personal_ids:
         check_pseudonymous(events.get_column("case").unique(), file=file, column=roles["case"])
-    return sort_events(events)
+    ordered = sort_events(events)
+    _check_deaths(ordered, file=file)
+    return ordered
+
+
+def _check_deaths(events: pl.DataFrame, *, file: str | None) -> None:
+    """Nothing follows a death, as :class:`careflow.model.Journey` checks per journey.
+
+    A case has one death at most, and no event after it: by the clock when both have a
+    time, else by the date.
+    """
+    death = pl.col("kind") == EventKind.DEATH.value
+    per_case = events.lazy().with_columns(
+        deaths=death.sum().over("case"),
+        death_ts=pl.col("ts").filter(death).first().over("case"),
+        death_is_date=pl.col("is_date").filter(death).first().over("case"),
+    )
+    later = (
+        pl.when(~pl.col("is_date") & ~pl.col("death_is_date"))
+        .then(pl.col("ts") > pl.col("death_ts"))
+        .otherwise(pl.col("ts").dt.date() > pl.col("death_ts").dt.date())
+    )
+    bad = (
+        per_case.filter((pl.col("deaths") > 1) | (~death & later.fill_null(False)))
+        .select("case", "deaths")
+        .head(1)
+        .collect()
+    )
+    if bad.height:
+        case, deaths = bad.item(0, "case"), bad.item(0, "deaths")
+        problem = (
+            "a journey ends in one death at most"
+            if deaths > 1
+            else "an event is after the person's death; a death ends observation, so nothing "
+            "can follow it"
+        )
+        raise JourneyFileError(f"case {case!r:.40} cannot be a journey: {problem}", file=file)
 
 
 def _read_file(file: str, *, max_bytes: int) -> pl.DataFrame:
@@ -142,13 +184,22 @@ def _as_python_text(series: pl.Series) -> pl.Series:
 
 
 def _lookup(
-    values: pl.Series, table: Mapping[str, Any], *, file: str | None, column: str, what: str
+    values: pl.Series,
+    table: Mapping[str, Any],
+    *,
+    file: str | None,
+    column: str,
+    what: str,
+    missing_ok: bool = False,
 ) -> pl.Series:
     """Map stripped text through a vocabulary table, naming the first unknown value."""
     uniques = values.unique().to_list()
     mapping: dict[str, str | None] = {}
     for text in uniques:
         key = str(text).casefold().strip()
+        if missing_ok and key in MISSING_TEXT:
+            mapping[str(text)] = None  # a missing cell: no value, as the per-journey reader
+            continue
         if key not in table:
             row = int(values.eq(text).arg_true()[0]) + 1
             known = ", ".join(sorted(k for k in table if k))
@@ -192,7 +243,12 @@ def _normalise(
     if "channel" in roles:
         channel_text = _text(frame, roles["channel"])
         channel = _lookup(
-            channel_text, _CHANNELS, file=file, column=roles["channel"], what="contact type"
+            channel_text,
+            _CHANNELS,
+            file=file,
+            column=roles["channel"],
+            what="contact type",
+            missing_ok=True,
         )
     else:
         channel_text = pl.repeat("", height, eager=True, dtype=pl.String)
@@ -224,7 +280,9 @@ def _normalise(
             "_channel_text": channel_text,
         }
     )
-    others = [h for h in header if h not in roles.values()]
+    # roles the bulk path does not read (diagnosis, ...) stay columns of their own
+    consumed = {roles[r] for r in _CONSUMED if r in roles}
+    others = [h for h in header if h not in consumed]
     extra: dict[str, pl.Series] = {}
     for name in others:
         series = frame.get_column(name)
@@ -251,7 +309,7 @@ def _timestamps(
     dtype = series.dtype
     if isinstance(dtype, pl.Datetime):
         if dtype.time_zone is not None:
-            series = series.dt.convert_time_zone("UTC").dt.replace_time_zone(None)
+            series = series.dt.convert_time_zone(DEFAULT_TIMEZONE).dt.replace_time_zone(None)
         ts = series.dt.cast_time_unit("us")
         is_date = pl.repeat(False, len(ts), eager=True)
     elif dtype == pl.Date:
@@ -303,9 +361,10 @@ def _python_timestamps(
 
     values: dict[str, dt.datetime] = {}
     dates: dict[str, bool] = {}
+    clock = _Clock(zone(DEFAULT_TIMEZONE), None)
     for cell in rest:
         row = int(text.eq(cell).arg_true()[0]) + 1
-        when = _when(cell, _Where(file=file, line=row, unit="row"), column)
+        when = clock.parse(cell, _Where(file=file, line=row, unit="row"), column)
         dates[cell] = not isinstance(when, dt.datetime)
         values[cell] = (
             when if isinstance(when, dt.datetime) else dt.datetime(when.year, when.month, when.day)

@@ -17,13 +17,8 @@ import attrs
 import polars as pl
 
 from careflow import gaps
-from careflow.model import EventKind
-from careflow.scoring.facts import APPOINTMENT_KINDS
 
-__all__ = ["BULK_FINDINGS", "FINDINGS_NOT_IN_BULK", "BulkFinding"]
-
-_TH: Final = gaps.Thresholds()
-_US_PER_DAY: Final = 86_400_000_000
+__all__ = ["BULK_FINDINGS", "FINDINGS_NOT_IN_BULK", "HIGH_FINDING_TARGETS", "BulkFinding"]
 
 
 @attrs.frozen(kw_only=True, slots=True)
@@ -33,45 +28,6 @@ class BulkFinding:
     code: str
     detector: gaps.Detector
     count: Callable[[], pl.Expr]
-
-
-def _bare() -> pl.Expr:
-    return (pl.col("kind") == EventKind.CONTACT.value).all()
-
-
-def _days_between(later: pl.Expr, earlier: pl.Expr) -> pl.Expr:
-    """Days between two timestamps as ``timedelta.total_seconds() / 86400`` gives them."""
-    return (later - earlier).dt.total_microseconds().cast(pl.Float64) / 1e6 / 86_400.0
-
-
-def _long_wait() -> pl.Expr:
-    appointment = pl.col("kind").is_in(sorted(k.value for k in APPOINTMENT_KINDS))
-    wait = _days_between(pl.col("ts"), pl.col("ts").shift(1))
-    hits = (pl.col("handover") & appointment & (wait > _TH.wait_days)).sum()
-    return pl.when(_bare()).then(0).otherwise(hits)
-
-
-def _no_contact_after_discharge() -> pl.Expr:
-    discharge = pl.col("kind") == EventKind.DISCHARGE.value
-    days = _days_between(pl.col("next_ts"), pl.col("ts"))
-    return (discharge & pl.col("next_ts").is_not_null() & (days > _TH.follow_up_days)).sum()
-
-
-def _dropped_out() -> pl.Expr:
-    drop = pl.col("kind") == EventKind.DROP_OUT.value
-    days = _days_between(pl.col("next_ts"), pl.col("ts"))
-    return (drop & (pl.col("next_ts").is_null() | (days > _TH.drop_out_days))).sum()
-
-
-def _no_sip() -> pl.Expr:
-    boundary = pl.col("principal").is_in(["region", "kommun"])
-    first_region = pl.col("ts").filter(pl.col("principal") == "region").first()
-    first_kommun = pl.col("ts").filter(pl.col("principal") == "kommun").first()
-    both = pl.max_horizontal(first_region, first_kommun)
-    until = pl.col("ts").filter(boundary).last()
-    overlap = _days_between(until, both)
-    fires = first_region.is_not_null() & first_kommun.is_not_null() & ~_bare()
-    return (fires & (overlap >= _TH.sip_after_days)).cast(pl.UInt32)
 
 
 def _zero() -> pl.Expr:
@@ -88,16 +44,10 @@ def _entry(
 BULK_FINDINGS: Final[dict[str, BulkFinding]] = dict(
     (
         _entry("sober_first", gaps.sober_first, _zero),
-        _entry("no_sip", gaps.no_sip, _no_sip),
         _entry("late_sip", gaps.no_sip, _zero),
         _entry("no_coordinator", gaps.no_coordinator, _zero),
         _entry("cold_handover", gaps.cold_handovers, _zero),
         _entry("sanction", gaps.sanctions, _zero),
-        _entry("no_contact_after_discharge", gaps.discharge_gaps, _no_contact_after_discharge),
-        _entry("long_wait", gaps.long_waits, _long_wait),
-        _entry("long_contact_gap", gaps.long_contact_gaps, _zero),
-        _entry("dropped_out", gaps.drop_outs, _dropped_out),
-        _entry("unaddressed_need", gaps.unaddressed_needs, _zero),
         _entry("network_not_involved", gaps.network_left_out, _zero),
         _entry("network_consent_unknown", gaps.network_left_out, _zero),
     )
@@ -109,6 +59,45 @@ FINDINGS_NOT_IN_BULK: Final[dict[str, str]] = {
     "rejection_without_referral": (
         "compares event dates of mixed date and datetime type; no verified bulk form yet"
     ),
+    "no_sip": (
+        "issue 7 and 12 changed the rule (closed journeys, deaths); the old bulk count no "
+        "longer matches"
+    ),
+    "no_contact_after_discharge": (
+        "issue 7 added planned follow-ups and issue 12 deaths; the old bulk count no longer matches"
+    ),
+    "long_contact_gap": "issue 7 changed the rule; the old bulk count (always 0) no longer matches",
+    "dropped_out": "issue 7 and 12 changed the rule; the old bulk count no longer matches",
+    "unaddressed_need": (
+        "issue 7 reads known needs (diagnoses) the bulk reader does not carry; no bulk form yet"
+    ),
+    "other_condition": "issue 7's rejection-as-move rules have no verified bulk form yet",
+    "long_wait": (
+        "issue 7 types a return to an earlier unit as no request; the bulk count does not "
+        "know returns yet"
+    ),
+    "closed_before_opened": "new in issue 7; no verified bulk form yet",
+    "death_after_contact": "new in issue 12; no verified bulk form yet",
+    "compulsory_care_ended": "new in issue 12; no verified bulk form yet",
+}
+
+#: The målbilder a finding of each code may be tied to with high severity (read from
+#: :mod:`careflow.gaps`). :func:`careflow.scoring.score_journey` caps such a målbild at
+#: :data:`careflow.scoring.profile.HIGH_FINDING_CAP`; the bulk path has no per-finding
+#: severity, so it does not score these målbilder.
+HIGH_FINDING_TARGETS: Final[dict[str, tuple[int, ...]]] = {
+    "cold_handover": (4,),
+    "ping_pong": (5, 4),
+    "sober_first": (5,),
+    "sanction": (5, 8),
+    "no_sip": (4,),
+    "no_coordinator": (9, 4),
+    "long_wait": (2,),
+    "no_contact_after_discharge": (4,),
+    "closed_before_opened": (4, 9),
+    "unaddressed_need": (3, 5, 8, 4),
+    "death_after_contact": (4,),
+    "compulsory_care_ended": (4, 9),
 }
 
 

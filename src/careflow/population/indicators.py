@@ -111,8 +111,6 @@ _FACTS: Final[dict[str, Callable[[], pl.Expr]]] = {
     "end": lambda: pl.col("day").last(),
     "kinds_recorded": lambda: (pl.col("kind") != EventKind.CONTACT.value).any(ignore_nulls=True),
     "has_signal": lambda: pl.col("seek").any(ignore_nulls=True),
-    "signal_day": lambda: pl.col("day").filter(pl.col("seek")).first(),
-    "help_day": lambda: pl.col("day").filter(pl.col("help_after")).first(),
     "unanswered": lambda: (
         (
             ((pl.col("seek_cum") - pl.col("seek").cast(pl.UInt32)) > 0)
@@ -122,10 +120,6 @@ _FACTS: Final[dict[str, Callable[[], pl.Expr]]] = {
         .sum()
         .cast(pl.UInt32)
     ),
-    "wait_median": lambda: (
-        pl.col("gap").filter(pl.col("handover") & pl.col("appointment")).median()
-    ),
-    "wait_max": lambda: pl.col("gap").filter(pl.col("handover") & pl.col("appointment")).max(),
     "turned_away": lambda: pl.col("turned_away").sum().cast(pl.UInt32),
     "tried": lambda: (
         ((pl.col("resp_cum") == 0) & (pl.col("seek") | pl.col("turned_away"))).sum().cast(pl.UInt32)
@@ -149,23 +143,8 @@ _FACTS: Final[dict[str, Callable[[], pl.Expr]]] = {
     "drop_outs": lambda: _kind_is(EventKind.DROP_OUT).sum(),
     "region_day": lambda: pl.col("day").filter(pl.col("principal") == "region").first(),
     "kommun_day": lambda: pl.col("day").filter(pl.col("principal") == "kommun").first(),
-    "discharge_sum": lambda: _discharge_score().filter(_kind_is(EventKind.DISCHARGE)).sum(),
-    "discharge_n": lambda: _discharge_score().filter(_kind_is(EventKind.DISCHARGE)).count(),
     "plan_meetings": lambda: _kind_is(EventKind.PLAN_MEETING).sum(),
 }
-
-
-def _discharge_score() -> pl.Expr:
-    """Each discharge's follow-up score; null where per journey it is not scored."""
-    days = pl.col("next_day") - pl.col("day")
-    to_end = pl.col("end") - pl.col("day")
-    return (
-        pl.when(pl.col("next_day").is_not_null())
-        .then(_linear(days, per_journey.FOLLOW_GOOD, per_journey.FOLLOW_BAD))
-        .when(to_end >= per_journey.FOLLOW_BAD)
-        .then(0.0)
-        .otherwise(None)
-    )
 
 
 def _facts(*names: str) -> dict[str, Callable[[], pl.Expr]]:
@@ -176,30 +155,12 @@ _KR: Final = pl.col("kinds_recorded")
 _SPAN: Final = pl.col("end") - pl.col("start")
 
 
-def _time_to_help() -> pl.Expr:
-    waited = pl.col("end") - pl.col("signal_day")
-    days = pl.col("help_day") - pl.col("signal_day")
-    return (
-        pl.when(~_KR | ~pl.col("has_signal"))
-        .then(None)
-        .when(pl.col("help_day").is_null())
-        .then(pl.when(waited < per_journey.HELP_BAD).then(None).otherwise(0.0))
-        .otherwise(_linear(days, per_journey.HELP_GOOD, per_journey.HELP_BAD))
-    )
-
-
 def _unanswered_seeking() -> pl.Expr:
     return (
         pl.when(~_KR | ~pl.col("has_signal"))
         .then(None)
         .otherwise(1 / (1 + pl.col("unanswered").cast(pl.Float64)))
     )
-
-
-def _wait_to_appointment() -> pl.Expr:
-    good, bad = per_journey.WAIT_GOOD, per_journey.WAIT_BAD
-    value = (_linear(pl.col("wait_median"), good, bad) + _linear(pl.col("wait_max"), good, bad)) / 2
-    return pl.when(~_KR | pl.col("wait_max").is_null()).then(None).otherwise(value)
 
 
 def _redirections() -> pl.Expr:
@@ -251,24 +212,6 @@ def _joint_plan() -> pl.Expr:
     )
 
 
-def _discharge_follow_up() -> pl.Expr:
-    n = pl.col("discharge_n")
-    return (
-        pl.when(~_KR | (n == 0)).then(None).otherwise(pl.col("discharge_sum") / n.cast(pl.Float64))
-    )
-
-
-def _unit_continuity() -> pl.Expr:
-    n = pl.col("n_events").cast(pl.Float64)
-    squares = pl.col("unit_squares").cast(pl.Float64)
-    return pl.when(pl.col("n_events") < 2).then(None).otherwise((squares - n) / (n * (n - 1)))
-
-
-def _other_condition_rejections() -> pl.Expr:
-    # no reason column is read per journey yet: k = 0 wherever kinds are recorded
-    return pl.when(~_KR).then(None).otherwise(1.0)
-
-
 def _plan_participation() -> pl.Expr:
     # plan meetings from a log list no participants, so the person is in none of them
     return pl.when(pl.col("plan_meetings") == 0).then(None).otherwise(0.0)
@@ -287,15 +230,6 @@ BULK: Final[dict[str, BulkIndicator]] = dict(
     (
         # målbild 1
         _entry(
-            per_journey.time_to_help,
-            _time_to_help,
-            "kinds_recorded",
-            "has_signal",
-            "signal_day",
-            "help_day",
-            "end",
-        ),
-        _entry(
             per_journey.unanswered_seeking,
             _unanswered_seeking,
             "kinds_recorded",
@@ -303,13 +237,6 @@ BULK: Final[dict[str, BulkIndicator]] = dict(
             "unanswered",
         ),
         # målbild 2
-        _entry(
-            per_journey.wait_to_appointment,
-            _wait_to_appointment,
-            "kinds_recorded",
-            "wait_median",
-            "wait_max",
-        ),
         _entry(per_journey.redirections, _redirections, "kinds_recorded", "turned_away"),
         _entry(
             per_journey.entry_points,
@@ -342,19 +269,7 @@ BULK: Final[dict[str, BulkIndicator]] = dict(
             per_journey.joint_plan, _joint_plan, "kinds_recorded", "region_day", "kommun_day", "end"
         ),
         _entry(per_journey.warm_boundary_handovers, _na),
-        _entry(
-            per_journey.discharge_follow_up,
-            _discharge_follow_up,
-            "kinds_recorded",
-            "discharge_sum",
-            "discharge_n",
-        ),
-        _entry(per_journey.unit_continuity, _unit_continuity, "n_events"),
         # målbild 5
-        _entry(
-            per_journey.other_condition_rejections, _other_condition_rejections, "kinds_recorded"
-        ),
-        _entry(per_journey.both_conditions_treated, _na),
         # målbild 6
         _entry(per_journey.respect, _na),
         _entry(per_journey.involvement, _na),
@@ -383,6 +298,22 @@ NOT_IN_BULK: Final[dict[str, str]] = {
     "ping_pong": (
         "referral loops follow a chain whose state carries from one handover to the next "
         "(careflow.graph.loops); no near-linear columnar form is verified yet"
+    ),
+    "time_to_help": (
+        "issue 12: a death ends the wait for help; the bulk form does not know deaths yet"
+    ),
+    "wait_to_appointment": (
+        "issue 12: referrals open at a death count; the bulk form does not know deaths yet"
+    ),
+    "discharge_follow_up": (
+        "issue 7 planned follow-ups and issue 12 deaths changed the rule; no verified bulk form yet"
+    ),
+    "unit_continuity": ("issue 12: a death is no contact; the bulk form does not know deaths yet"),
+    "other_condition_rejections": (
+        "issue 7 counts rejections as moves with new rules; no verified bulk form yet"
+    ),
+    "both_conditions_treated": (
+        "issue 7 reads known needs (diagnoses) the bulk reader does not carry"
     ),
 }
 

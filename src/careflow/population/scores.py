@@ -8,9 +8,13 @@
   (null: not assessable);
 - ``target_<id>`` per målbild of the framework: the weighted mean of its assessable
   indicators, combined exactly as :func:`careflow.score_journey` does, and ``overall``,
-  the plain mean of the assessable målbild scores. A målbild that uses an indicator
-  without a bulk expression is not computed (null), and neither is ``overall``; the
-  table's :attr:`ScoreTable.not_computed` says which and why;
+  the plain mean of the assessable målbild scores (null when fewer than half are
+  assessable). A målbild that uses an indicator without a bulk expression is not
+  computed (null), nor is one that a high-severity finding may cap
+  (:data:`careflow.population.findings.HIGH_FINDING_TARGETS`: per journey it is then at
+  most :data:`careflow.scoring.profile.HIGH_FINDING_CAP`, and the bulk path has no
+  per-finding severity), and then neither is ``overall``; the table's
+  :attr:`ScoreTable.not_computed` says which and why;
 - ``finding_<code>``: how many findings of each code the case has.
 """
 
@@ -26,10 +30,12 @@ from careflow.errors import FrameworkError
 from careflow.population.findings import (
     BULK_FINDINGS,
     FINDINGS_NOT_IN_BULK,
+    HIGH_FINDING_TARGETS,
     finding_event_columns,
 )
 from careflow.population.indicators import BULK, NOT_IN_BULK, case_facts
 from careflow.scoring import INDICATORS
+from careflow.scoring.profile import HIGH_FINDING_CAP
 from careflow.targets import Framework, builtin_framework
 
 __all__ = ["ScoreTable", "score_events"]
@@ -99,8 +105,15 @@ def score_events(events: pl.DataFrame, framework: Framework | None = None) -> Sc
     for target in framework.targets:
         column = f"target_{target.id}"
         missing = [r.id for r in target.indicators if r.id not in BULK]
+        capping = [c for c, ids in HIGH_FINDING_TARGETS.items() if target.id in ids]
         if missing:
             not_computed[column] = f"uses {', '.join(missing)}, which has no bulk expression"
+            targets.append(pl.lit(None, dtype=pl.Float64).alias(column))
+        elif capping:
+            not_computed[column] = (
+                f"a high-severity {', '.join(capping)} finding caps it at "
+                f"{HIGH_FINDING_CAP} per journey; the bulk path has no per-finding severity"
+            )
             targets.append(pl.lit(None, dtype=pl.Float64).alias(column))
         else:
             targets.append(_weighted_mean([(r.id, r.weight) for r in target.indicators], column))
@@ -140,4 +153,6 @@ def _plain_mean(columns: Sequence[str]) -> pl.Expr:
         present = pl.col(column).is_not_null()
         total = total + pl.when(present).then(pl.col(column)).otherwise(0.0)
         count = count + present.cast(pl.Int64)
-    return pl.when(count > 0).then(total / count.cast(pl.Float64)).otherwise(None)
+    # score_journey: no overall when fewer than half of the målbilder are assessable
+    enough = (2 * count >= len(columns)) & (count > 0)
+    return pl.when(enough).then(total / count.cast(pl.Float64)).otherwise(None)
