@@ -16,6 +16,7 @@ import os
 import sys
 import textwrap
 from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 from typing import Any, Final, TypeVar
 
 import click
@@ -941,3 +942,128 @@ def draft_mapping(report: LogReport, values: dict[str, list[tuple[str, int]]]) -
         for value, rows in values["diagnosis"][:50]:
             lines.append(f"  # {_yaml_text(value)}: {rows:,} rows")
     return "\n".join(lines) + "\n"
+
+
+# -- population (issue 10): bulk scoring and privacy-safe aggregates ------------------------
+
+
+@main.command(context_settings=_CONTEXT)
+@click.argument("log", type=click.Path(dir_okay=False, path_type=str))
+@click.option(
+    "--by",
+    default="unit",
+    show_default=True,
+    metavar="unit|boundary|kommun|region|principal|period|COLUMN",
+    help="Group journeys by unit, handover pair, principal, start period or a log column.",
+)
+@click.option(
+    "--period",
+    type=click.Choice(["month", "quarter", "year"]),
+    default="quarter",
+    show_default=True,
+    help="Length of a period for --by period.",
+)
+@click.option(
+    "--min-count",
+    type=click.IntRange(min=1),
+    default=5,
+    show_default=True,
+    help="Suppress cells with fewer journeys (or counts) than this, and cells revealing them.",
+)
+@click.option(
+    "--allow-personal-ids",
+    is_flag=True,
+    help="Accept case ids that look like personnummer (closed environments only).",
+)
+@click.option(
+    "--scores",
+    "scores_path",
+    metavar="FILE",
+    help="Also write the per-case score table (.csv or .parquet; holds case ids).",
+)
+@_FRAMEWORK
+@click.option("-o", "--output", required=True, help="The .csv, .json or .parquet file to write.")
+def population(  # noqa: PLR0917 - one parameter per option
+    log: str,
+    by: str,
+    period: str,
+    min_count: int,
+    allow_personal_ids: bool,
+    scores_path: str | None,
+    framework_name: str,
+    output: str,
+) -> None:
+    """Score every journey of an event log at once and write privacy-safe aggregates.
+
+    LOG is a CSV or Parquet event log. Needs the population extra (pip install
+    'careflow[population]'). Cells with fewer than --min-count journeys are suppressed,
+    with the cells that would let them be recomputed; see docs/population.md.
+    """
+    inputs = _inputs([log], framework_name)
+    out = Path(_check_output(output, inputs))
+    if out.suffix.lower() not in {".csv", ".json", ".parquet"}:
+        raise click.BadParameter("name a .csv, .json or .parquet file", param_hint="-o")
+    extra = Path(_check_output(scores_path, inputs)) if scores_path else None
+    if extra is not None and extra.suffix.lower() not in {".csv", ".parquet"}:
+        raise click.BadParameter("name a .csv or .parquet file", param_hint="--scores")
+    try:
+        from careflow.population import read_events, score_events  # noqa: PLC0415
+        from careflow.population.aggregate import aggregate  # noqa: PLC0415
+        from careflow.population.output import write_population  # noqa: PLC0415
+        from careflow.population.privacy import suppress  # noqa: PLC0415
+    except ImportError:
+        raise CareflowError(
+            "population scoring needs polars: pip install 'careflow[population]'"
+        ) from None
+    framework = load_framework(framework_name)
+    steps = ["reading", "scoring", "aggregating", "suppressing", "writing"]
+    with _stages(steps) as step:
+        step()
+        events = read_events(log, allow_personal_ids=allow_personal_ids)
+        step()
+        scores = score_events(events, framework)
+        step()
+        agg = aggregate(events, scores, by, period=period)
+        step()
+        published = suppress(agg, min_count)
+        step()
+        data = write_population(
+            out, agg, published, not_computed=scores.not_computed, period=period
+        )
+        write_output(str(out), data, inputs=inputs)
+        if extra is not None:
+            table = scores.table.with_columns(case=scores.table.get_column("case").cast(str))
+            buffer = io.BytesIO()
+            if extra.suffix.lower() == ".csv":
+                table.write_csv(buffer)
+            else:
+                table.write_parquet(buffer)
+            write_output(str(extra), buffer.getvalue(), inputs=inputs)
+    primary = sum(1 for c in published.cells if c.reason == "primary")
+    click.echo(
+        f"wrote {out}: {scores.table.height:,} journeys in {agg.table.height - 1:,} groups; "
+        f"{primary:,} cells suppressed below {min_count}, "
+        f"{len(published.cells) - primary:,} more to protect them",
+        err=True,
+    )
+
+
+@contextlib.contextmanager
+def _stages(steps: Sequence[str]) -> Iterator[Callable[[], None]]:
+    """A progress bar over named stages on stderr, only when stderr is a terminal."""
+    if not sys.stderr.isatty():
+        yield lambda: None
+        return
+    with click.progressbar(
+        length=len(steps), label="population", file=sys.stderr, show_pos=True
+    ) as bar:
+        done = [0]
+
+        def step() -> None:
+            if done[0]:
+                bar.update(1)
+            bar.label = steps[min(done[0], len(steps) - 1)]
+            done[0] += 1
+
+        yield step
+        bar.update(1)

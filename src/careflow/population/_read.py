@@ -1,0 +1,425 @@
+"""Read an event log as one sorted columnar table of events, the bulk path's only input.
+
+The columns play the roles :class:`careflow.io.eventlog.EventLogColumns` finds, with the
+same vocabularies (kinds, principals, contact types) and the same tie rule, so the events
+of a case stand in exactly the order :func:`careflow.read_event_log` gives them:
+
+1. the timestamp (a plain date counts as midnight);
+2. the kind of event, in :data:`careflow.model.KIND_RANK` order;
+3. the activity, then the unit, then the contact type, then every other column of the
+   row as text, in the order of the header.
+
+No :class:`~careflow.model.Journey` is built. The result has one row per event with the
+columns ``case``, ``ts`` (naive local datetime in the analysis time zone, as the
+per-journey reader gives it), ``is_date`` (the cell was a plain date),
+``kind``, ``rank``, ``activity``, ``unit``, ``principal``, ``channel`` and ``day`` (the day
+count of :func:`careflow.scoring.facts.day_number`), plus every other column of the log
+under its own name, as text.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any, Final
+
+import polars as pl
+
+from careflow.errors import JourneyFileError
+from careflow.io.eventlog import (
+    _CHANNELS,
+    _KINDS,
+    _PRINCIPALS,
+    DEFAULT_TIMEZONE,
+    MAX_LOG_BYTES,
+    MISSING_TEXT,
+    EventLogColumns,
+    _Clock,
+    _Where,
+    zone,
+)
+from careflow.model import KIND_RANK, EventKind, Principal
+from careflow.population.privacy import check_pseudonymous
+
+__all__ = ["EVENT_COLUMNS", "read_events", "sort_events"]
+
+#: The columns every events table has, besides the log's other columns.
+EVENT_COLUMNS: Final = (
+    "case",
+    "ts",
+    "is_date",
+    "kind",
+    "rank",
+    "activity",
+    "unit",
+    "principal",
+    "channel",
+    "day",
+)
+#: The roles of :class:`careflow.io.eventlog.EventLogColumns` the bulk path reads.
+_CONSUMED: Final = ("case", "timestamp", "activity", "unit", "principal", "channel", "kind")
+#: Ordinal (days from 0001-01-01, day 1) of 1970-01-01.
+_EPOCH_ORDINAL: Final = 719_163
+_RESERVED: Final = frozenset({*EVENT_COLUMNS, "pos", "_channel_text"})
+_DATE_PATTERN: Final = r"^\d{4}-\d{2}-\d{2}$"
+_STAMP_PATTERN: Final = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?$"
+
+
+def read_events(
+    source: str | os.PathLike[str] | pl.DataFrame,
+    *,
+    columns: EventLogColumns | None = None,
+    max_bytes: int = MAX_LOG_BYTES,
+    allow_personal_ids: bool = False,
+) -> pl.DataFrame:
+    """Read a CSV or Parquet event log (or a polars table) into sorted events.
+
+    There is no row limit: the table is columnar. ``max_bytes`` still bounds a CSV file.
+
+    Parameters
+    ----------
+    source
+        A ``.csv``, ``.parquet`` or ``.pq`` file, or a :class:`polars.DataFrame` with the
+        log's columns.
+    columns
+        Column names where they differ from the known ones.
+    max_bytes
+        Largest CSV file read.
+    allow_personal_ids
+        Accept case ids that look like Swedish personnummer or samordningsnummer (only
+        for closed environments; see ``docs/population.md``).
+
+    Raises
+    ------
+    JourneyFileError
+        When a column is missing, a value is not in careflow's vocabulary, a unit has two
+        principals in one case, or the case ids look like personal identity numbers.
+    """
+    if isinstance(source, pl.DataFrame):
+        frame, file = source, None
+    else:
+        file = os.fspath(source)
+        frame = _read_file(file, max_bytes=max_bytes)
+    if frame.width == 0 or frame.height == 0:
+        raise JourneyFileError("the event log has no rows", file=file)
+    header = [str(c) for c in frame.columns]
+    roles = (columns or EventLogColumns()).resolve(header, file=file)
+    events = _normalise(frame, roles, header, file=file)
+    if not allow_personal_ids:
+        check_pseudonymous(events.get_column("case").unique(), file=file, column=roles["case"])
+    ordered = sort_events(events)
+    _check_deaths(ordered, file=file)
+    return ordered
+
+
+def _check_deaths(events: pl.DataFrame, *, file: str | None) -> None:
+    """Nothing follows a death, as :class:`careflow.model.Journey` checks per journey.
+
+    A case has one death at most, and no event after it: by the clock when both have a
+    time, else by the date.
+    """
+    death = pl.col("kind") == EventKind.DEATH.value
+    per_case = events.lazy().with_columns(
+        deaths=death.sum().over("case"),
+        death_ts=pl.col("ts").filter(death).first().over("case"),
+        death_is_date=pl.col("is_date").filter(death).first().over("case"),
+    )
+    later = (
+        pl.when(~pl.col("is_date") & ~pl.col("death_is_date"))
+        .then(pl.col("ts") > pl.col("death_ts"))
+        .otherwise(pl.col("ts").dt.date() > pl.col("death_ts").dt.date())
+    )
+    bad = (
+        per_case.filter((pl.col("deaths") > 1) | (~death & later.fill_null(False)))
+        .select("case", "deaths")
+        .head(1)
+        .collect()
+    )
+    if bad.height:
+        case, deaths = bad.item(0, "case"), bad.item(0, "deaths")
+        problem = (
+            "a journey ends in one death at most"
+            if deaths > 1
+            else "an event is after the person's death; a death ends observation, so nothing "
+            "can follow it"
+        )
+        raise JourneyFileError(f"case {case!r:.40} cannot be a journey: {problem}", file=file)
+
+
+def _read_file(file: str, *, max_bytes: int) -> pl.DataFrame:
+    suffix = Path(file).suffix.lower()
+    try:
+        if suffix in {".parquet", ".pq"}:
+            return pl.read_parquet(file)
+        size = os.path.getsize(file)
+        if size > max_bytes:
+            raise JourneyFileError(
+                f"the event log is {size:,} bytes, more than the limit of {max_bytes:,}; "
+                "split it or raise max_bytes",
+                file=file,
+            )
+        return pl.read_csv(file, infer_schema=False, encoding="utf8-lossy")
+    except OSError as exc:
+        raise JourneyFileError(f"cannot read the file ({exc})", file=file) from None
+    except pl.exceptions.PolarsError as exc:
+        raise JourneyFileError(
+            f"not a readable event log ({type(exc).__name__}: {str(exc)[:200]})", file=file
+        ) from None
+
+
+def _text(frame: pl.DataFrame, column: str) -> pl.Series:
+    """The column as stripped text, as the per-journey reader sees a cell (null is "")."""
+    series = frame.get_column(column)
+    if series.dtype != pl.String:
+        series = _as_python_text(series)
+    return series.fill_null("").str.strip_chars()
+
+
+def _as_python_text(series: pl.Series) -> pl.Series:
+    """Text of each value as Python's ``str`` gives it (the reader's rule for non-text)."""
+    uniques = series.unique().drop_nulls()
+    mapping = {v: str(v) for v in uniques.to_list()}
+    return series.replace_strict(mapping, default=None, return_dtype=pl.String)
+
+
+def _lookup(
+    values: pl.Series,
+    table: Mapping[str, Any],
+    *,
+    file: str | None,
+    column: str,
+    what: str,
+    missing_ok: bool = False,
+) -> pl.Series:
+    """Map stripped text through a vocabulary table, naming the first unknown value."""
+    uniques = values.unique().to_list()
+    mapping: dict[str, str | None] = {}
+    for text in uniques:
+        key = str(text).casefold().strip()
+        if missing_ok and key in MISSING_TEXT:
+            mapping[str(text)] = None  # a missing cell: no value, as the per-journey reader
+            continue
+        if key not in table:
+            row = int(values.eq(text).arg_true()[0]) + 1
+            known = ", ".join(sorted(k for k in table if k))
+            raise JourneyFileError(
+                f"{text!r:.60} is not a {what}; expected one of {known}",
+                file=file,
+                path=f"row {row}, {column}",
+            )
+        found = table[key]
+        mapping[str(text)] = None if found is None else str(found.value)
+    return values.replace_strict(mapping, default=None, return_dtype=pl.String)
+
+
+def _required(values: pl.Series, *, file: str | None, column: str) -> None:
+    empty = values.eq("")
+    if empty.any():
+        row = int(empty.arg_true()[0]) + 1
+        raise JourneyFileError(
+            "the cell is empty; expected a value", file=file, path=f"row {row}, {column}"
+        )
+
+
+def _normalise(
+    frame: pl.DataFrame, roles: Mapping[str, str], header: list[str], *, file: str | None
+) -> pl.DataFrame:
+    case = _text(frame, roles["case"])
+    _required(case, file=file, column=roles["case"])
+    activity = _text(frame, roles["activity"]) if "activity" in roles else None
+    unit_col = roles.get("unit", roles.get("activity", ""))
+    unit = _text(frame, unit_col)
+    _required(unit, file=file, column=unit_col)
+    height = frame.height
+    if "principal" in roles:
+        principal_text = _text(frame, roles["principal"])
+        _required(principal_text, file=file, column=roles["principal"])
+        principal = _lookup(
+            principal_text, _PRINCIPALS, file=file, column=roles["principal"], what="principal"
+        )
+    else:
+        principal = pl.repeat(Principal.OTHER.value, height, eager=True, dtype=pl.String)
+    if "channel" in roles:
+        channel_text = _text(frame, roles["channel"])
+        channel = _lookup(
+            channel_text,
+            _CHANNELS,
+            file=file,
+            column=roles["channel"],
+            what="contact type",
+            missing_ok=True,
+        )
+    else:
+        channel_text = pl.repeat("", height, eager=True, dtype=pl.String)
+        channel = pl.repeat(None, height, eager=True, dtype=pl.String)
+    if "kind" in roles:
+        kind_text = _text(frame, roles["kind"])
+        _required(kind_text, file=file, column=roles["kind"])
+        kind = _lookup(kind_text, _KINDS, file=file, column=roles["kind"], what="kind of event")
+    elif activity is not None:
+        kinds = {
+            v: _KINDS.get(str(v).casefold(), EventKind.CONTACT).value for v in activity.unique()
+        }
+        kind = activity.replace_strict(kinds, return_dtype=pl.String)
+    else:
+        kind = pl.repeat(EventKind.CONTACT.value, height, eager=True, dtype=pl.String)
+    ts, is_date = _timestamps(frame, roles["timestamp"], file=file)
+    ranks = {k.value: r for k, r in KIND_RANK.items()}
+    out = pl.DataFrame(
+        {
+            "case": case,
+            "ts": ts,
+            "is_date": is_date,
+            "kind": kind,
+            "rank": kind.replace_strict(ranks, return_dtype=pl.Int16),
+            "activity": activity if activity is not None else pl.repeat("", height, eager=True),
+            "unit": unit,
+            "principal": principal,
+            "channel": channel,
+            "_channel_text": channel_text,
+        }
+    )
+    # roles the bulk path does not read (diagnosis, ...) stay columns of their own
+    consumed = {roles[r] for r in _CONSUMED if r in roles}
+    others = [h for h in header if h not in consumed]
+    extra: dict[str, pl.Series] = {}
+    for name in others:
+        series = frame.get_column(name)
+        if series.dtype != pl.String:
+            series = _as_python_text(series)
+        taken = name in _RESERVED or name in extra
+        extra[f"log:{name}" if taken else name] = series.fill_null("")
+    out = out.with_columns(**extra) if extra else out
+    _check_principals(out, file=file, column=roles.get("principal", "principal"))
+    seconds = (
+        pl.col("ts").dt.hour().cast(pl.Int64) * 3600
+        + pl.col("ts").dt.minute().cast(pl.Int64) * 60
+        + pl.col("ts").dt.second().cast(pl.Int64)
+    ).cast(pl.Float64) + pl.col("ts").dt.microsecond().cast(pl.Float64) / 1e6
+    ordinal = pl.col("ts").dt.date().cast(pl.Int64) + _EPOCH_ORDINAL
+    return out.with_columns(day=ordinal.cast(pl.Float64) + seconds / 86_400.0)
+
+
+def _timestamps(
+    frame: pl.DataFrame, column: str, *, file: str | None
+) -> tuple[pl.Series, pl.Series]:
+    """The timestamp column as naive UTC datetimes (µs) and whether each was a plain date."""
+    series = frame.get_column(column)
+    dtype = series.dtype
+    if isinstance(dtype, pl.Datetime):
+        if dtype.time_zone is not None:
+            series = series.dt.convert_time_zone(DEFAULT_TIMEZONE).dt.replace_time_zone(None)
+        ts = series.dt.cast_time_unit("us")
+        is_date = pl.repeat(False, len(ts), eager=True)
+    elif dtype == pl.Date:
+        ts = series.cast(pl.Datetime("us"))
+        is_date = pl.repeat(True, len(ts), eager=True)
+    else:
+        text = _text(frame, column)
+        _required(text, file=file, column=column)
+        is_date = text.str.contains(_DATE_PATTERN)
+        plain = is_date | text.str.contains(_STAMP_PATTERN)
+        parsed = (
+            pl.DataFrame({"t": text})
+            .with_columns(
+                d=pl.col("t").str.to_datetime("%Y-%m-%d", strict=False, time_unit="us"),
+                s=pl.col("t")
+                .str.replace("T", " ", literal=True)
+                .str.to_datetime(strict=False, time_unit="us"),
+            )
+            .select(pl.coalesce("d", "s"))
+            .to_series()
+        )
+        ts = pl.select(pl.when(plain).then(parsed).otherwise(None)).to_series()
+        rest = text.filter(~plain | ts.is_null()).unique().to_list()
+        if rest:
+            ts, is_date = _python_timestamps(text, ts, is_date, rest, file=file, column=column)
+    bad = (ts.dt.year() < 1900) | (ts.dt.year() > 2100)
+    if bad.any():
+        row = int(bad.arg_true()[0]) + 1
+        year = ts[row - 1].year
+        raise JourneyFileError(
+            f"{ts[row - 1].isoformat()} has the year {year}; expected a year from 1900 to 2100",
+            file=file,
+            path=f"row {row}, {column}",
+        )
+    return ts.alias("ts"), is_date.alias("is_date")
+
+
+def _python_timestamps(
+    text: pl.Series,
+    ts: pl.Series,
+    is_date: pl.Series,
+    rest: Iterable[str],
+    *,
+    file: str | None,
+    column: str,
+) -> tuple[pl.Series, pl.Series]:
+    """Parse the cells the fast path could not with the per-journey reader's own rule."""
+    import datetime as dt  # noqa: PLC0415 - only for the rare irregular cells
+
+    values: dict[str, dt.datetime] = {}
+    dates: dict[str, bool] = {}
+    clock = _Clock(zone(DEFAULT_TIMEZONE), None)
+    for cell in rest:
+        row = int(text.eq(cell).arg_true()[0]) + 1
+        when = clock.parse(cell, _Where(file=file, line=row, unit="row"), column)
+        dates[cell] = not isinstance(when, dt.datetime)
+        values[cell] = (
+            when if isinstance(when, dt.datetime) else dt.datetime(when.year, when.month, when.day)
+        )
+    fixed = text.replace_strict(values, default=None, return_dtype=pl.Datetime("us"))
+    flag = text.replace_strict(dates, default=None, return_dtype=pl.Boolean)
+    ts = pl.select(pl.coalesce(fixed, ts)).to_series()
+    is_date = pl.select(pl.coalesce(flag, is_date)).to_series()
+    return ts, is_date
+
+
+def _check_principals(events: pl.DataFrame, *, file: str | None, column: str) -> None:
+    """A unit has one principal within a case (checked per case only when not log-wide)."""
+    per_unit = events.lazy().group_by("unit").agg(n=pl.col("principal").n_unique())
+    if per_unit.select(pl.col("n").max()).collect().item() <= 1:
+        return  # one principal per unit across the whole log, so within every case too
+    clash = (
+        events.lazy()
+        .group_by("case", "unit")
+        .agg(pl.col("principal").n_unique().alias("n"))
+        .filter(pl.col("n") > 1)
+        .sort("case", "unit")
+        .head(1)
+        .collect()
+    )
+    if clash.height:
+        case, unit = clash.item(0, "case"), clash.item(0, "unit")
+        raise JourneyFileError(
+            f"unit {unit!r:.60} has more than one principal in case {case!r:.40}; expected "
+            "one principal per unit",
+            file=file,
+            path=column,
+        )
+
+
+def sort_events(events: pl.DataFrame) -> pl.DataFrame:
+    """Sort by case, then by the tie rule; add ``pos`` (0-based place in the case)."""
+    fixed = set(EVENT_COLUMNS) | {"_channel_text", "pos"}
+    others = [c for c in events.columns if c not in fixed]
+    text_keys = ["case", "activity", "unit", "_channel_text", *others]
+    coded = events.with_columns(_ordered_codes(events, text_keys))
+    keys = ["case", "ts", "rank", "activity", "unit", "_channel_text", *others]
+    ordered = coded.sort(keys)
+    pos = pl.int_range(pl.len(), dtype=pl.UInt32).over("case")
+    return ordered.with_columns(pos=pos).drop("_channel_text")
+
+
+def _ordered_codes(events: pl.DataFrame, columns: list[str]) -> list[pl.Expr]:
+    """Each text column as an enum whose order is the text's (code point) order.
+
+    Sorting enums compares small integers, not strings, and gives the order Python's
+    string comparison gives.
+    """
+    out = []
+    for name in columns:
+        categories = events.get_column(name).unique().sort()
+        out.append(pl.col(name).cast(pl.Enum(categories)))
+    return out

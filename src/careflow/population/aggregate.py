@@ -1,0 +1,352 @@
+"""Additive aggregates of a scored population per group: the meso and macro picture.
+
+Every stored number is a count or a sum, so tables of disjoint parts (periods, extracts,
+partitions of a big log) combine by adding them (:func:`combine`); means, medians, shares
+and distributions are derived from those sums and from histograms over fixed bins
+(:data:`SCORE_BINS`, :data:`WAIT_BINS`). A median is read from the histogram (linear
+within its bin), so it combines too; it is exact to the bin width.
+
+Groupings (``by``):
+
+``unit``
+    every unit a journey met (a journey counts once per unit it visited; handovers and
+    waits count at the unit they arrive at);
+``principal`` (also ``kommun`` or ``region``)
+    region, kommun, other, ...: the principals a journey met;
+``boundary``
+    each handover's pair ``from_unit``/``from_principal`` → ``to_unit``/``to_principal``
+    (a journey counts once per pair it made);
+``period``
+    the month, quarter or year the journey started in (each journey in one period);
+any other column of the log
+    the value at the journey's first event (each journey in one group).
+
+Groups from ``period`` or a column partition the journeys: with the ``(all)`` row their
+counts add up, which the privacy rules take into account (:mod:`.privacy`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Final
+
+import attrs
+import polars as pl
+
+from careflow.errors import CareflowError
+from careflow.model import EventKind
+from careflow.population.scores import ScoreTable
+from careflow.scoring.facts import APPOINTMENT_KINDS
+
+__all__ = [
+    "PERIODS",
+    "SCORE_BINS",
+    "TOTAL",
+    "WAIT_BINS",
+    "Aggregates",
+    "AggregationError",
+    "aggregate",
+    "combine",
+]
+
+#: Upper edges of the score histogram's bins (the last is closed: 1.0 falls in it).
+SCORE_BINS: Final = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
+#: Upper edges of the wait histogram's bins in days (the last bin is open).
+WAIT_BINS: Final = (1.0, 7.0, 14.0, 30.0, 60.0, 90.0, 180.0, 365.0, float("inf"))
+#: How a period is written: month ``2024-03``, quarter ``2024-Q1``, year ``2024``.
+PERIODS: Final = ("month", "quarter", "year")
+#: The group value of the row over all journeys.
+TOTAL: Final = "(all)"
+_KNOWN: Final = ("unit", "principal", "kommun", "region", "boundary", "period")
+
+
+class AggregationError(CareflowError, ValueError):
+    """An aggregation was asked for something the population does not have."""
+
+
+@attrs.frozen(kw_only=True, slots=True)
+class Aggregates:
+    """Aggregates per group, additive columns and derived ones.
+
+    ``table`` has the ``keys`` columns (the ``(all)`` row last), the additive counts and
+    sums, and the derived means, medians and shares. ``partition`` says whether the groups
+    partition the journeys (then their counts add up to the ``(all)`` row).
+    ``measures`` are the score measures (målbilder, ``overall``, indicators),
+    ``findings`` the finding codes.
+    """
+
+    table: pl.DataFrame
+    by: str
+    keys: tuple[str, ...]
+    partition: bool
+    measures: tuple[str, ...]
+    binned: tuple[str, ...]
+    findings: tuple[str, ...]
+
+    @property
+    def additive(self) -> list[str]:
+        """The stored columns that add up across disjoint parts."""
+        return additive_columns(self.measures, self.binned, self.findings)
+
+
+def additive_columns(
+    measures: Sequence[str], binned: Sequence[str], findings: Sequence[str]
+) -> list[str]:
+    """Names of the additive columns for these measures and finding codes."""
+    cols = ["journeys", "events"]
+    for m in measures:
+        cols += [f"{m}_n", f"{m}_sum"]
+        if m in binned:
+            cols += [f"{m}_bin{i}" for i in range(len(SCORE_BINS))]
+    cols += [f"with_{code}" for code in findings]
+    cols += ["handovers", "handovers_boundary", "handovers_cold", "handovers_unknown"]
+    cols += ["waits_n", "waits_sum"] + [f"waits_bin{i}" for i in range(len(WAIT_BINS))]
+    return cols
+
+
+def _period_expr(period: str) -> pl.Expr:
+    ts = pl.col("start_ts")
+    if period == "month":
+        return ts.dt.strftime("%Y-%m")
+    if period == "year":
+        return ts.dt.strftime("%Y")
+    return ts.dt.strftime("%Y") + "-Q" + ts.dt.quarter().cast(pl.String)
+
+
+def _handovers(events: pl.LazyFrame) -> pl.LazyFrame:
+    """One row per handover (a change of unit between consecutive events of a case)."""
+    appointment = pl.col("kind").is_in(sorted(k.value for k in APPOINTMENT_KINDS))
+    return (
+        events.with_columns(
+            from_unit=pl.col("unit").shift(1).cast(pl.String),
+            from_principal=pl.col("principal").shift(1),
+            gap=pl.col("day") - pl.col("day").shift(1),
+            handover=(pl.col("pos") > 0) & (pl.col("unit") != pl.col("unit").shift(1)),
+        )
+        .filter(pl.col("handover"))
+        .select(
+            "case",
+            "from_unit",
+            "from_principal",
+            to_unit=pl.col("unit").cast(pl.String),
+            to_principal=pl.col("principal"),
+            wait=pl.when(appointment & (pl.col("kind") != EventKind.CONTACT.value)).then("gap"),
+            boundary=(pl.col("from_principal") != pl.col("principal"))
+            & pl.col("from_principal").is_in(["region", "kommun"])
+            & pl.col("principal").is_in(["region", "kommun"]),
+        )
+    )
+
+
+def aggregate(
+    events: pl.DataFrame, scores: ScoreTable, by: str, *, period: str = "quarter"
+) -> Aggregates:
+    """Aggregate per-case ``scores`` of ``events`` per group of ``by``.
+
+    Raises
+    ------
+    AggregationError
+        When ``by`` is neither a known grouping nor a column of the log, or ``period``
+        is not one of :data:`PERIODS`.
+    """
+    if period not in PERIODS:
+        raise AggregationError(f"unknown period {period!r}; expected one of {', '.join(PERIODS)}")
+    lazy = events.lazy()
+    per_case = scores.table.lazy().join(
+        lazy.group_by("case").agg(start_ts=pl.col("ts").first()), on="case", how="left"
+    )
+    handovers = _handovers(lazy)
+    partition = False
+    if by == "unit":
+        keys: tuple[str, ...] = ("unit",)
+        members = lazy.select("case", unit=pl.col("unit").cast(pl.String)).unique()
+        hand = handovers.with_columns(unit=pl.col("to_unit"))
+    elif by in {"principal", "kommun", "region"}:
+        keys = ("principal",)
+        members = lazy.select("case", "principal").unique()
+        hand = handovers.with_columns(principal=pl.col("to_principal"))
+    elif by == "boundary":
+        keys = ("from_unit", "from_principal", "to_unit", "to_principal")
+        members = handovers.select("case", *keys).unique()
+        hand = handovers
+    else:
+        partition = True
+        if by == "period":
+            keys = ("period",)
+            members = per_case.select("case", period=_period_expr(period))
+        else:
+            if by not in events.columns or by in {"case", "pos", "day", "rank", "is_date"}:
+                known = ", ".join(_KNOWN)
+                raise AggregationError(
+                    f"cannot group by {by!r}: it is neither one of {known} nor a column of the log"
+                )
+            keys = (by,)
+            members = lazy.group_by("case").agg(pl.col(by).first().cast(pl.String))
+        hand = handovers.join(members, on="case", how="left")
+    measures = [*scores.target_columns, "overall", *scores.indicator_ids]
+    binned = [*scores.target_columns, "overall"]
+    findings = scores.finding_codes
+    journey_aggs = _journey_aggs(measures, binned, findings)
+    hand_aggs = _handover_aggs()
+    joined = members.join(per_case, on="case", how="inner")
+    groups = joined.group_by(*keys).agg(journey_aggs)
+    moves = hand.group_by(*keys).agg(hand_aggs)
+    table = groups.join(moves, on=list(keys), how="left", nulls_equal=True).sort(
+        list(keys), nulls_last=True
+    )
+    total = (
+        per_case.select(journey_aggs)
+        .join(handovers.select(hand_aggs), how="cross")
+        .with_columns([pl.lit(TOTAL).alias(k) for k in keys[:1]])
+    )
+    for k in keys[1:]:
+        total = total.with_columns(pl.lit(None, dtype=pl.String).alias(k))
+    out = pl.concat(
+        [
+            table.with_columns(pl.col(k).cast(pl.String) for k in keys),
+            total.select(table.collect_schema().names()),
+        ],
+        how="vertical_relaxed",
+    ).collect()
+    count_cols = [c for c in out.columns if c not in keys]
+    out = out.with_columns(pl.col(c).fill_null(0) for c in count_cols)
+    agg = Aggregates(
+        table=out,
+        by=by,
+        keys=keys,
+        partition=partition,
+        measures=tuple(measures),
+        binned=tuple(binned),
+        findings=tuple(findings),
+    )
+    return attrs.evolve(agg, table=derive(agg))
+
+
+def _journey_aggs(
+    measures: Iterable[str], binned: Iterable[str], findings: Iterable[str]
+) -> list[pl.Expr]:
+    binned = set(binned)
+    aggs = [pl.len().cast(pl.Int64).alias("journeys"), pl.col("events").sum().cast(pl.Int64)]
+    for m in measures:
+        value = pl.col(m)
+        aggs += [value.count().cast(pl.Int64).alias(f"{m}_n"), value.sum().alias(f"{m}_sum")]
+        if m in binned:
+            lo = 0.0
+            for i, hi in enumerate(SCORE_BINS):
+                upper = value <= hi if i == len(SCORE_BINS) - 1 else value < hi
+                aggs.append(((value >= lo) & upper).sum().cast(pl.Int64).alias(f"{m}_bin{i}"))
+                lo = hi
+    aggs += [(pl.col(f"finding_{c}") > 0).sum().cast(pl.Int64).alias(f"with_{c}") for c in findings]
+    return aggs
+
+
+def _handover_aggs() -> list[pl.Expr]:
+    wait = pl.col("wait")
+    aggs = [
+        pl.len().cast(pl.Int64).alias("handovers"),
+        pl.col("boundary").sum().cast(pl.Int64).alias("handovers_boundary"),
+        # an event log records neither warmth nor information: every handover is unknown
+        pl.lit(0, dtype=pl.Int64).alias("handovers_cold"),
+        pl.len().cast(pl.Int64).alias("handovers_unknown"),
+        wait.count().cast(pl.Int64).alias("waits_n"),
+        wait.sum().alias("waits_sum"),
+    ]
+    lo = 0.0
+    for i, hi in enumerate(WAIT_BINS):
+        aggs.append(((wait >= lo) & (wait < hi)).sum().cast(pl.Int64).alias(f"waits_bin{i}"))
+        lo = hi
+    return aggs
+
+
+def _median_from_bins(counts: Sequence[int], edges: Sequence[float]) -> float | None:
+    """The median read from a histogram, linear within the bin that holds it."""
+    n = sum(counts)
+    if not n:
+        return None
+    half = n / 2
+    before, lo = 0, 0.0
+    for count, hi in zip(counts, edges, strict=True):
+        if count and before + count >= half:
+            if hi == float("inf"):
+                return lo
+            return lo + (half - before) / count * (hi - lo)
+        before += count
+        lo = hi
+    return lo
+
+
+def derive(agg: Aggregates) -> pl.DataFrame:
+    """The table with its derived columns (re)computed from the additive ones.
+
+    ``<m>_mean`` = sum / n; ``<m>_median`` from the histogram; ``share_<code>`` =
+    journeys with the finding / journeys; ``share_cold_or_unknown`` = (cold + unknown
+    handovers) / handovers; ``waits_mean`` and ``waits_median`` in days.
+    """
+    table = agg.table.select([c for c in agg.table.columns if c in agg.keys or c in agg.additive])
+    derived: list[pl.Expr] = []
+    for m in agg.measures:
+        derived.append(
+            pl.when(pl.col(f"{m}_n") > 0)
+            .then(pl.col(f"{m}_sum") / pl.col(f"{m}_n"))
+            .alias(f"{m}_mean")
+        )
+    derived += [
+        (pl.col(f"with_{c}") / pl.col("journeys")).alias(f"share_{c}") for c in agg.findings
+    ]
+    derived.append(
+        pl.when(pl.col("handovers") > 0)
+        .then((pl.col("handovers_cold") + pl.col("handovers_unknown")) / pl.col("handovers"))
+        .alias("share_cold_or_unknown")
+    )
+    derived.append(
+        pl.when(pl.col("waits_n") > 0)
+        .then(pl.col("waits_sum") / pl.col("waits_n"))
+        .alias("waits_mean")
+    )
+    table = table.with_columns(derived)
+    medians: dict[str, list[float | None]] = {}
+    for m in agg.binned:
+        bins = [f"{m}_bin{i}" for i in range(len(SCORE_BINS))]
+        medians[f"{m}_median"] = [
+            _median_from_bins(row, SCORE_BINS) for row in table.select(bins).iter_rows()
+        ]
+    wait_bins = [f"waits_bin{i}" for i in range(len(WAIT_BINS))]
+    medians["waits_median"] = [
+        _median_from_bins(row, WAIT_BINS) for row in table.select(wait_bins).iter_rows()
+    ]
+    return table.with_columns(
+        pl.Series(name, values, dtype=pl.Float64) for name, values in medians.items()
+    )
+
+
+def combine(parts: Sequence[Aggregates]) -> Aggregates:
+    """Add aggregates of disjoint parts (e.g. two extracts, or a log split by case).
+
+    Raises
+    ------
+    AggregationError
+        When the parts were grouped differently or measure different things.
+    """
+    if not parts:
+        raise AggregationError("nothing to combine")
+    first = parts[0]
+    for part in parts[1:]:
+        if (part.by, part.keys, part.measures, part.findings) != (
+            first.by,
+            first.keys,
+            first.measures,
+            first.findings,
+        ):
+            raise AggregationError("the parts were aggregated differently; cannot combine them")
+    additive = first.additive
+    stacked = pl.concat([p.table.select([*first.keys, *additive]) for p in parts])
+    summed = stacked.group_by(list(first.keys)).agg(pl.col(c).sum() for c in additive)
+    is_total = pl.col(first.keys[0]) == TOTAL
+    ordered = pl.concat(
+        [
+            summed.filter(~is_total).sort(list(first.keys), nulls_last=True),
+            summed.filter(is_total),
+        ]
+    )
+    agg = attrs.evolve(first, table=ordered)
+    return attrs.evolve(agg, table=derive(agg))

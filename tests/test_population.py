@@ -1,0 +1,511 @@
+"""Population scoring: the bulk path gives the per-journey numbers, case by case."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import subprocess
+import sys
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, Final
+
+import attrs
+import jsonschema
+import polars as pl
+import pytest
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from careflow.cli import main
+from careflow.errors import JourneyFileError
+from careflow.gaps import find_gaps
+from careflow.io.eventlog import journeys_from_rows, read_event_log
+from careflow.model import EventKind, Journey
+from careflow.population import BULK, NOT_IN_BULK, ScoreTable, read_events, score_events
+from careflow.population.aggregate import TOTAL, Aggregates, AggregationError, aggregate, combine
+from careflow.population.findings import BULK_FINDINGS, FINDINGS_NOT_IN_BULK
+from careflow.population.output import population_schema
+from careflow.population.privacy import constraints, count_columns, is_personal_id, suppress
+from careflow.scoring import INDICATORS, score_journey
+from careflow.targets import framework_from_dict
+
+GENERATOR = Path(__file__).resolve().parents[2] / "shared" / "bench" / "gen_eventlog.py"
+UNIT_NAMES = ["Vårdcentral", "Psykiatri", "Socialtjänst", "Hemtjänst", "FK", "Akuten"]
+PRINCIPALS = ["region", "kommun", "other", "Landsting", "Kommun"]
+CHANNELS = ["visit", "phone", "digital", "home_visit", "planning", "", "Telefon"]
+KINDS = [k.value for k in EventKind if k is not EventKind.DEATH]
+
+
+def _per_journey(journey: Journey) -> dict[str, Any]:
+    """Indicator values, målbild scores and finding counts of one journey, per journey."""
+    profile = score_journey(journey)
+    out: dict[str, Any] = {"overall": profile.overall}
+    for target in profile.targets:
+        out[f"target_{target.target.id}"] = target.score
+        for scored in target.indicators:
+            out[scored.id] = scored.value
+    for code, n in Counter(f.code for f in find_gaps(journey)).items():
+        out[f"finding_{code}"] = n
+    return out
+
+
+def _assert_same(journeys: Sequence[Journey], table: pl.DataFrame, skip: Mapping[str, str]) -> None:
+    """Every bulk column equals the per-journey value to 1e-9, null exactly where None."""
+    assert table.get_column("case").to_list() == [j.id for j in journeys]
+    rows = table.to_dicts()
+    finding_cols = [c for c in table.columns if c.startswith("finding_")]
+    value_cols = [c for c in table.columns if c not in {"case", "events", *finding_cols}]
+    for journey, row in zip(journeys, rows, strict=True):
+        expected = _per_journey(journey)
+        assert row["events"] == len(journey.events)
+        for column in value_cols:
+            if column in skip:
+                assert row[column] is None, column
+                continue
+            want, got = expected[column], row[column]
+            if want is None or got is None:
+                assert want is got, (journey.id, column, want, got)
+            else:
+                assert math.isclose(want, got, rel_tol=0, abs_tol=1e-9), (journey.id, column)
+        for column in finding_cols:
+            assert row[column] == expected.get(column, 0), (journey.id, column)
+        unlisted = {
+            c
+            for c in expected
+            if c.startswith("finding_") and c not in finding_cols and c not in skip
+        }
+        assert not unlisted, unlisted
+
+
+def test_every_indicator_has_a_bulk_expression_or_is_listed() -> None:
+    """Each registered indicator is in BULK (pointing at its own function) or NOT_IN_BULK."""
+    assert set(BULK) | set(NOT_IN_BULK) == set(INDICATORS)
+    assert not set(BULK) & set(NOT_IN_BULK)
+    for ind_id, bulk in BULK.items():
+        assert bulk.per_journey is INDICATORS[ind_id].function
+    assert not set(BULK_FINDINGS) & set(FINDINGS_NOT_IN_BULK)
+
+
+@st.composite
+def _logs(draw: st.DrawFn) -> list[dict[str, Any]]:
+    """Event-log rows with ties in time, mixed dates and datetimes, every kind and channel."""
+    principal_of = {u: draw(st.sampled_from(PRINCIPALS)) for u in UNIT_NAMES}
+    stamps = draw(
+        st.lists(
+            st.tuples(st.integers(0, 400), st.sampled_from([None, "08:00", "13:30:15", "09:05"])),
+            min_size=1,
+            max_size=8,
+        )
+    )
+    rows = []
+    for c in range(draw(st.integers(1, 4))):
+        days_of_case = []
+        for _ in range(draw(st.integers(1, 14))):
+            days, clock = draw(st.sampled_from(stamps))
+            date = dt.date(2023, 1, 1) + dt.timedelta(days=days)
+            days_of_case.append(date)
+            unit = draw(st.sampled_from(UNIT_NAMES))
+            rows.append(
+                {
+                    "case_id": f"K{c}",
+                    "timestamp": date.isoformat() + ("" if clock is None else f" {clock}"),
+                    "activity": draw(st.sampled_from([unit, "Besök", "", "treatment"])),
+                    "unit": unit,
+                    "principal": principal_of[unit],
+                    "kind": draw(st.sampled_from(KINDS)),
+                    "contact_type": draw(st.sampled_from(CHANNELS)),
+                    "staff": draw(st.sampled_from(["", "s1", "s2"])),
+                    "diagnosis": draw(st.sampled_from(["", "F10.2", "F32"])),
+                    "reason": draw(st.sampled_from(["", "other_condition", "capacity"])),
+                }
+            )
+        if draw(st.booleans()):  # a death, on the case's last day: nothing may follow it
+            rows.append({**rows[-1], "timestamp": max(days_of_case).isoformat(), "kind": "death"})
+    return draw(st.permutations(rows))
+
+
+@settings(max_examples=30)
+@given(_logs())
+def test_bulk_equals_per_journey_on_generated_logs(rows: list[dict[str, Any]]) -> None:
+    """For generated logs, every bulk value equals the per-journey value (1e-9, same nulls)."""
+    journeys = journeys_from_rows(rows)
+    scores = score_events(read_events(pl.DataFrame(rows)))
+    _assert_same(journeys, scores.table, scores.not_computed)
+
+
+@settings(max_examples=30)
+@given(_logs())
+def test_bulk_equals_per_journey_without_kind_column(rows: list[dict[str, Any]]) -> None:
+    """Without a kind column (kinds read from the activity), bulk still equals per journey."""
+    bare = [{k: v for k, v in r.items() if k != "kind"} for r in rows]
+    journeys = journeys_from_rows(bare)
+    scores = score_events(read_events(pl.DataFrame(bare)))
+    _assert_same(journeys, scores.table, scores.not_computed)
+
+
+@pytest.fixture(scope="module")
+def rich_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shared rich workload at 2,000 cases (Parquet), made by the shared generator."""
+    if not GENERATOR.exists():
+        pytest.skip("the shared benchmark generator is not next to this checkout")
+    out = tmp_path_factory.mktemp("rich")
+    subprocess.run(
+        [sys.executable, str(GENERATOR), "--rich", "2000", "42", str(out)],
+        check=True,
+        capture_output=True,
+    )
+    return out / "care_2000_rich.parquet"
+
+
+def test_bulk_equals_per_journey_on_the_rich_workload(rich_log: Path) -> None:
+    """On 2,000 rich cases, every bulk value equals the per-journey value, case by case."""
+    journeys = read_event_log(rich_log)
+    scores = score_events(read_events(rich_log))
+    assessable = {i: scores.table.get_column(i).is_not_null().sum() for i in scores.indicator_ids}
+    assert sum(1 for n in assessable.values() if n) >= 8  # the workload exercises them
+    _assert_same(journeys, scores.table, scores.not_computed)
+
+
+def test_bulk_reads_the_rich_csv_like_its_parquet(rich_log: Path) -> None:
+    """The CSV and the Parquet file of one workload score the same."""
+    csv_scores = score_events(read_events(rich_log.with_suffix(".csv"))).table
+    pq_scores = score_events(read_events(rich_log)).table
+    assert csv_scores.equals(pq_scores)
+
+
+# -- aggregation ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def rich_scored(rich_log: Path) -> tuple[pl.DataFrame, ScoreTable]:
+    """The rich workload's events and per-case scores."""
+    events = read_events(rich_log)
+    return events, score_events(events)
+
+
+#: A framework whose målbilder use only indicators the bulk path computes, with ids no
+#: high-severity finding is tied to, so their score histograms are published in bulk.
+BULK_FRAMEWORK: Final = framework_from_dict(
+    {
+        "framework": 1,
+        "id": "bulk-only",
+        "name_sv": "Bara bulk",
+        "name_en": "Bulk only",
+        "source": "tests",
+        "targets": [
+            {
+                "id": tid,
+                "key": f"bulk{tid}",
+                "name_sv": f"Bulk {tid}",
+                "name_en": f"Bulk {tid}",
+                "meaning_sv": "Indikatorer som räknas i bulk.",
+                "meaning_en": "Indicators computed in bulk.",
+                "indicators": [{"id": ind, "weight": 1}],
+            }
+            for tid, ind in [
+                (1, "redirections"),
+                (6, "entry_points"),
+                (7, "joint_plan"),
+                (10, "treatment_completion"),
+            ]
+        ],
+    }
+)
+
+
+@pytest.fixture(scope="module")
+def rich_binned(rich_log: Path) -> tuple[pl.DataFrame, ScoreTable]:
+    """The rich workload scored against :data:`BULK_FRAMEWORK` (a published histogram)."""
+    events = read_events(rich_log)
+    return events, score_events(events, BULK_FRAMEWORK)
+
+
+def test_aggregates_count_what_the_journeys_hold(
+    rich_log: Path, rich_scored: tuple[pl.DataFrame, ScoreTable]
+) -> None:
+    """Journeys per unit, handovers and målbild means match counts made from the journeys."""
+    events, scores = rich_scored
+    journeys = read_event_log(rich_log)
+    agg = aggregate(events, scores, "unit")
+    per_unit = Counter(a.name for j in journeys for a in j.actors)
+    rows = {r["unit"]: r for r in agg.table.to_dicts()}
+    assert {u: rows[u]["journeys"] for u in per_unit} == dict(per_unit)
+    total = rows[TOTAL]
+    assert total["journeys"] == len(journeys)
+    assert total["handovers"] == sum(len(j.transitions) for j in journeys)
+    # målbild 7 is one the bulk path computes (see not_computed for the others)
+    target_7 = [s for j in journeys if (s := score_journey(j).target(7).score) is not None]
+    assert target_7
+    assert total["target_7_n"] == len(target_7)
+    assert math.isclose(total["target_7_mean"], sum(target_7) / len(target_7), abs_tol=1e-9)
+
+
+@pytest.mark.parametrize("by", ["period", "unit", "boundary", "principal", "diagnosis"])
+def test_aggregates_add_up_across_disjoint_parts(
+    rich_scored: tuple[pl.DataFrame, ScoreTable], by: str
+) -> None:
+    """Aggregating two halves of a log (split by case) and adding them gives the whole."""
+    events, scores = rich_scored
+    cases = scores.table.get_column("case")
+    half = set(cases.to_list()[::2])
+    parts = []
+    for keep in (True, False):
+        mask = pl.col("case").cast(pl.String).is_in(sorted(half))
+        part_events = events.filter(mask if keep else ~mask)
+        part_scores = attrs.evolve(scores, table=scores.table.filter(mask if keep else ~mask))
+        parts.append(aggregate(part_events, part_scores, by, period="month"))
+    whole = aggregate(events, scores, by, period="month")
+    combined = combine(parts)
+    keys = list(whole.keys)
+    left = whole.table.sort(keys, nulls_last=True)
+    right = combined.table.select(whole.table.columns).sort(keys, nulls_last=True)
+    for column in whole.table.columns:
+        a, b = left.get_column(column).to_list(), right.get_column(column).to_list()
+        if column in keys or left.schema[column].is_integer():
+            assert a == b, column
+        else:
+            assert all(
+                (x is None and y is None) or math.isclose(x, y, rel_tol=1e-9, abs_tol=1e-9)
+                for x, y in zip(a, b, strict=True)
+            ), column
+
+
+def test_an_unknown_grouping_is_refused(rich_scored: tuple[pl.DataFrame, ScoreTable]) -> None:
+    """Grouping by a column the log does not have is a clear error."""
+    events, scores = rich_scored
+    with pytest.raises(AggregationError, match="cannot group by 'ward'"):
+        aggregate(events, scores, "ward")
+
+
+# -- privacy -------------------------------------------------------------------------------
+
+
+def test_personal_ids_are_recognised() -> None:
+    """Personnummer and samordningsnummer (date, serial, Luhn) are told from other ids."""
+    assert is_personal_id("19121212-1212")
+    assert is_personal_id("121212+1212")
+    assert is_personal_id("201212121212") is is_personal_id("1212121212")
+    assert is_personal_id("121272-1219")  # samordningsnummer: day 12 + 60
+    assert not is_personal_id("121212-1213")  # wrong check digit
+    assert not is_personal_id("121312-1212")  # month 13
+    assert not is_personal_id("C000017")
+
+
+def test_a_log_with_personal_ids_is_refused_without_showing_them() -> None:
+    """Case ids that are personnummer are refused unless explicitly allowed."""
+    rows = pl.DataFrame(
+        {
+            "case_id": ["19121212-1212", "19121212-1212"],
+            "timestamp": ["2024-01-01", "2024-01-02"],
+            "unit": ["A", "B"],
+        }
+    )
+    with pytest.raises(JourneyFileError, match="pseudonymous") as info:
+        read_events(rows)
+    assert "1212" not in str(info.value)
+    assert read_events(rows, allow_personal_ids=True).height == 2
+
+
+def _recomputable(agg: Aggregates, hidden: set[tuple[int, str]]) -> set[tuple[int, str]]:
+    """Hidden cells an attacker can solve from published cells and the published totals.
+
+    Builds the linear system of every check sum (histogram bins to their n, groups to the
+    (all) row) over the hidden cells, splits it into independent parts, and returns the
+    cells on which every null-space vector is zero: exactly those with one value in every
+    solution.
+    """
+    import numpy as np
+
+    equations = []
+    for parts, whole in constraints(agg):
+        terms = Counter(c for c in parts if c in hidden)
+        if whole in hidden:
+            terms[whole] -= 1
+        terms = Counter({c: v for c, v in terms.items() if v})
+        if terms:
+            equations.append(terms)
+    parent: dict[tuple[int, str], tuple[int, str]] = {}
+
+    def root(c: tuple[int, str]) -> tuple[int, str]:
+        while parent.setdefault(c, c) != c:
+            c = parent[c]
+        return c
+
+    for terms in equations:
+        first, *rest = sorted(terms)
+        for c in rest:
+            parent[root(c)] = root(first)
+    found = set()
+    components: dict[tuple[int, str], list[Counter[tuple[int, str]]]] = {}
+    for terms in equations:
+        components.setdefault(root(min(terms)), []).append(terms)
+    for eqs in components.values():
+        cells = sorted({c for t in eqs for c in t})
+        index = {c: i for i, c in enumerate(cells)}
+        matrix = np.zeros((len(eqs), len(cells)))
+        for r, terms in enumerate(eqs):
+            for c, v in terms.items():
+                matrix[r, index[c]] = v
+        _, sing, vt = np.linalg.svd(matrix)
+        rank = int((sing > 1e-9).sum())
+        null = vt[rank:]
+        for c, i in index.items():
+            if null.shape[0] == 0 or np.all(np.abs(null[:, i]) < 1e-9):
+                found.add(c)
+    return found
+
+
+@pytest.mark.parametrize(("by", "min_count"), [("period", 40), ("diagnosis", 25), ("unit", 5)])
+def test_no_suppressed_cell_can_be_recomputed_from_totals(
+    rich_binned: tuple[pl.DataFrame, ScoreTable], by: str, min_count: int
+) -> None:
+    """Suppressed counts cannot be solved from the published cells and totals."""
+    events, scores = rich_binned
+    agg = aggregate(events, scores, by, period="month")
+    result = suppress(agg, min_count)
+    hidden = {
+        (r, c)
+        for c in count_columns(agg)
+        for r, v in enumerate(result.table.get_column(c).to_list())
+        if v is None
+    }
+    assert any(cell.reason == "primary" for cell in result.cells)
+    if agg.partition:
+        assert any(cell.reason == "secondary" for cell in result.cells)
+    assert not _recomputable(agg, hidden)
+    for c in count_columns(agg):
+        published = [v for v in result.table.get_column(c).to_list() if v is not None]
+        assert all(v == 0 or v >= min_count for v in published), c
+    small = result.table.filter(pl.col("journeys").is_null())
+    assert small.height == agg.table.filter(pl.col("journeys") < min_count).height
+
+
+def test_the_naive_attack_works_without_secondary_suppression(
+    rich_binned: tuple[pl.DataFrame, ScoreTable],
+) -> None:
+    """The check above has teeth: with primary suppression only, cells can be recomputed."""
+    events, scores = rich_binned
+    agg = aggregate(events, scores, "period", period="month")
+    journeys = agg.table.get_column("journeys").to_list()
+    primary = {
+        (r, c)
+        for c in count_columns(agg)
+        for r, v in enumerate(agg.table.get_column(c).to_list())
+        if journeys[r] < 40 or 0 < v < 40
+    }
+    assert _recomputable(agg, primary)
+
+
+# -- command line --------------------------------------------------------------------------
+
+
+def _small_log(tmp_path: Path, case_ids: Sequence[str]) -> Path:
+    """A CSV event log with a few events per case, across region and kommun."""
+    lines = ["case_id,timestamp,unit,principal,kind,contact_type"]
+    units = [("Vårdcentral", "region"), ("Hemtjänst", "kommun"), ("Psykiatri", "region")]
+    for n, case in enumerate(case_ids):
+        for i in range(4):
+            unit, principal = units[(n + i) % 3]
+            kind = ["need_signal", "contact", "treatment", "discharge"][i]
+            lines.append(f"{case},2024-0{1 + n % 3}-1{i},{unit},{principal},{kind},phone")
+    path = tmp_path / "log.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_population_command_writes_json_that_follows_its_schema(
+    tmp_path: Path, runner: CliRunner
+) -> None:
+    """The JSON output validates against the schema and holds no case id."""
+    log = _small_log(tmp_path, [f"P{i:03d}" for i in range(30)])
+    out = tmp_path / "pop.json"
+    result = runner.invoke(main, ["population", str(log), "--by", "period", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    data = json.loads(out.read_text("utf-8"))
+    jsonschema.validate(data, population_schema())
+    assert data["groups"][-1]["journeys"] == 30
+    assert "P001" not in out.read_text("utf-8")
+    assert "30 journeys" in result.output
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_population_command_writes_tables(tmp_path: Path, runner: CliRunner, suffix: str) -> None:
+    """CSV and Parquet outputs hold one row per group and the (all) row, no case ids."""
+    log = _small_log(tmp_path, [f"P{i:03d}" for i in range(12)])
+    out = tmp_path / f"pop{suffix}"
+    result = runner.invoke(
+        main, ["population", str(log), "--by", "principal", "--min-count", "3", "-o", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    table = pl.read_csv(out) if suffix == ".csv" else pl.read_parquet(out)
+    assert table.get_column("principal").to_list() == ["kommun", "region", TOTAL]
+    assert "case" not in table.columns
+
+
+def test_population_command_refuses_personal_ids(tmp_path: Path, runner: CliRunner) -> None:
+    """Personnummer as case ids stop the command unless --allow-personal-ids is given."""
+    log = _small_log(tmp_path, ["19121212-1212", "20000101-0008"])
+    out = tmp_path / "pop.csv"
+    refused = runner.invoke(main, ["population", str(log), "-o", str(out)])
+    assert refused.exit_code == 1
+    assert "pseudonymous" in refused.output
+    assert not out.exists()
+    allowed = runner.invoke(main, ["population", str(log), "--allow-personal-ids", "-o", str(out)])
+    assert allowed.exit_code == 0, allowed.output
+
+
+def test_population_command_refuses_an_unknown_output_format(
+    tmp_path: Path, runner: CliRunner
+) -> None:
+    """An output that is not .csv, .json or .parquet is a usage error."""
+    log = _small_log(tmp_path, ["A1"])
+    result = runner.invoke(main, ["population", str(log), "-o", str(tmp_path / "x.txt")])
+    assert result.exit_code == 2
+
+
+def test_import_careflow_does_not_load_polars() -> None:
+    """`import careflow` stays light: polars loads only with careflow.population."""
+    code = "import sys, careflow; assert 'polars' not in sys.modules"
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_a_unit_with_two_principals_in_one_case_is_refused() -> None:
+    """As per journey: a unit may not be region and kommun within one case."""
+    rows = pl.DataFrame(
+        {
+            "case_id": ["A", "A", "B"],
+            "timestamp": ["2024-01-01", "2024-01-02", "2024-01-03"],
+            "unit": ["X", "X", "Y"],
+            "principal": ["region", "kommun", "region"],
+        }
+    )
+    with pytest.raises(JourneyFileError, match="more than one principal in case 'A'"):
+        read_events(rows)
+    with pytest.raises(JourneyFileError):
+        journeys_from_rows(rows.to_dicts())
+
+
+def test_events_after_a_death_are_refused_as_per_journey() -> None:
+    """A case with an event after its death is refused in bulk, as the per-journey reader does."""
+    rows = [
+        {"case_id": "K0", "timestamp": "2023-01-01", "unit": "A", "kind": "death"},
+        {"case_id": "K0", "timestamp": "2023-01-02", "unit": "A", "kind": "contact"},
+    ]
+    with pytest.raises(JourneyFileError, match="death"):
+        journeys_from_rows(rows)
+    with pytest.raises(JourneyFileError, match="after the person's death"):
+        read_events(pl.DataFrame(rows))
+
+
+def test_target_scores_a_high_finding_may_cap_are_not_computed_in_bulk() -> None:
+    """Målbilder a high-severity finding may cap are null in bulk, with the reason listed."""
+    rows = [{"case_id": "K0", "timestamp": "2023-01-01", "unit": "A", "kind": "contact"}]
+    scores = score_events(read_events(pl.DataFrame(rows)))
+    assert "HIGH_FINDING_CAP" not in scores.not_computed
+    for column in ("target_2", "target_4", "target_9"):
+        assert scores.table.get_column(column).to_list() == [None]
+        assert column in scores.not_computed
