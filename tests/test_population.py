@@ -509,3 +509,29 @@ def test_target_scores_a_high_finding_may_cap_are_not_computed_in_bulk() -> None
     for column in ("target_2", "target_4", "target_9"):
         assert scores.table.get_column(column).to_list() == [None]
         assert column in scores.not_computed
+
+
+def test_the_events_table_holds_needs_legal_bases_and_handovers_as_per_journey() -> None:
+    """Needs from diagnoses, legal bases on episodes and handovers match the per-journey reader.
+
+    A death by date alone sorts last on its day and is no handover; a legal basis on a
+    contact is not kept; an ICD-10 F1x code is a substance-use need.
+    """
+    rows = [
+        {"case_id": "K0", "timestamp": "2023-01-01 08:00", "unit": "A", "kind": "contact",
+         "diagnosis": "F10.2", "legal_basis": "LPT"},
+        {"case_id": "K0", "timestamp": "2023-01-02 09:00", "unit": "B", "kind": "admission",
+         "diagnosis": "F32", "legal_basis": "LPT"},
+        {"case_id": "K0", "timestamp": "2023-01-03", "unit": "C", "kind": "death",
+         "diagnosis": "", "legal_basis": ""},
+        {"case_id": "K0", "timestamp": "2023-01-03 10:00", "unit": "B", "kind": "discharge",
+         "diagnosis": "", "legal_basis": ""},
+    ]  # fmt: skip
+    (journey,) = journeys_from_rows(rows)
+    events = read_events(pl.DataFrame(rows))
+    assert events.get_column("kind").to_list() == [e.kind.value for e in journey.timeline]
+    assert set(events.get_column("need").drop_nulls()) == set(journey.person.needs)
+    assert events.get_column("handover").sum() == len(journey.transitions)
+    bases = [None if e.legal_basis is None else e.legal_basis.value for e in journey.timeline]
+    assert events.get_column("legal_basis").to_list() == bases
+    assert "diagnosis" in events.columns  # still groupable by its own name

@@ -12,9 +12,13 @@ of a case stand in exactly the order :func:`careflow.read_event_log` gives them:
 No :class:`~careflow.model.Journey` is built. The result has one row per event with the
 columns ``case``, ``ts`` (naive local datetime in the analysis time zone, as the
 per-journey reader gives it), ``is_date`` (the cell was a plain date),
-``kind``, ``rank``, ``activity``, ``unit``, ``principal``, ``channel`` and ``day`` (the day
-count of :func:`careflow.scoring.facts.day_number`), plus every other column of the log
-under its own name, as text.
+``kind``, ``rank``, ``activity``, ``unit``, ``principal``, ``channel``, ``day`` (the day
+count of :func:`careflow.scoring.facts.day_number`), ``need`` (the need a diagnosis names,
+as the per-journey reader reads it into :attr:`careflow.model.Person.needs`), ``legal_basis``
+(on admissions, treatments and support), ``cause`` and ``certainty`` (on a death),
+``pos`` (the event's 0-based place in its case) and ``handover`` (the unit changed from the
+previous event and the event is not a death: where the per-journey reader puts a
+``handover`` transition), plus every other column of the log under its own name, as text.
 """
 
 from __future__ import annotations
@@ -28,8 +32,11 @@ import polars as pl
 
 from careflow.errors import JourneyFileError
 from careflow.io.eventlog import (
+    _CAUSES,
+    _CERTAINTIES,
     _CHANNELS,
     _KINDS,
+    _LEGAL_BASES,
     _PRINCIPALS,
     DEFAULT_TIMEZONE,
     MAX_LOG_BYTES,
@@ -39,7 +46,8 @@ from careflow.io.eventlog import (
     _Where,
     zone,
 )
-from careflow.model import KIND_RANK, EventKind, Principal
+from careflow.io.mapping import DEFAULT_DIAGNOSES, normalise_code
+from careflow.model import KIND_RANK, LEGAL_BASIS_KINDS, EventKind, Principal
 from careflow.population.privacy import check_pseudonymous
 
 __all__ = ["EVENT_COLUMNS", "read_events", "sort_events"]
@@ -56,12 +64,35 @@ EVENT_COLUMNS: Final = (
     "principal",
     "channel",
     "day",
+    "need",
+    "legal_basis",
+    "cause",
+    "certainty",
 )
 #: The roles of :class:`careflow.io.eventlog.EventLogColumns` the bulk path reads.
-_CONSUMED: Final = ("case", "timestamp", "activity", "unit", "principal", "channel", "kind")
+_CONSUMED: Final = (
+    "case",
+    "timestamp",
+    "activity",
+    "unit",
+    "principal",
+    "channel",
+    "kind",
+    "diagnosis",
+    "cause",
+    "certainty",
+    "legal_basis",
+)
+#: Roles whose column is also kept as text under its own name (``--by diagnosis``).
+_KEPT: Final = frozenset({"diagnosis"})
+#: Roles whose cell text breaks ties after the contact type, in the per-journey order.
+_TIE_ROLES: Final = ("cause", "certainty", "legal_basis")
+_TIE_COLUMNS: Final = tuple(f"_{role}_text" for role in _TIE_ROLES)
 #: Ordinal (days from 0001-01-01, day 1) of 1970-01-01.
 _EPOCH_ORDINAL: Final = 719_163
-_RESERVED: Final = frozenset({*EVENT_COLUMNS, "pos", "_channel_text"})
+_RESERVED: Final = frozenset(
+    {*EVENT_COLUMNS, "pos", "handover", "_channel_text", "_order", *_TIE_COLUMNS}
+)
 _DATE_PATTERN: Final = r"^\d{4}-\d{2}-\d{2}$"
 _STAMP_PATTERN: Final = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?$"
 
@@ -108,7 +139,9 @@ def read_events(
     events = _normalise(frame, roles, header, file=file)
     if not allow_personal_ids:
         check_pseudonymous(events.get_column("case").unique(), file=file, column=roles["case"])
-    ordered = sort_events(events)
+    # a role's own column (diagnosis...) stays groupable, but is no tie key per journey
+    role_columns = [roles[r] for r in _CONSUMED if r in roles and roles[r] in events.columns]
+    ordered = sort_events(events, not_keys=role_columns)
     _check_deaths(ordered, file=file)
     return ordered
 
@@ -280,8 +313,15 @@ def _normalise(
             "_channel_text": channel_text,
         }
     )
-    # roles the bulk path does not read (diagnosis, ...) stay columns of their own
-    consumed = {roles[r] for r in _CONSUMED if r in roles}
+    out = out.with_columns(
+        need=_needs(frame, roles),
+        legal_basis=_attribute(frame, roles, "legal_basis", kind, LEGAL_BASIS_KINDS, file=file),
+        cause=_attribute(frame, roles, "cause", kind, {EventKind.DEATH}, file=file),
+        certainty=_attribute(frame, roles, "certainty", kind, {EventKind.DEATH}, file=file),
+    )
+    out = out.with_columns(_tie_texts(frame, roles))
+    # columns without a role stay columns of their own
+    consumed = {roles[r] for r in _CONSUMED if r in roles and r not in _KEPT}
     others = [h for h in header if h not in consumed]
     extra: dict[str, pl.Series] = {}
     for name in others:
@@ -299,6 +339,77 @@ def _normalise(
     ).cast(pl.Float64) + pl.col("ts").dt.microsecond().cast(pl.Float64) / 1e6
     ordinal = pl.col("ts").dt.date().cast(pl.Int64) + _EPOCH_ORDINAL
     return out.with_columns(day=ordinal.cast(pl.Float64) + seconds / 86_400.0)
+
+
+def _tie_texts(frame: pl.DataFrame, roles: Mapping[str, str]) -> list[pl.Series]:
+    """The cells the per-journey tie rule compares after the contact type ("" if missing)."""
+    out = []
+    for role in _TIE_ROLES:
+        missing = MISSING_TEXT - {"none"} if role == "legal_basis" else MISSING_TEXT
+        if role in roles:
+            text = _text(frame, roles[role])
+            gone = text.str.to_lowercase().is_in(sorted(missing))
+            tie = pl.select(pl.when(gone).then(pl.lit("")).otherwise(text)).to_series()
+        else:
+            tie = pl.repeat("", frame.height, eager=True, dtype=pl.String)
+        out.append(tie.alias(f"_{role}_text"))
+    return out
+
+
+def _needs(frame: pl.DataFrame, roles: Mapping[str, str]) -> pl.Series:
+    """The need each row's diagnosis names, by the per-journey reader's rules (or null)."""
+    if "diagnosis" not in roles:
+        return pl.repeat(None, frame.height, eager=True, dtype=pl.String)
+    text = _text(frame, roles["diagnosis"])
+    mapping: dict[str, str | None] = {}
+    for value in text.unique().to_list():
+        if value.casefold() in MISSING_TEXT:
+            mapping[value] = None
+            continue
+        code = normalise_code(value)
+        need = next((r.need for r in DEFAULT_DIAGNOSES if r.matches(code)), None)
+        mapping[value] = None if need is None else str(need)
+    return text.replace_strict(mapping, default=None, return_dtype=pl.String)
+
+
+def _attribute(
+    frame: pl.DataFrame,
+    roles: Mapping[str, str],
+    role: str,
+    kind: pl.Series,
+    carriers: Iterable[EventKind],
+    *,
+    file: str | None,
+) -> pl.Series:
+    """A death's cause or certainty, an episode's legal basis: read on carrier rows only.
+
+    As the per-journey reader: a value on any other row is not kept, a missing value
+    (``NA``...; for the legal basis ``none`` is a value, voluntary) is null, and an
+    unknown value is an error naming its row.
+    """
+    if role not in roles:
+        return pl.repeat(None, frame.height, eager=True, dtype=pl.String)
+    table = {"legal_basis": _LEGAL_BASES, "cause": _CAUSES, "certainty": _CERTAINTIES}[role]
+    missing = MISSING_TEXT - {"none"} if role == "legal_basis" else MISSING_TEXT
+    text = _text(frame, roles[role])
+    carried = kind.is_in(sorted(k.value for k in carriers))
+    mapping: dict[str, str | None] = {}
+    for value in text.filter(carried).unique().to_list():
+        if value.casefold() in missing:
+            mapping[value] = None
+            continue
+        try:
+            found = table[value]
+        except KeyError:
+            row = int((text.eq(value) & carried).arg_true()[0]) + 1
+            raise JourneyFileError(
+                f"{value!r:.60} is not a {table.hint}",
+                file=file,
+                path=f"row {row}, {roles[role]}",
+            ) from None
+        mapping[value] = None if found is None else str(found.value)
+    values = text.replace_strict(mapping, default=None, return_dtype=pl.String)
+    return pl.select(pl.when(carried).then(values).otherwise(None)).to_series()
 
 
 def _timestamps(
@@ -400,16 +511,29 @@ def _check_principals(events: pl.DataFrame, *, file: str | None, column: str) ->
         )
 
 
-def sort_events(events: pl.DataFrame) -> pl.DataFrame:
-    """Sort by case, then by the tie rule; add ``pos`` (0-based place in the case)."""
-    fixed = set(EVENT_COLUMNS) | {"_channel_text", "pos"}
+def sort_events(events: pl.DataFrame, *, not_keys: Iterable[str] = ()) -> pl.DataFrame:
+    """Sort by case, then by the tie rule; add ``pos`` and ``handover``.
+
+    Every column besides the known ones is a tie key, in order, except ``not_keys``.
+    """
+    fixed = set(EVENT_COLUMNS) | {"_channel_text", "pos", "handover", *_TIE_COLUMNS, *not_keys}
     others = [c for c in events.columns if c not in fixed]
-    text_keys = ["case", "activity", "unit", "_channel_text", *others]
+    ties = [c for c in _TIE_COLUMNS if c in events.columns]
+    text_keys = ["case", "activity", "unit", "_channel_text", *ties, *others]
     coded = events.with_columns(_ordered_codes(events, text_keys))
-    keys = ["case", "ts", "rank", "activity", "unit", "_channel_text", *others]
+    # careflow.model.order_time: a death known by date only sorts last on its day
+    last = pl.col("ts") + pl.duration(days=1) - pl.duration(microseconds=1)
+    death_by_date = (pl.col("kind") == EventKind.DEATH.value) & pl.col("is_date")
+    coded = coded.with_columns(_order=pl.when(death_by_date).then(last).otherwise(pl.col("ts")))
+    keys = ["case", "_order", "rank", "activity", "unit", "_channel_text", *ties, *others]
     ordered = coded.sort(keys)
     pos = pl.int_range(pl.len(), dtype=pl.UInt32).over("case")
-    return ordered.with_columns(pos=pos).drop("_channel_text")
+    changed = (pl.col("pos") > 0) & (pl.col("unit") != pl.col("unit").shift(1))
+    return (
+        ordered.with_columns(pos=pos)
+        .with_columns(handover=changed & (pl.col("kind") != EventKind.DEATH.value))
+        .drop("_channel_text", "_order", *ties)
+    )
 
 
 def _ordered_codes(events: pl.DataFrame, columns: list[str]) -> list[pl.Expr]:

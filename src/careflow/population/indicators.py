@@ -70,7 +70,8 @@ def event_columns() -> list[pl.Expr]:
         _kind_in(_TREATMENT_KINDS).alias("treated"),
         ((pl.col("pos") > 0) & (pl.col("unit") != pl.col("unit").shift(1))).alias("handover"),
         (pl.col("day") - pl.col("day").shift(1)).alias("gap"),
-        pl.col("day").last().over("case").alias("end"),
+        # Journey.end: the latest time (a death by date sorts last but is at midnight)
+        pl.col("day").max().over("case").alias("end"),
         seek.cum_sum().over("case").alias("seek_cum"),
         resp.cum_sum().over("case").alias("resp_cum"),
         pl.when(next_day > pl.col("day"))
@@ -108,7 +109,7 @@ class BulkIndicator:
 _FACTS: Final[dict[str, Callable[[], pl.Expr]]] = {
     "n_events": pl.len,
     "start": lambda: pl.col("day").first(),
-    "end": lambda: pl.col("day").last(),
+    "end": lambda: pl.col("day").max(),
     "kinds_recorded": lambda: (pl.col("kind") != EventKind.CONTACT.value).any(ignore_nulls=True),
     "has_signal": lambda: pl.col("seek").any(ignore_nulls=True),
     "unanswered": lambda: (
