@@ -12,7 +12,8 @@ of a case stand in exactly the order :func:`careflow.read_event_log` gives them:
 No :class:`~careflow.model.Journey` is built. The result has one row per event with the
 columns ``case``, ``ts`` (naive local datetime in the analysis time zone, as the
 per-journey reader gives it), ``is_date`` (the cell was a plain date),
-``kind``, ``rank``, ``activity``, ``unit``, ``principal``, ``channel``, ``day`` (the day
+``kind``, ``rank``, ``activity``, ``unit``, ``principal``, ``service`` (the unit's
+:class:`careflow.model.ServiceKind`; ``other`` unless a mapping says), ``channel``, ``day`` (the day
 count of :func:`careflow.scoring.facts.day_number`), ``need`` (the need a diagnosis names,
 as the per-journey reader reads it into :attr:`careflow.model.Person.needs`), ``legal_basis``
 (on admissions, treatments and support), ``cause`` and ``certainty`` (on a death),
@@ -47,7 +48,7 @@ from careflow.io.eventlog import (
     zone,
 )
 from careflow.io.mapping import DEFAULT_DIAGNOSES, normalise_code
-from careflow.model import KIND_RANK, LEGAL_BASIS_KINDS, EventKind, Principal
+from careflow.model import KIND_RANK, LEGAL_BASIS_KINDS, EventKind, Principal, ServiceKind
 from careflow.population.privacy import check_pseudonymous
 
 __all__ = ["EVENT_COLUMNS", "read_events", "sort_events"]
@@ -62,6 +63,7 @@ EVENT_COLUMNS: Final = (
     "activity",
     "unit",
     "principal",
+    "service",
     "channel",
     "day",
     "need",
@@ -309,6 +311,8 @@ def _normalise(
             "activity": activity if activity is not None else pl.repeat("", height, eager=True),
             "unit": unit,
             "principal": principal,
+            # the per-journey reader: a unit's service comes from a mapping, else "other"
+            "service": pl.repeat(ServiceKind.OTHER.value, height, eager=True, dtype=pl.String),
             "channel": channel,
             "_channel_text": channel_text,
         }
