@@ -126,8 +126,11 @@ _Cell = tuple[int, str]
 def constraints(agg: Aggregates) -> list[tuple[list[_Cell], _Cell]]:
     """The sums a reader can check in ``agg``'s table: (parts, whole) per equation.
 
-    In every row, a histogram's bins add up to its ``_n``; when the groups partition the
-    journeys, each count column of the group rows adds up to the ``(all)`` row.
+    In every row, a histogram's bins add up to its ``_n``. Each handover (and the wait
+    it led to) counts in exactly one group whatever the grouping (at the unit, principal
+    or pair it arrives at, or in its journey's group), so the handover and wait counts of
+    the group rows add up to the ``(all)`` row; when the groups partition the journeys,
+    so does every other count column.
     """
     table = agg.table
     rows = list(range(table.height))
@@ -136,11 +139,16 @@ def constraints(agg: Aggregates) -> list[tuple[list[_Cell], _Cell]]:
         for m in agg.binned:
             out.append(([(r, f"{m}_bin{i}") for i in range(len(SCORE_BINS))], (r, f"{m}_n")))
         out.append(([(r, f"waits_bin{i}") for i in range(len(WAIT_BINS))], (r, "waits_n")))
-    if agg.partition:
-        total = table.height - 1
-        for column in count_columns(agg):
+    total = table.height - 1
+    for column in count_columns(agg):
+        if agg.partition or column in handover_columns(agg):
             out.append(([(r, column) for r in rows[:-1]], (total, column)))
     return out
+
+
+def handover_columns(agg: Aggregates) -> list[str]:
+    """The count columns that count handovers or waits (each in exactly one group)."""
+    return [c for c in count_columns(agg) if c.startswith(("handovers", "waits_"))]
 
 
 def count_columns(agg: Aggregates) -> list[str]:
