@@ -20,8 +20,10 @@ from typing import Any, Final
 
 import attrs
 
+from careflow._per_journey import per_journey
 from careflow.graph import (
     BOUNDARY,
+    Crossing,
     Episode,
     boundary_crossings,
     contact_gaps,
@@ -53,6 +55,7 @@ from careflow.scoring.facts import APPOINTMENT_KINDS, MOVE_KINDS
 
 __all__ = [
     "DETECTORS",
+    "HIGH_DETECTORS",
     "LET_GO_KINDS",
     "Finding",
     "Findings",
@@ -230,11 +233,21 @@ def cold_handovers(journey: Journey, th: Thresholds) -> list[Finding]:
     handover whose warmth and information are both unrecorded is not judged.
     """
     del th
+    crossings = boundary_crossings(journey)
+    return _cold_crossings(crossings) + _cold_within(journey, {c.transition.id for c in crossings})
+
+
+def _cold_crossing_handovers(journey: Journey, th: Thresholds) -> list[Finding]:
+    """The part of :func:`cold_handovers` that can raise a high finding: the crossings."""
+    del th
+    return _cold_crossings(boundary_crossings(journey))
+
+
+def _cold_crossings(crossings: list[Crossing]) -> list[Finding]:
+    """The ``cold_handover`` findings at region-kommun crossings, high and medium."""
     out = []
-    crossing_ids = set()
-    for crossing in boundary_crossings(journey):
+    for crossing in crossings:
         tr = crossing.transition
-        crossing_ids.add(tr.id)
         cold = tr.warm is False
         no_info = tr.information is Information.NONE
         thin = tr.information is Information.PARTIAL
@@ -262,6 +275,12 @@ def cold_handovers(journey: Journey, th: Thresholds) -> list[Finding]:
                 principals=(a, b),
             )
         )
+    return out
+
+
+def _cold_within(journey: Journey, crossing_ids: set[str]) -> list[Finding]:
+    """The ``cold_handover`` findings between other services: medium only."""
+    out = []
     for tr in journey.transitions:
         if tr.id in crossing_ids or tr.kind not in _HANDING_ON:
             continue
@@ -405,12 +424,15 @@ def no_sip(journey: Journey, th: Thresholds) -> list[Finding]:
     at least ``sip_after_days`` with no SIP or other joint plan; ``late_sip`` (medium)
     when the first joint plan came more than ``late_sip_days`` after both were active.
     """
+    shared = per_journey(journey)
     first: dict[str, str] = {}
-    for event in journey.timeline:
-        principal = journey.actor_of(event).principal
-        if principal in BOUNDARY:
-            first.setdefault(principal.value, event.id)
-    until = journey.end
+    for event, actor in zip(shared.timeline, shared.actors, strict=True):
+        principal = actor.principal
+        if principal in BOUNDARY and principal.value not in first:
+            first[principal.value] = event.id
+            if len(first) == len(BOUNDARY):
+                break
+    until = shared.end
     if len(first) < 2 or until is None:
         return []
     if not journey.plans and _bare(journey) and not journey.complete(Aspect.PLANS):
@@ -1008,6 +1030,17 @@ DETECTORS: Final[tuple[Detector, ...]] = (
     unaddressed_needs,
     network_left_out,
 )
+#: The detectors that can raise a high-severity finding, in :data:`DETECTORS` order: the
+#: others (:func:`long_contact_gaps`, :func:`rejections_without_referral`,
+#: :func:`drop_outs`, :func:`network_left_out`) raise medium and low findings only, and of
+#: :func:`cold_handovers` only the part at region-kommun crossings can raise a high one.
+#: Run alone they give the high findings in the order :func:`find_gaps` ranks them, which
+#: is all the high-finding cap of :func:`careflow.scoring.score_journey` needs.
+HIGH_DETECTORS: Final[tuple[Detector, ...]] = tuple(
+    _cold_crossing_handovers if d is cold_handovers else d
+    for d in DETECTORS
+    if d not in {long_contact_gaps, rejections_without_referral, drop_outs, network_left_out}
+)
 
 
 def find_gaps(
@@ -1046,7 +1079,7 @@ def find_gaps(
             f"find_gaps expects careflow Thresholds or None, not {type(thresholds).__name__}"
         )
     th = thresholds or Thresholds()
-    order = {e.id: i for i, e in enumerate(journey.timeline)}
+    order = per_journey(journey).order
     found: list[tuple[int, int, int, tuple[str, ...], Finding]] = []
     for rank, detector in enumerate(detectors):
         for finding in detector(journey, th):

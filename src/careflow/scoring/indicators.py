@@ -135,9 +135,9 @@ def _ok(  # noqa: PLR0917 - one call shape shared by every indicator
         value=min(1.0, max(0.0, value)),
         explanation_sv=sv,
         explanation_en=en,
-        raised=tuple(dict.fromkeys(raised)),
-        lowered=tuple(dict.fromkeys(lowered)),
-        failed=tuple(dict.fromkeys(failed)),
+        raised=tuple(dict.fromkeys(raised)) if raised else (),
+        lowered=tuple(dict.fromkeys(lowered)) if lowered else (),
+        failed=tuple(dict.fromkeys(failed)) if failed else (),
     )
 
 

@@ -17,6 +17,7 @@ from typing import Any, Final, TypeVar
 
 import attrs
 
+from careflow._per_journey import per_journey
 from careflow.graph import turned_away
 from careflow.model import (
     Aspect,
@@ -114,23 +115,21 @@ _TRANSFER_DAYS: Final = 1.0
 
 
 _T = TypeVar("_T")
-#: The last result of each shared judgement, with the journey it was computed for: the
-#: indicators and the gap detectors ask the same questions of one journey in a row.
-_MEMO: dict[tuple[Any, ...], tuple[Journey, Any]] = {}
 
 
 def _memo(key: tuple[Any, ...], journey: Journey, compute: Callable[[], _T]) -> _T:
-    hit = _MEMO.get(key)
-    if hit is not None and hit[0] is journey:
-        return hit[1]  # type: ignore[no-any-return]
-    value = compute()
-    _MEMO[key] = (journey, value)
-    return value
+    """The shared judgement ``key`` of ``journey``, computed once per journey.
+
+    The indicators and the gap detectors ask the same questions of one journey in a row;
+    the answers are kept with the journey's other shared facts
+    (:func:`careflow._per_journey.per_journey`).
+    """
+    return per_journey(journey).memo(key, compute)
 
 
 def _stamps(journey: Journey) -> list[dt.datetime]:
     """The timeline's timestamps, in order (non-decreasing), computed once per journey."""
-    return _memo(("stamps",), journey, lambda: [e.timestamp for e in journey.timeline])
+    return per_journey(journey).stamps
 
 
 def _days(a: dt.datetime, b: dt.datetime) -> float:
@@ -282,9 +281,8 @@ def discharge_follow_ups(journey: Journey, bad_days: float) -> list[FollowUp]:
 
 
 def _follow_ups(journey: Journey, bad_days: float) -> tuple[FollowUp, ...]:
-    timeline = journey.timeline
-    stamps = _stamps(journey)
-    end = journey.end
+    shared = per_journey(journey)
+    timeline, stamps, end = shared.timeline, shared.stamps, shared.end
     out = []
     for i, event in enumerate(timeline):
         if event.kind is not EventKind.DISCHARGE:
@@ -452,8 +450,8 @@ def held_by_nobody(journey: Journey, min_days: float, window_days: float) -> lis
 
 
 def _held(journey: Journey, min_days: float, window_days: float) -> tuple[Unheld, ...]:
-    timeline, stamps = journey.timeline, _stamps(journey)
-    end = journey.end
+    shared = per_journey(journey)
+    timeline, stamps, end = shared.timeline, shared.stamps, shared.end
     onward = [t for t in journey.transitions if t.kind in _ONWARD]
     out = []
     for ci, event in enumerate(timeline):
