@@ -195,11 +195,6 @@ def _bare(journey: Journey) -> bool:
     return all(e.kind is EventKind.CONTACT for e in journey.events)
 
 
-def _days(journey: Journey, a: str, b: str) -> float:
-    first, second = journey.event(a).timestamp, journey.event(b).timestamp
-    return (second - first).total_seconds() / 86_400.0
-
-
 #: Services that make up one stay (emergency, ward): moving between them within hours is
 #: one episode of care, not a handover between services.
 _STAY_SERVICES: Final = frozenset(
@@ -516,17 +511,19 @@ def long_waits(journey: Journey, th: Thresholds) -> list[Finding]:
     """
     if _bare(journey):
         return []
+    shared = per_journey(journey)
+    order, stamps = shared.order, shared.stamps
     out = []
     for tr in journey.transitions:
         if tr.kind is TransitionKind.RETURN:
             continue
-        target = journey.event(tr.target)
-        if target.kind not in APPOINTMENT_KINDS:
+        target = order[tr.target]
+        if shared.timeline[target].kind not in APPOINTMENT_KINDS:
             continue
-        days = _days(journey, tr.source, tr.target)
+        days = (stamps[target] - stamps[order[tr.source]]).total_seconds() / 86_400.0
         if days <= th.wait_days:
             continue
-        actor = journey.actor_of(target).name
+        actor = shared.actors[target].name
         out.append(
             Finding(
                 code="long_wait",

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import Final
+from typing import Final, NamedTuple
 
 import attrs
 import networkx as nx
@@ -261,8 +261,9 @@ _MOVES: Final = frozenset({TransitionKind.REFERRAL, TransitionKind.HANDOVER, Tra
 _OWN_STEP: Final = frozenset({Initiator.PERSON, Initiator.NETWORK})
 
 
-@attrs.frozen(slots=True)
-class _Move:
+class _Move(NamedTuple):
+    """One step along which ping-pong is followed (a plain tuple: there are many)."""
+
     id: str | None  # the transition's id; None for a move made by a rejection
     source: str
     target: str
