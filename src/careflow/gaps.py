@@ -326,7 +326,8 @@ def ping_pong(journey: Journey, th: Thresholds) -> list[Finding]:
         return []
     out = []
     for loop in loops(journey):
-        names = " → ".join(journey.actor(a).name for a in loop.actors)
+        met = [journey.actor(a) for a in loop.actors]
+        names = " → ".join(a.name for a in met)
         demands: dict[str, Direction] = {}
         for event_id in loop.events:
             event = journey.event(event_id)
@@ -338,7 +339,7 @@ def ping_pong(journey: Journey, th: Thresholds) -> list[Finding]:
         opposite = len(set(demands.values())) == 2
         extra_sv = f" ({said_sv})" if demands else ""
         extra_en = f" ({said_en})" if demands else ""
-        principals = tuple(dict.fromkeys(journey.actor(a).principal.value for a in loop.actors))
+        principals = tuple(dict.fromkeys(a.principal.value for a in met))
         out.append(
             Finding(
                 code="ping_pong",

@@ -193,9 +193,9 @@ def _known_needs(journey: Journey) -> tuple[str, ...]:
     for event in journey.timeline:
         if event.kind in _KNOWING_KINDS:
             needs.update(dict.fromkeys(event.addresses))
-        if demanded_first(journey, event) is not None or event.reason_code is (
-            Reason.OTHER_CONDITION
-        ):
+        # demanded_first(journey, event) is not None, or the reason is the other condition
+        # (the only reason that lets demanded_first say anything when none is recorded)
+        if event.demanded_first is not None or event.reason_code is Reason.OTHER_CONDITION:
             needs.update(dict.fromkeys(CONDITIONS))
     return tuple(needs)
 
@@ -367,7 +367,27 @@ def _span(stamps: list[dt.datetime], lo: dt.datetime, hi: dt.datetime) -> range:
     return range(bisect.bisect_left(stamps, lo), bisect.bisect_right(stamps, hi))
 
 
-def _pending_transition(journey: Journey, ci: int, onward: list[Transition]) -> Transition | None:
+#: An onward transition by the actor it leaves: (transition, source time, target time,
+#: target actor), in the journey's order of transitions.
+_Onward = dict[str, list[tuple[Transition, dt.datetime, dt.datetime, str]]]
+
+
+def _onward_by_source(journey: Journey) -> _Onward:
+    """The referrals and handovers that are not warm, grouped by the actor they leave."""
+    shared = per_journey(journey)
+    order, stamps, timeline = shared.order, shared.stamps, shared.timeline
+    out: _Onward = {}
+    for tr in journey.transitions:
+        if tr.kind not in _ONWARD or tr.warm is True:
+            continue
+        src, dst = order[tr.source], order[tr.target]
+        out.setdefault(timeline[src].actor, []).append(
+            (tr, stamps[src], stamps[dst], timeline[dst].actor)
+        )
+    return out
+
+
+def _pending_transition(journey: Journey, ci: int, onward: _Onward) -> Transition | None:
     """The referral or handover from the closing service still waiting at the closure.
 
     Leaves the closing service at or before the closure, arrives at another service only
@@ -377,18 +397,17 @@ def _pending_transition(journey: Journey, ci: int, onward: list[Transition]) -> 
     timeline, stamps = journey.timeline, _stamps(journey)
     closure = timeline[ci]
     best: tuple[dt.datetime, str, Transition] | None = None
-    for tr in onward:
-        src, dst = journey.event(tr.source), journey.event(tr.target)
-        if src.actor != closure.actor or dst.actor == closure.actor or tr.warm is True:
+    for tr, src_stamp, dst_stamp, dst_actor in onward.get(closure.actor, ()):
+        if dst_actor == closure.actor:
             continue
-        if not (src.timestamp <= stamps[ci] < dst.timestamp):
+        if not (src_stamp <= stamps[ci] < dst_stamp):
             continue
         opened_before = any(
-            timeline[k].actor == dst.actor and timeline[k].kind in APPOINTMENT_KINDS
-            for k in _span(stamps, src.timestamp, stamps[ci])
+            timeline[k].actor == dst_actor and timeline[k].kind in APPOINTMENT_KINDS
+            for k in _span(stamps, src_stamp, stamps[ci])
         )
-        if not opened_before and (best is None or (dst.timestamp, tr.id) < best[:2]):
-            best = (dst.timestamp, tr.id, tr)
+        if not opened_before and (best is None or (dst_stamp, tr.id) < best[:2]):
+            best = (dst_stamp, tr.id, tr)
     return None if best is None else best[2]
 
 
@@ -452,7 +471,7 @@ def held_by_nobody(journey: Journey, min_days: float, window_days: float) -> lis
 def _held(journey: Journey, min_days: float, window_days: float) -> tuple[Unheld, ...]:
     shared = per_journey(journey)
     timeline, stamps, end = shared.timeline, shared.stamps, shared.end
-    onward = [t for t in journey.transitions if t.kind in _ONWARD]
+    onward = _onward_by_source(journey)
     out = []
     for ci, event in enumerate(timeline):
         if event.kind not in _CLOSURES or event.reason_code is Reason.PERSON_DECLINED:
