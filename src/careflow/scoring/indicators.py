@@ -68,6 +68,7 @@ _YEAR: Final = 365.25
 _INFO_SCORE: Final = {Information.FULL: 1.0, Information.PARTIAL: 0.5, Information.NONE: 0.0}
 _ALT_CHANNELS: Final = ("phone", "digital", "outreach")
 _EVERYDAY_EXCLUDED: Final = frozenset({Need.SUBSTANCE_USE.value, Need.MENTAL_HEALTH.value})
+_BOTH_CONDITIONS: Final = _EVERYDAY_EXCLUDED  # substance use and mental health
 _PEER_SERVICES: Final = frozenset({ServiceKind.PEER_SUPPORT, ServiceKind.USER_ORGANISATION})
 _DEATH: Final = EventKind.DEATH
 
@@ -528,10 +529,12 @@ def joint_plan(f: Facts) -> IndicatorResult:
     or if the journey records neither plans nor kinds of event (a bare event log).
     """
     ind = "joint_plan"
-    first: dict[str, int] = {}
+    first: dict[str, int] = {}  # keyed by the principal itself, a str enum equal to its value
     for i, p in enumerate(f.principal):
-        if p in BOUNDARY and p.value not in first:
-            first[p.value] = i
+        if p in BOUNDARY and p not in first:
+            first[p] = i
+            if len(first) == len(BOUNDARY):
+                break
     if len(first) < 2:
         orphan = [n for n in rules.known_needs(f.journey) if n in rules.KOMMUN_NEEDS]
         if orphan and Principal.KOMMUN.value not in first and f.span >= SIP_GOOD:
@@ -785,8 +788,7 @@ def both_conditions_treated(f: Facts) -> IndicatorResult:
     both = [
         e.id
         for i, e in enumerate(f.timeline)
-        if e.kind in HELP_KINDS
-        and {Need.SUBSTANCE_USE.value, Need.MENTAL_HEALTH.value} <= f.addresses[i]
+        if e.kind in HELP_KINDS and f.addresses[i] >= _BOTH_CONDITIONS
     ]
     return _ok(
         ind,

@@ -168,11 +168,15 @@ def other_condition_events(journey: Journey) -> list[Event]:
     ``reason_code: other_condition``, or a recorded ``demanded_first`` ("sober first",
     "psychiatry first"), in time order.
     """
-    return [
+    return list(_memo(("other_condition",), journey, lambda: _other_condition(journey)))
+
+
+def _other_condition(journey: Journey) -> tuple[Event, ...]:
+    return tuple(
         e
         for e in journey.timeline
         if e.reason_code is Reason.OTHER_CONDITION or e.demanded_first is not None
-    ]
+    )
 
 
 def known_needs(journey: Journey) -> tuple[str, ...]:
