@@ -23,24 +23,11 @@ if TYPE_CHECKING:
         weighted_mean,
     )
 
-_LAZY = frozenset(
-    {
-        "SCHEMA_VERSION",
-        "Profile",
-        "ScoredIndicator",
-        "TargetScore",
-        "profile_schema",
-        "score_journey",
-        "score_journeys",
-        "weighted_mean",
-    }
-)
-
 if not TYPE_CHECKING:  # a type checker sees the imports above, never this fallback
 
     def __getattr__(name: str) -> object:
-        """Load the profile's names on first use."""
-        if name not in _LAZY:
+        """Load the profile's names on first use (the others are loaded at once)."""
+        if name not in __all__:
             raise AttributeError(f"module 'careflow.scoring' has no attribute {name!r}")
         import importlib  # noqa: PLC0415 - only when a lazy name is first used
 
