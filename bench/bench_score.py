@@ -7,8 +7,9 @@ event kinds, contact persons with a coordinator, a network, a SIP, handover qual
 reported experience, so that every indicator does real work rather than returning "not
 assessable" at once.
 
-Run: ``.venv/bin/python bench/bench_score.py [--runs 7] [--journeys 2000]``. Prints the
-median of the runs (scoring only; building the journeys is not timed) on one core.
+Run: ``taskset -c 0 .venv/bin/python bench/bench_score.py [--runs 7] [--journeys 2000]``.
+Prints the median of the runs (scoring only; building the journeys is not timed) and the
+load average before and after: on a shared machine, compare runs made back to back.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import importlib.util
+import os
 import platform
 import random
 import statistics
@@ -190,13 +192,17 @@ def main() -> None:
         "--journeys", type=int, default=2000, help="journeys at 30 events (a tenth at 300)"
     )
     args = parser.parse_args()
-    print(f"python {platform.python_version()} on {platform.machine()}, one core, {args.runs} runs")
+    print(
+        f"python {platform.python_version()} on {platform.machine()}, {args.runs} runs, "
+        f"load average {os.getloadavg()[0]:.1f} (pin to one core: taskset -c 0)"
+    )
     for size, count in ((30, args.journeys), (300, max(20, args.journeys // 10))):
         median, best = run(count, size, args.runs)
         print(
             f"{size:>4} events/journey: {median:8.0f} journeys/s median ({best:.0f} best), "
             f"{1e6 / median:7.0f} µs/journey, {count} journeys"
         )
+    print(f"load average at the end {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

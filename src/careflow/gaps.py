@@ -20,8 +20,10 @@ from typing import Any, Final
 
 import attrs
 
+from careflow._per_journey import per_journey
 from careflow.graph import (
     BOUNDARY,
+    Crossing,
     Episode,
     boundary_crossings,
     contact_gaps,
@@ -53,6 +55,7 @@ from careflow.scoring.facts import APPOINTMENT_KINDS, MOVE_KINDS
 
 __all__ = [
     "DETECTORS",
+    "HIGH_DETECTORS",
     "LET_GO_KINDS",
     "Finding",
     "Findings",
@@ -192,11 +195,6 @@ def _bare(journey: Journey) -> bool:
     return all(e.kind is EventKind.CONTACT for e in journey.events)
 
 
-def _days(journey: Journey, a: str, b: str) -> float:
-    first, second = journey.event(a).timestamp, journey.event(b).timestamp
-    return (second - first).total_seconds() / 86_400.0
-
-
 #: Services that make up one stay (emergency, ward): moving between them within hours is
 #: one episode of care, not a handover between services.
 _STAY_SERVICES: Final = frozenset(
@@ -230,11 +228,21 @@ def cold_handovers(journey: Journey, th: Thresholds) -> list[Finding]:
     handover whose warmth and information are both unrecorded is not judged.
     """
     del th
+    crossings = boundary_crossings(journey)
+    return _cold_crossings(crossings) + _cold_within(journey, {c.transition.id for c in crossings})
+
+
+def _cold_crossing_handovers(journey: Journey, th: Thresholds) -> list[Finding]:
+    """The part of :func:`cold_handovers` that can raise a high finding: the crossings."""
+    del th
+    return _cold_crossings(boundary_crossings(journey))
+
+
+def _cold_crossings(crossings: list[Crossing]) -> list[Finding]:
+    """The ``cold_handover`` findings at region-kommun crossings, high and medium."""
     out = []
-    crossing_ids = set()
-    for crossing in boundary_crossings(journey):
+    for crossing in crossings:
         tr = crossing.transition
-        crossing_ids.add(tr.id)
         cold = tr.warm is False
         no_info = tr.information is Information.NONE
         thin = tr.information is Information.PARTIAL
@@ -262,6 +270,12 @@ def cold_handovers(journey: Journey, th: Thresholds) -> list[Finding]:
                 principals=(a, b),
             )
         )
+    return out
+
+
+def _cold_within(journey: Journey, crossing_ids: set[str]) -> list[Finding]:
+    """The ``cold_handover`` findings between other services: medium only."""
+    out = []
     for tr in journey.transitions:
         if tr.id in crossing_ids or tr.kind not in _HANDING_ON:
             continue
@@ -312,7 +326,8 @@ def ping_pong(journey: Journey, th: Thresholds) -> list[Finding]:
         return []
     out = []
     for loop in loops(journey):
-        names = " → ".join(journey.actor(a).name for a in loop.actors)
+        met = [journey.actor(a) for a in loop.actors]
+        names = " → ".join(a.name for a in met)
         demands: dict[str, Direction] = {}
         for event_id in loop.events:
             event = journey.event(event_id)
@@ -324,7 +339,7 @@ def ping_pong(journey: Journey, th: Thresholds) -> list[Finding]:
         opposite = len(set(demands.values())) == 2
         extra_sv = f" ({said_sv})" if demands else ""
         extra_en = f" ({said_en})" if demands else ""
-        principals = tuple(dict.fromkeys(journey.actor(a).principal.value for a in loop.actors))
+        principals = tuple(dict.fromkeys(a.principal.value for a in met))
         out.append(
             Finding(
                 code="ping_pong",
@@ -405,12 +420,15 @@ def no_sip(journey: Journey, th: Thresholds) -> list[Finding]:
     at least ``sip_after_days`` with no SIP or other joint plan; ``late_sip`` (medium)
     when the first joint plan came more than ``late_sip_days`` after both were active.
     """
+    shared = per_journey(journey)
     first: dict[str, str] = {}
-    for event in journey.timeline:
-        principal = journey.actor_of(event).principal
-        if principal in BOUNDARY:
-            first.setdefault(principal.value, event.id)
-    until = journey.end
+    for event, actor in zip(shared.timeline, shared.actors, strict=True):
+        principal = actor.principal
+        if principal in BOUNDARY and principal.value not in first:
+            first[principal.value] = event.id
+            if len(first) == len(BOUNDARY):
+                break
+    until = shared.end
     if len(first) < 2 or until is None:
         return []
     if not journey.plans and _bare(journey) and not journey.complete(Aspect.PLANS):
@@ -494,17 +512,19 @@ def long_waits(journey: Journey, th: Thresholds) -> list[Finding]:
     """
     if _bare(journey):
         return []
+    shared = per_journey(journey)
+    order, stamps = shared.order, shared.stamps
     out = []
     for tr in journey.transitions:
         if tr.kind is TransitionKind.RETURN:
             continue
-        target = journey.event(tr.target)
-        if target.kind not in APPOINTMENT_KINDS:
+        target = order[tr.target]
+        if shared.timeline[target].kind not in APPOINTMENT_KINDS:
             continue
-        days = _days(journey, tr.source, tr.target)
+        days = (stamps[target] - stamps[order[tr.source]]).total_seconds() / 86_400.0
         if days <= th.wait_days:
             continue
-        actor = journey.actor_of(target).name
+        actor = shared.actors[target].name
         out.append(
             Finding(
                 code="long_wait",
@@ -1008,6 +1028,17 @@ DETECTORS: Final[tuple[Detector, ...]] = (
     unaddressed_needs,
     network_left_out,
 )
+#: The detectors that can raise a high-severity finding, in :data:`DETECTORS` order: the
+#: others (:func:`long_contact_gaps`, :func:`rejections_without_referral`,
+#: :func:`drop_outs`, :func:`network_left_out`) raise medium and low findings only, and of
+#: :func:`cold_handovers` only the part at region-kommun crossings can raise a high one.
+#: Run alone they give the high findings in the order :func:`find_gaps` ranks them, which
+#: is all the high-finding cap of :func:`careflow.scoring.score_journey` needs.
+HIGH_DETECTORS: Final[tuple[Detector, ...]] = tuple(
+    _cold_crossing_handovers if d is cold_handovers else d
+    for d in DETECTORS
+    if d not in {long_contact_gaps, rejections_without_referral, drop_outs, network_left_out}
+)
 
 
 def find_gaps(
@@ -1046,7 +1077,7 @@ def find_gaps(
             f"find_gaps expects careflow Thresholds or None, not {type(thresholds).__name__}"
         )
     th = thresholds or Thresholds()
-    order = {e.id: i for i, e in enumerate(journey.timeline)}
+    order = per_journey(journey).order
     found: list[tuple[int, int, int, tuple[str, ...], Finding]] = []
     for rank, detector in enumerate(detectors):
         for finding in detector(journey, th):

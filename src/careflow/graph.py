@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import Final
+from typing import Final, NamedTuple
 
 import attrs
 import networkx as nx
 
+from careflow._per_journey import per_journey
 from careflow.model import (
     Actor,
     ContactRole,
@@ -217,17 +218,28 @@ def boundary_crossings(journey: Journey, *, region_kommun_only: bool = True) -> 
 
     With ``region_kommun_only`` (the default) only region ↔ kommun crossings are kept.
     """
+    key = ("boundary_crossings", region_kommun_only)
+    return list(per_journey(journey).memo(key, lambda: _crossings(journey, region_kommun_only)))
+
+
+def _crossings(journey: Journey, region_kommun_only: bool) -> tuple[Crossing, ...]:
+    shared = per_journey(journey)
+    order, actors = shared.order, shared.actors
     out = []
     for tr in _transitions_in_time(journey):
-        a = journey.actor_of(journey.event(tr.source)).principal
-        b = journey.actor_of(journey.event(tr.target)).principal
+        a = actors[order[tr.source]].principal
+        b = actors[order[tr.target]].principal
         if a != b and (not region_kommun_only or {a, b} == BOUNDARY):
             out.append(Crossing(transition=tr, source=a, target=b))
-    return out
+    return tuple(out)
 
 
 def _transitions_in_time(journey: Journey) -> list[Transition]:
-    order = {e.id: i for i, e in enumerate(journey.timeline)}
+    shared = per_journey(journey)
+    return shared.memo(("transitions_in_time",), lambda: _in_time(journey, shared.order))
+
+
+def _in_time(journey: Journey, order: dict[str, int]) -> list[Transition]:
     return sorted(journey.transitions, key=lambda t: (order[t.source], order[t.target], t.id))
 
 
@@ -249,8 +261,9 @@ _MOVES: Final = frozenset({TransitionKind.REFERRAL, TransitionKind.HANDOVER, Tra
 _OWN_STEP: Final = frozenset({Initiator.PERSON, Initiator.NETWORK})
 
 
-@attrs.frozen(slots=True)
-class _Move:
+class _Move(NamedTuple):
+    """One step along which ping-pong is followed (a plain tuple: there are many)."""
+
     id: str | None  # the transition's id; None for a move made by a rejection
     source: str
     target: str
@@ -265,14 +278,14 @@ def _moves(journey: Journey) -> list[_Move]:
     service when the reason sends the person there (:data:`MOVING_REASONS`, or a
     ``demanded_first``) or when the person or their network took that next step.
     """
-    timeline = journey.timeline
-    order = {e.id: i for i, e in enumerate(timeline)}
+    shared = per_journey(journey)
+    timeline, order, actors, stamps = shared.timeline, shared.order, shared.actors, shared.stamps
     leaving = {t.source for t in journey.transitions}
     out = [
         _Move(t.id, t.source, t.target)
         for t in journey.transitions
         if t.kind in _MOVES
-        or (t.kind is TransitionKind.SELF_REFERRAL and turned_away(journey.event(t.source)))
+        or (t.kind is TransitionKind.SELF_REFERRAL and turned_away(timeline[order[t.source]]))
     ]
     for i, event in enumerate(timeline):
         if event.id in leaving or not turned_away(event):
@@ -280,11 +293,11 @@ def _moves(journey: Journey) -> list[_Move]:
         sends = event.reason_code in MOVING_REASONS or event.demanded_first is not None
         nxt = next(
             (
-                e
-                for e in timeline[i + 1 :]
-                if e.actor != event.actor
-                and e.timestamp > event.timestamp
-                and journey.actor_of(e).principal is not Principal.INFORMAL
+                timeline[k]
+                for k in range(i + 1, len(timeline))
+                if timeline[k].actor != event.actor
+                and stamps[k] > stamps[i]
+                and actors[k].principal is not Principal.INFORMAL
             ),
             None,
         )
@@ -314,21 +327,13 @@ def loops(journey: Journey) -> list[Loop]:
     See ``tests/test_graph.py``: psychiatry → addiction care → social services →
     psychiatry gives one ``unit`` loop of three transitions.
     """
-    if _LAST_LOOPS and _LAST_LOOPS[0][0] is journey:
-        return list(_LAST_LOOPS[0][1])
-    found = _loops(journey)
-    _LAST_LOOPS[:] = [(journey, tuple(found))]
-    return found
-
-
-#: The last journey searched for loops, with its loops: scoring and gap findings ask in turn.
-_LAST_LOOPS: list[tuple[Journey, tuple[Loop, ...]]] = []
+    # scoring and gap findings both ask: searched once per journey
+    return list(per_journey(journey).memo(("loops",), lambda: tuple(_loops(journey))))
 
 
 def _loops(journey: Journey) -> list[Loop]:
-    timeline = journey.timeline
-    order = {e.id: i for i, e in enumerate(timeline)}
-    actors = [journey.actor_of(e) for e in timeline]
+    shared = per_journey(journey)
+    timeline, order, actors = shared.timeline, shared.order, shared.actors
     # treated_before[i]: how many treatments start before timeline position i, so "was there
     # treatment between positions lo and hi" is one subtraction
     treated_before = [0]
@@ -357,40 +362,51 @@ def _loops(journey: Journey) -> list[Loop]:
 def _closing_loop(
     chain: list[_Move], order: dict[str, int], actors: list[Actor], treated_before: list[int]
 ) -> Loop | None:
+    """The shortest loop the chain's last move closes, a unit loop before a principal one.
+
+    One backward pass over the chain's starts: a start whose actor is the arrival's closes
+    a unit loop at once; the latest start of the arrival's principal from which the chain
+    left that principal closes a principal loop, unless a unit loop closes further back.
+    """
     if len(chain) < 2:
         return None  # one transition alone is a move, not a loop
     last = chain[-1]
     end = order[last.target]
-    end_actor = actors[end]
-    for level in ("unit", "principal"):
-        for start in range(len(chain) - 2, -1, -1):
-            first = chain[start]
-            begin = order[first.source]
-            if treated_before[end] > treated_before[begin]:
-                break  # treatment started at this start or later: so for every earlier start
-            src_actor = actors[begin]
-            same = (
-                src_actor.id == end_actor.id
-                if level == "unit"
-                else src_actor.principal == end_actor.principal
-            )
-            if not same:
-                continue
-            part = chain[start:]
-            events = list(dict.fromkeys(e for t in part for e in (t.source, t.target)))
-            arrivals = [part[0].source] + [t.target for t in part]
-            names = [actors[order[e]].id for e in arrivals]
-            if level == "principal" and all(
-                actors[order[e]].principal == end_actor.principal for e in events
-            ):
-                continue  # never left the principal: a move within it, not a loop
-            return Loop(
-                level=level,
-                transitions=tuple(t.id for t in part if t.id is not None),
-                events=tuple(events),
-                actors=tuple(names),
-            )
-    return None
+    end_id, end_principal = actors[end].id, actors[end].principal
+    treated_at_end = treated_before[end]
+    # whether an event of chain[start:] lies with another principal than the arrival's
+    left = actors[order[last.source]].principal != end_principal
+    principal_start: int | None = None
+    for start in range(len(chain) - 2, -1, -1):
+        first = chain[start]
+        begin = order[first.source]
+        if treated_at_end > treated_before[begin]:
+            break  # treatment started at this start or later: so for every earlier start
+        src_actor = actors[begin]
+        if src_actor.id == end_id:
+            return _loop("unit", chain[start:], order, actors)
+        left = (
+            left
+            or src_actor.principal != end_principal
+            or actors[order[first.target]].principal != end_principal
+        )
+        # a principal loop must leave the principal: else it is a move within it
+        if principal_start is None and left and src_actor.principal == end_principal:
+            principal_start = start
+    if principal_start is None:
+        return None
+    return _loop("principal", chain[principal_start:], order, actors)
+
+
+def _loop(level: str, part: list[_Move], order: dict[str, int], actors: list[Actor]) -> Loop:
+    events = dict.fromkeys(e for t in part for e in (t.source, t.target))
+    arrivals = [part[0].source] + [t.target for t in part]
+    return Loop(
+        level=level,
+        transitions=tuple(t.id for t in part if t.id is not None),
+        events=tuple(events),
+        actors=tuple(actors[order[e]].id for e in arrivals),
+    )
 
 
 @attrs.frozen(kw_only=True, slots=True)
@@ -443,15 +459,27 @@ def staff_sequence(journey: Journey) -> list[tuple[Event, str]]:
     Used for relational continuity (målbild 9). When several contacts took part, the one
     holding a coordinating role is taken, else the first listed.
     """
+    return list(per_journey(journey).memo(("staff_sequence",), lambda: _staff(journey)))
+
+
+def _staff(journey: Journey) -> tuple[tuple[Event, str], ...]:
     roles = {c.id: c.role for c in journey.contacts}
     out = []
     for event in journey.timeline:
-        staff = [p for p in event.participants if p in roles]
-        if not staff:
-            continue
-        lead = next((p for p in staff if roles[p] is not ContactRole.STAFF), staff[0])
-        out.append((event, lead))
-    return out
+        # the first coordinating contact who took part, else the first contact listed
+        lead = None
+        for who in event.participants:
+            role = roles.get(who)
+            if role is None:
+                continue
+            if role is not ContactRole.STAFF:
+                lead = who
+                break
+            if lead is None:
+                lead = who
+        if lead is not None:
+            out.append((event, lead))
+    return tuple(out)
 
 
 @attrs.frozen(kw_only=True, slots=True)

@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import Final
 
+from careflow._per_journey import per_journey
 from careflow.model import (
     COORDINATING_ROLES,
     PERSON,
@@ -161,44 +162,45 @@ class Facts:
     )
 
     def __init__(self, journey: Journey) -> None:
+        shared = per_journey(journey)
         self.journey = journey
-        timeline = journey.timeline
+        timeline = shared.timeline
         self.timeline: tuple[Event, ...] = timeline
-        self.index: dict[str, int] = {e.id: i for i, e in enumerate(timeline)}
-        self.day: list[float] = [day_number(e.timestamp) for e in timeline]
-        self.episode_end: list[float] = []
-        self.principal: list[Principal] = []
-        self.addresses: list[frozenset[str]] = []
+        self.index: dict[str, int] = dict(shared.order)
+        day = [day_number(stamp) for stamp in shared.stamps]
+        self.day: list[float] = day
+        episode_end: list[float] = []
+        addresses: list[frozenset[str]] = []
         services_recorded = False
         kinds_recorded = False
-        for event, day in zip(timeline, self.day, strict=True):
-            actor = journey.actor_of(event)
-            self.principal.append(actor.principal)
+        contact_days: dict[str, list[float]] = {}
+        for event, actor, start in zip(timeline, shared.actors, day, strict=True):
             if event.end is not None:
                 end = day_number(timestamp_of(event.end))
                 if not isinstance(event.end, dt.datetime):
                     end += 1.0  # an episode that ends on a date lasts through that day
-                self.episode_end.append(max(end, day))
+                episode_end.append(max(end, start))
             else:
-                self.episode_end.append(day + 1.0)
-            self.addresses.append(
+                episode_end.append(start + 1.0)
+            addresses.append(
                 frozenset(event.addresses) if event.addresses else SERVICE_ADDRESSES[actor.service]
             )
             services_recorded = services_recorded or actor.service is not ServiceKind.OTHER
             kinds_recorded = kinds_recorded or event.kind is not EventKind.CONTACT
+            for who in event.participants:
+                if who != PERSON:
+                    contact_days.setdefault(who, []).append(start)
+        self.episode_end: list[float] = episode_end
+        self.principal: list[Principal] = [actor.principal for actor in shared.actors]
+        self.addresses: list[frozenset[str]] = addresses
         self.services_recorded = services_recorded
         self.kinds_recorded = kinds_recorded
-        self.start: float = self.day[0] if timeline else 0.0
-        last = journey.end
+        self.start: float = day[0] if timeline else 0.0
+        last = shared.end
         self.end: float = max(day_number(last), self.start) if last is not None else self.start
         self.coordinators: tuple[str, ...] = tuple(
             c.id for c in journey.contacts if c.role in COORDINATING_ROLES
         )
-        contact_days: dict[str, list[float]] = {}
-        for event, day in zip(timeline, self.day, strict=True):
-            for who in event.participants:
-                if who != PERSON:
-                    contact_days.setdefault(who, []).append(day)
         self.contact_days = contact_days
 
     @property

@@ -9,6 +9,7 @@ thresholds and its source; the constants below are those thresholds.
 
 from __future__ import annotations
 
+import functools
 import statistics
 from collections.abc import Callable, Sequence
 from typing import Final
@@ -67,6 +68,7 @@ _YEAR: Final = 365.25
 _INFO_SCORE: Final = {Information.FULL: 1.0, Information.PARTIAL: 0.5, Information.NONE: 0.0}
 _ALT_CHANNELS: Final = ("phone", "digital", "outreach")
 _EVERYDAY_EXCLUDED: Final = frozenset({Need.SUBSTANCE_USE.value, Need.MENTAL_HEALTH.value})
+_BOTH_CONDITIONS: Final = _EVERYDAY_EXCLUDED  # substance use and mental health
 _PEER_SERVICES: Final = frozenset({ServiceKind.PEER_SUPPORT, ServiceKind.USER_ORGANISATION})
 _DEATH: Final = EventKind.DEATH
 
@@ -135,9 +137,9 @@ def _ok(  # noqa: PLR0917 - one call shape shared by every indicator
         value=min(1.0, max(0.0, value)),
         explanation_sv=sv,
         explanation_en=en,
-        raised=tuple(dict.fromkeys(raised)),
-        lowered=tuple(dict.fromkeys(lowered)),
-        failed=tuple(dict.fromkeys(failed)),
+        raised=tuple(dict.fromkeys(raised)) if raised else (),
+        lowered=tuple(dict.fromkeys(lowered)) if lowered else (),
+        failed=tuple(dict.fromkeys(failed)) if failed else (),
     )
 
 
@@ -384,22 +386,32 @@ def entry_points(f: Facts) -> IndicatorResult:
 def channels(f: Facts) -> IndicatorResult:
     """Share of the alternative channels (phone, digital, outreach) the journey used."""
     ind = "channels"
-    used: dict[str, list[str]] = {}
+    used: dict[str, list[str]] = {}  # keyed by the channel itself: a str enum
     any_recorded = False
     for e in f.timeline:
         if e.channel is not None:
             any_recorded = True
-            used.setdefault(e.channel.value, []).append(e.id)
+            used.setdefault(e.channel, []).append(e.id)
     if not any_recorded:
         return _na(ind, "Ingen kontaktväg registrerad.", "No channel recorded.")
-    alt = [c for c in _ALT_CHANNELS if c in used]
-    raised = [i for c in alt for i in used[c][:1]]
+    alt = tuple(c for c in _ALT_CHANNELS if c in used)
+    raised = [used[c][0] for c in alt]
+    sv, en = _channel_words(alt)
     return _ok(
         ind,
         len(alt) / len(_ALT_CHANNELS),
-        f"Kontaktvägar utöver besök: {words(map(Channel, alt), 'sv') or 'inga'}.",
-        f"Channels besides visits: {words(map(Channel, alt), 'en') or 'none'}.",
+        f"Kontaktvägar utöver besök: {sv}.",
+        f"Channels besides visits: {en}.",
         raised=raised,
+    )
+
+
+@functools.cache
+def _channel_words(alt: tuple[str, ...]) -> tuple[str, str]:
+    """The alternative channels used, in words in Swedish and English (one of eight sets)."""
+    return (
+        words(map(Channel, alt), "sv") or "inga",
+        words(map(Channel, alt), "en") or "none",
     )
 
 
@@ -517,10 +529,12 @@ def joint_plan(f: Facts) -> IndicatorResult:
     or if the journey records neither plans nor kinds of event (a bare event log).
     """
     ind = "joint_plan"
-    first: dict[str, int] = {}
+    first: dict[str, int] = {}  # keyed by the principal itself, a str enum equal to its value
     for i, p in enumerate(f.principal):
-        if p in BOUNDARY and p.value not in first:
-            first[p.value] = i
+        if p in BOUNDARY and p not in first:
+            first[p] = i
+            if len(first) == len(BOUNDARY):
+                break
     if len(first) < 2:
         orphan = [n for n in rules.known_needs(f.journey) if n in rules.KOMMUN_NEEDS]
         if orphan and Principal.KOMMUN.value not in first and f.span >= SIP_GOOD:
@@ -770,13 +784,11 @@ def both_conditions_treated(f: Facts) -> IndicatorResult:
         return _na(ind, "Resan är kortare än en dag.", "The journey is shorter than a day.")
     su = f.episodes(HELP_KINDS, Need.SUBSTANCE_USE.value)
     mh = f.episodes(HELP_KINDS, Need.MENTAL_HEALTH.value)
-    overlap = [(max(a, c), min(b, d)) for a, b in su for c, d in mh if min(b, d) > max(a, c)]
-    share = coverage(overlap, f.start, f.end)
+    share = coverage(_overlap(su, mh), f.start, f.end)
     both = [
         e.id
         for i, e in enumerate(f.timeline)
-        if e.kind in HELP_KINDS
-        and {Need.SUBSTANCE_USE.value, Need.MENTAL_HEALTH.value} <= f.addresses[i]
+        if e.kind in HELP_KINDS and f.addresses[i] >= _BOTH_CONDITIONS
     ]
     return _ok(
         ind,
@@ -785,6 +797,40 @@ def both_conditions_treated(f: Facts) -> IndicatorResult:
         f"Help with both conditions at once {share:.0%} of the time.",
         raised=both,
     )
+
+
+def _merged(intervals: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """The union of ``intervals`` as disjoint intervals in order (touching ones joined)."""
+    out: list[tuple[float, float]] = []
+    for a, b in sorted(intervals):
+        if out and a <= out[-1][1]:
+            if b > out[-1][1]:
+                out[-1] = (out[-1][0], b)
+        else:
+            out.append((a, b))
+    return out
+
+
+def _overlap(
+    xs: list[tuple[float, float]], ys: list[tuple[float, float]]
+) -> list[tuple[float, float]]:
+    """Where an interval of ``xs`` and one of ``ys`` overlap, in linear time after sorting.
+
+    The same time, to the last bit of every end, as all the pairwise overlaps of positive
+    length: both cover the one set of points, and :func:`coverage` joins touching parts.
+    """
+    xs, ys = _merged(xs), _merged(ys)
+    out = []
+    i = j = 0
+    while i < len(xs) and j < len(ys):
+        (a, b), (c, d) = xs[i], ys[j]
+        if min(b, d) > max(a, c):
+            out.append((max(a, c), min(b, d)))
+        if b < d:
+            i += 1
+        else:
+            j += 1
+    return out
 
 
 # -- målbild 6: respect -------------------------------------------------------------------

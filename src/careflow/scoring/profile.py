@@ -1,4 +1,11 @@
-"""Combine indicators into target scores and a profile, and the profile's JSON contract."""
+"""Combine indicators into target scores and a profile, and the profile's JSON contract.
+
+This module sits above :mod:`careflow.gaps`: a target's score is capped while a
+high-severity finding is tied to it, and the findings are built from the same shared
+judgements (:mod:`careflow.scoring.rules`) and thresholds (:mod:`careflow.scoring.indicators`)
+as the indicators. :mod:`careflow.gaps` never imports this module, and ``careflow.scoring``
+loads it only when one of its names is first used, so the imports form no cycle.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +16,7 @@ from typing import Any, Final
 import attrs
 
 from careflow.errors import FrameworkError
+from careflow.gaps import HIGH_DETECTORS, Severity, find_gaps
 from careflow.model import Journey
 from careflow.scoring.facts import Facts
 from careflow.scoring.indicators import INDICATORS, Indicator, IndicatorResult
@@ -235,8 +243,6 @@ def score_journey(journey: Journey, framework: Framework | None = None) -> Profi
     FrameworkError
         The framework uses indicators careflow does not know.
     """
-    from careflow.gaps import Severity, find_gaps  # noqa: PLC0415 - gaps builds on scoring
-
     if not isinstance(journey, Journey):
         raise TypeError(f"score_journey expects a careflow Journey, not {type(journey).__name__}")
     if framework is not None and not isinstance(framework, Framework):
@@ -247,7 +253,8 @@ def score_journey(journey: Journey, framework: Framework | None = None) -> Profi
     plan = _plan(framework)
     facts = Facts(journey)
     serious: dict[int, list[str]] = {}
-    for finding in find_gaps(journey):
+    # only the detectors that can raise a high finding: the others cannot cap a score
+    for finding in find_gaps(journey, detectors=HIGH_DETECTORS):
         if finding.severity is Severity.HIGH:
             for target_id in finding.targets:
                 codes = serious.setdefault(target_id, [])

@@ -17,6 +17,7 @@ from typing import Any, Final, TypeVar
 
 import attrs
 
+from careflow._per_journey import per_journey
 from careflow.graph import turned_away
 from careflow.model import (
     Aspect,
@@ -114,23 +115,21 @@ _TRANSFER_DAYS: Final = 1.0
 
 
 _T = TypeVar("_T")
-#: The last result of each shared judgement, with the journey it was computed for: the
-#: indicators and the gap detectors ask the same questions of one journey in a row.
-_MEMO: dict[tuple[Any, ...], tuple[Journey, Any]] = {}
 
 
 def _memo(key: tuple[Any, ...], journey: Journey, compute: Callable[[], _T]) -> _T:
-    hit = _MEMO.get(key)
-    if hit is not None and hit[0] is journey:
-        return hit[1]  # type: ignore[no-any-return]
-    value = compute()
-    _MEMO[key] = (journey, value)
-    return value
+    """The shared judgement ``key`` of ``journey``, computed once per journey.
+
+    The indicators and the gap detectors ask the same questions of one journey in a row;
+    the answers are kept with the journey's other shared facts
+    (:func:`careflow._per_journey.per_journey`).
+    """
+    return per_journey(journey).memo(key, compute)
 
 
 def _stamps(journey: Journey) -> list[dt.datetime]:
     """The timeline's timestamps, in order (non-decreasing), computed once per journey."""
-    return _memo(("stamps",), journey, lambda: [e.timestamp for e in journey.timeline])
+    return per_journey(journey).stamps
 
 
 def _days(a: dt.datetime, b: dt.datetime) -> float:
@@ -169,11 +168,15 @@ def other_condition_events(journey: Journey) -> list[Event]:
     ``reason_code: other_condition``, or a recorded ``demanded_first`` ("sober first",
     "psychiatry first"), in time order.
     """
-    return [
+    return list(_memo(("other_condition",), journey, lambda: _other_condition(journey)))
+
+
+def _other_condition(journey: Journey) -> tuple[Event, ...]:
+    return tuple(
         e
         for e in journey.timeline
         if e.reason_code is Reason.OTHER_CONDITION or e.demanded_first is not None
-    ]
+    )
 
 
 def known_needs(journey: Journey) -> tuple[str, ...]:
@@ -194,9 +197,9 @@ def _known_needs(journey: Journey) -> tuple[str, ...]:
     for event in journey.timeline:
         if event.kind in _KNOWING_KINDS:
             needs.update(dict.fromkeys(event.addresses))
-        if demanded_first(journey, event) is not None or event.reason_code is (
-            Reason.OTHER_CONDITION
-        ):
+        # demanded_first(journey, event) is not None, or the reason is the other condition
+        # (the only reason that lets demanded_first say anything when none is recorded)
+        if event.demanded_first is not None or event.reason_code is Reason.OTHER_CONDITION:
             needs.update(dict.fromkeys(CONDITIONS))
     return tuple(needs)
 
@@ -282,9 +285,8 @@ def discharge_follow_ups(journey: Journey, bad_days: float) -> list[FollowUp]:
 
 
 def _follow_ups(journey: Journey, bad_days: float) -> tuple[FollowUp, ...]:
-    timeline = journey.timeline
-    stamps = _stamps(journey)
-    end = journey.end
+    shared = per_journey(journey)
+    timeline, stamps, end = shared.timeline, shared.stamps, shared.end
     out = []
     for i, event in enumerate(timeline):
         if event.kind is not EventKind.DISCHARGE:
@@ -369,7 +371,27 @@ def _span(stamps: list[dt.datetime], lo: dt.datetime, hi: dt.datetime) -> range:
     return range(bisect.bisect_left(stamps, lo), bisect.bisect_right(stamps, hi))
 
 
-def _pending_transition(journey: Journey, ci: int, onward: list[Transition]) -> Transition | None:
+#: An onward transition by the actor it leaves: (transition, source time, target time,
+#: target actor), in the journey's order of transitions.
+_Onward = dict[str, list[tuple[Transition, dt.datetime, dt.datetime, str]]]
+
+
+def _onward_by_source(journey: Journey) -> _Onward:
+    """The referrals and handovers that are not warm, grouped by the actor they leave."""
+    shared = per_journey(journey)
+    order, stamps, timeline = shared.order, shared.stamps, shared.timeline
+    out: _Onward = {}
+    for tr in journey.transitions:
+        if tr.kind not in _ONWARD or tr.warm is True:
+            continue
+        src, dst = order[tr.source], order[tr.target]
+        out.setdefault(timeline[src].actor, []).append(
+            (tr, stamps[src], stamps[dst], timeline[dst].actor)
+        )
+    return out
+
+
+def _pending_transition(journey: Journey, ci: int, onward: _Onward) -> Transition | None:
     """The referral or handover from the closing service still waiting at the closure.
 
     Leaves the closing service at or before the closure, arrives at another service only
@@ -379,18 +401,17 @@ def _pending_transition(journey: Journey, ci: int, onward: list[Transition]) -> 
     timeline, stamps = journey.timeline, _stamps(journey)
     closure = timeline[ci]
     best: tuple[dt.datetime, str, Transition] | None = None
-    for tr in onward:
-        src, dst = journey.event(tr.source), journey.event(tr.target)
-        if src.actor != closure.actor or dst.actor == closure.actor or tr.warm is True:
+    for tr, src_stamp, dst_stamp, dst_actor in onward.get(closure.actor, ()):
+        if dst_actor == closure.actor:
             continue
-        if not (src.timestamp <= stamps[ci] < dst.timestamp):
+        if not (src_stamp <= stamps[ci] < dst_stamp):
             continue
         opened_before = any(
-            timeline[k].actor == dst.actor and timeline[k].kind in APPOINTMENT_KINDS
-            for k in _span(stamps, src.timestamp, stamps[ci])
+            timeline[k].actor == dst_actor and timeline[k].kind in APPOINTMENT_KINDS
+            for k in _span(stamps, src_stamp, stamps[ci])
         )
-        if not opened_before and (best is None or (dst.timestamp, tr.id) < best[:2]):
-            best = (dst.timestamp, tr.id, tr)
+        if not opened_before and (best is None or (dst_stamp, tr.id) < best[:2]):
+            best = (dst_stamp, tr.id, tr)
     return None if best is None else best[2]
 
 
@@ -452,9 +473,9 @@ def held_by_nobody(journey: Journey, min_days: float, window_days: float) -> lis
 
 
 def _held(journey: Journey, min_days: float, window_days: float) -> tuple[Unheld, ...]:
-    timeline, stamps = journey.timeline, _stamps(journey)
-    end = journey.end
-    onward = [t for t in journey.transitions if t.kind in _ONWARD]
+    shared = per_journey(journey)
+    timeline, stamps, end = shared.timeline, shared.stamps, shared.end
+    onward = _onward_by_source(journey)
     out = []
     for ci, event in enumerate(timeline):
         if event.kind not in _CLOSURES or event.reason_code is Reason.PERSON_DECLINED:
