@@ -107,6 +107,8 @@ MAX_LOG_BYTES: Final = 1024 * 1024 * 1024
 #: Most rows read by default (each becomes an event held in memory); blank lines in a
 #: CSV are counted separately against the same limit.
 MAX_LOG_ROWS: Final = 2_000_000
+#: How a row-limit message says to raise the limit, in Python and on the command line.
+_ROW_LIMIT: Final = "the row limit (max_rows; --max-rows N on the command line)"
 #: Longest text in one cell of a Parquet file or a row in memory (CSV cells are held
 #: to Python's csv field limit, 131,072 characters).
 MAX_CELL_CHARS: Final = 100_000
@@ -870,7 +872,7 @@ def journeys_from_rows(
             )
         if i > max_rows:
             raise JourneyFileError(
-                f"more than {max_rows:,} rows; split them or raise max_rows", file=source
+                f"more than {max_rows:,} rows; split them or raise {_ROW_LIMIT}", file=source
             )
         materialised.append(row)
     header: list[str] = [str(k) for k in materialised[0]] if materialised else []
@@ -1153,7 +1155,7 @@ def _csv_source(  # noqa: PLR0915
                     if blanks > max_rows:
                         raise JourneyFileError(
                             f"the event log has more than {max_rows:,} blank lines; it is not "
-                            "an event log, or raise max_rows",
+                            f"an event log, or raise {_ROW_LIMIT}",
                             file=file,
                             line=reader.line_num,
                         )
@@ -1163,7 +1165,7 @@ def _csv_source(  # noqa: PLR0915
                 if count > max_rows:
                     raise JourneyFileError(
                         f"the event log has more than {max_rows:,} rows; split it or raise "
-                        "max_rows",
+                        f"{_ROW_LIMIT}",
                         file=file,
                         line=line,
                     )
@@ -1217,7 +1219,7 @@ def _parquet_source(file: str, *, max_bytes: int, max_rows: int) -> _Source:
     if rows_total > max_rows:
         raise JourneyFileError(
             f"the event log has {rows_total:,} rows, more than {max_rows:,}; split it or "
-            "raise max_rows",
+            f"raise {_ROW_LIMIT}",
             file=file,
         )
     if size > max_bytes:
