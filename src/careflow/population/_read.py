@@ -9,6 +9,13 @@ of a case stand in exactly the order :func:`careflow.read_event_log` gives them:
 3. the activity, then the unit, then the contact type, then every other column of the
    row as text, in the order of the header.
 
+With a mapping file (:class:`careflow.io.mapping.LogMapping`), the log is read as the
+per-journey reader reads it with that mapping: its value functions are called once per
+distinct value of a column (see :class:`_Normaliser`), its missing-value policies skip
+rows or keep them as unknown, and ``same_stay_hours`` keeps moves within one stay from
+being handovers. :func:`read_events_report` also gives the reader's
+:class:`careflow.io.eventlog.LogReport`.
+
 No :class:`~careflow.model.Journey` is built. The result has one row per event with the
 columns ``case``, ``ts`` (naive local datetime in the analysis time zone, as the
 per-journey reader gives it), ``is_date`` (the cell was a plain date),
