@@ -395,14 +395,19 @@ class _Normaliser:
         """The role's column as the reader's ``cell`` reads it: text, or null if missing."""
         column = self.b.names[role]
         series = self.frame.get_column(column)
-        keys = series if series.dtype == pl.String else _as_python_text(series)
-        firsts = _first_rows(keys)
-        raws = series.gather(firsts.get_column("row") - 1).to_list()
+        if series.dtype == pl.String:  # the cell is its own key: no first rows needed
+            keys = series
+            pairs = [(v, v) for v in series.unique().to_list()]
+        else:
+            keys = _as_python_text(series)
+            firsts = _first_rows(keys)
+            raws = series.gather(firsts.get_column("row") - 1).to_list()
+            pairs = list(zip(firsts["v"].to_list(), raws, strict=True))
         mapping: dict[str, str | None] = {}
         null_text: str | None = None
-        for key, row, raw in zip(firsts["v"].to_list(), firsts["row"].to_list(), raws, strict=True):
-            try:
-                text = self.b.cell(raw, self.where(row), column, tokens=tokens)
+        for key, raw in pairs:
+            try:  # where is only read for an error, and an error is located below
+                text = self.b.cell(raw, self.where(0), column, tokens=tokens)
             except JourneyFileError:  # the reader refuses such a cell on any row
                 same = keys.is_null() if key is None else keys.eq(key).fill_null(False)
                 self.fail(self.alive & same, lambda r: self.refused_cell(series[r - 1], r, column))
