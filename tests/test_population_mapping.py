@@ -1,5 +1,8 @@
-"""Mapping files in the population path: the bulk reader reads a log as the per-journey
-reader does with the same mapping, event for event, and the CLI honours ``--mapping``."""
+"""Mapping files in the population path: bulk reads a log as per journey, event for event.
+
+The bulk reader reads a log as the per-journey reader does with the same mapping, and the
+CLI honours ``--mapping`` (and ``--max-rows`` for the per-journey commands).
+"""
 
 from __future__ import annotations
 
@@ -170,10 +173,14 @@ def _mappings(draw: st.DrawFn) -> dict[str, Any]:
         if draw(st.booleans()):
             rule["principal"] = draw(st.sampled_from(["region", "kommun"]))
         if draw(st.booleans()) or "principal" not in rule:
-            rule["service"] = draw(st.sampled_from(["psychiatric_outpatient", "social_services", "other"]))
+            rule["service"] = draw(
+                st.sampled_from(["psychiatric_outpatient", "social_services", "other"])
+            )
         units.append(rule)
     if draw(st.booleans()):
-        units.append({"pattern": "psyk.*", "principal": "region", "service": "psychiatric_inpatient"})
+        units.append(
+            {"pattern": "psyk.*", "principal": "region", "service": "psychiatric_inpatient"}
+        )
     activities = {
         name: draw(st.sampled_from(KINDS))
         for name in draw(st.lists(st.sampled_from(ACTIVITIES[:-2]), unique=True, max_size=4))
