@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import inspect
 import io
 import json
 import os
@@ -29,6 +30,7 @@ from careflow.gaps import Finding, Severity, find_gaps, findings_to_dicts
 from careflow.i18n import count, default_lang, number
 from careflow.io.eventlog import (
     DEFAULT_TIMEZONE,
+    MAX_LOG_ROWS,
     CaseLimit,
     CaseTooLargeError,
     LogReport,
@@ -236,6 +238,15 @@ def _reading(func: F) -> F:
             callback=callback,
             help="The format of the inputs when the name does not say (needed for -).",
         ),
+        click.option(
+            "--max-rows",
+            type=click.IntRange(min=1),
+            metavar="N",
+            expose_value=False,
+            callback=callback,
+            help=f"Refuse an event log of more rows than this [default: {MAX_LOG_ROWS:,}]; "
+            "memory grows with the rows (docs/event-logs.md).",
+        ),
     ]
     for option in reversed(options):
         func = option(func)
@@ -253,6 +264,7 @@ def _reading(func: F) -> F:
             timestamp_format=raw.get("timestamp_format"),
             encoding=raw.get("encoding"),
             input_format=raw.get("input_format"),
+            max_rows=raw.get("max_rows") or MAX_LOG_ROWS,
         )
         return func(*args, **kwargs)
 
@@ -867,6 +879,7 @@ def mapping_init(file: str, output: str | None, max_values: int) -> None:
         mapping=settings.mapping,
         encoding=settings.encoding,
         input_format=settings.input_format,
+        max_rows=settings.max_rows,
         max_values=max_values,
     )
     text = draft_mapping(report, values)
@@ -981,6 +994,12 @@ def draft_mapping(report: LogReport, values: dict[str, list[tuple[str, int]]]) -
     metavar="FILE",
     help="Also write the per-case score table (.csv or .parquet; holds case ids).",
 )
+@click.option(
+    "--mapping",
+    "mapping_path",
+    metavar="FILE",
+    help="A mapping file (YAML/JSON) that says how to read the log, as for the other commands.",
+)
 @_FRAMEWORK
 @click.option("-o", "--output", required=True, help="The .csv, .json or .parquet file to write.")
 def population(  # noqa: PLR0917 - one parameter per option
@@ -990,6 +1009,7 @@ def population(  # noqa: PLR0917 - one parameter per option
     min_count: int,
     allow_personal_ids: bool,
     scores_path: str | None,
+    mapping_path: str | None,
     framework_name: str,
     output: str,
 ) -> None:
@@ -997,9 +1017,11 @@ def population(  # noqa: PLR0917 - one parameter per option
 
     LOG is a CSV or Parquet event log. Needs the population extra (pip install
     'careflow[population]'). Cells with fewer than --min-count journeys are suppressed,
-    with the cells that would let them be recomputed; see docs/population.md.
+    with the cells that would let them be recomputed; see docs/population.md. With
+    --mapping, the log is read as the other commands read it with that mapping; rows a
+    policy skipped or kept as unknown and unmapped values are noted on stderr.
     """
-    inputs = _inputs([log], framework_name)
+    inputs = _inputs([log, *([mapping_path] if mapping_path else [])], framework_name)
     out = Path(_check_output(output, inputs))
     if out.suffix.lower() not in {".csv", ".json", ".parquet"}:
         raise click.BadParameter("name a .csv, .json or .parquet file", param_hint="-o")
@@ -1007,7 +1029,7 @@ def population(  # noqa: PLR0917 - one parameter per option
     if extra is not None and extra.suffix.lower() not in {".csv", ".parquet"}:
         raise click.BadParameter("name a .csv or .parquet file", param_hint="--scores")
     try:
-        from careflow.population import read_events, score_events  # noqa: PLC0415
+        from careflow.population import read_events_report, score_events  # noqa: PLC0415
         from careflow.population.aggregate import aggregate  # noqa: PLC0415
         from careflow.population.output import write_population  # noqa: PLC0415
         from careflow.population.privacy import suppress  # noqa: PLC0415
@@ -1015,13 +1037,16 @@ def population(  # noqa: PLR0917 - one parameter per option
         raise CareflowError(
             "population scoring needs polars: pip install 'careflow[population]'"
         ) from None
+    mapping = load_mapping(mapping_path) if mapping_path else None
     framework = load_framework(framework_name)
     steps = ["reading", "scoring", "aggregating", "suppressing", "writing"]
     with _stages(steps) as step:
         step()
-        events = read_events(log, allow_personal_ids=allow_personal_ids)
+        read = read_events_report(log, mapping=mapping, allow_personal_ids=allow_personal_ids)
+        events = read.events
+        _note_report(read.report, full=False)
         step()
-        scores = score_events(events, framework)
+        scores = _score_population(score_events, events, framework, read.recorded_completely)
         step()
         agg = aggregate(events, scores, by, period=period)
         step()
@@ -1046,6 +1071,29 @@ def population(  # noqa: PLR0917 - one parameter per option
         f"{len(published.cells) - primary:,} more to protect them",
         err=True,
     )
+
+
+def _score_population(
+    score_events: Callable[..., Any],
+    events: Any,
+    framework: Any,
+    recorded_completely: frozenset[str],
+) -> Any:
+    """Score the events, with what the mapping says the source records completely.
+
+    A mapping that declares ``recorded_completely`` changes per-journey values (issue 7);
+    the bulk scores take it where :func:`careflow.population.score_events` accepts it,
+    and are refused otherwise rather than differ from the per-journey values.
+    """
+    if not recorded_completely:
+        return score_events(events, framework)
+    if "recorded_completely" not in inspect.signature(score_events).parameters:
+        raise CareflowError(
+            "the mapping declares recorded_completely, which this version's population "
+            "scoring does not take into account; score the journeys per journey "
+            "(careflow score LOG --mapping M) or leave recorded_completely out"
+        )
+    return score_events(events, framework, recorded_completely=recorded_completely)
 
 
 @contextlib.contextmanager

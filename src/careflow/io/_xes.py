@@ -23,6 +23,7 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import ParseError, iterparse
 
 from careflow.errors import JourneyFileError
+from careflow.io.eventlog import _ROW_LIMIT
 
 __all__ = ["xes_rows"]
 
@@ -65,7 +66,8 @@ def xes_rows(
             rows.append(row)
             if len(rows) > max_rows:
                 raise JourneyFileError(
-                    f"the event log has more than {max_rows:,} events; split it or raise max_rows",
+                    f"the event log has more than {max_rows:,} events; split it or raise "
+                    f"{_ROW_LIMIT}",
                     file=file,
                 )
             for key in row:

@@ -107,6 +107,8 @@ MAX_LOG_BYTES: Final = 1024 * 1024 * 1024
 #: Most rows read by default (each becomes an event held in memory); blank lines in a
 #: CSV are counted separately against the same limit.
 MAX_LOG_ROWS: Final = 2_000_000
+#: How a row-limit message says to raise the limit, in Python and on the command line.
+_ROW_LIMIT: Final = "the row limit (max_rows; --max-rows N on the command line)"
 #: Longest text in one cell of a Parquet file or a row in memory (CSV cells are held
 #: to Python's csv field limit, 131,072 characters).
 MAX_CELL_CHARS: Final = 100_000
@@ -870,7 +872,7 @@ def journeys_from_rows(
             )
         if i > max_rows:
             raise JourneyFileError(
-                f"more than {max_rows:,} rows; split them or raise max_rows", file=source
+                f"more than {max_rows:,} rows; split them or raise {_ROW_LIMIT}", file=source
             )
         materialised.append(row)
     header: list[str] = [str(k) for k in materialised[0]] if materialised else []
@@ -1153,7 +1155,7 @@ def _csv_source(  # noqa: PLR0915
                     if blanks > max_rows:
                         raise JourneyFileError(
                             f"the event log has more than {max_rows:,} blank lines; it is not "
-                            "an event log, or raise max_rows",
+                            f"an event log, or raise {_ROW_LIMIT}",
                             file=file,
                             line=reader.line_num,
                         )
@@ -1163,7 +1165,7 @@ def _csv_source(  # noqa: PLR0915
                 if count > max_rows:
                     raise JourneyFileError(
                         f"the event log has more than {max_rows:,} rows; split it or raise "
-                        "max_rows",
+                        f"{_ROW_LIMIT}",
                         file=file,
                         line=line,
                     )
@@ -1217,7 +1219,7 @@ def _parquet_source(file: str, *, max_bytes: int, max_rows: int) -> _Source:
     if rows_total > max_rows:
         raise JourneyFileError(
             f"the event log has {rows_total:,} rows, more than {max_rows:,}; split it or "
-            "raise max_rows",
+            f"raise {_ROW_LIMIT}",
             file=file,
         )
     if size > max_bytes:
@@ -1444,6 +1446,31 @@ class _Builder:
         entry[0] += 1
         entry[1].add(case)
 
+    def find(self, role: str, text: str, rules: Sequence[Any], builtin: Mapping[str, Any]) -> Any:
+        """The value ``text`` has for ``role``, or ``_NOT_FOUND``.
+
+        The first matching rule wins, else the built-in words; nothing is noted.
+        """
+        cache = self.value_cache[role]
+        found = cache.get(text, _NOT_FOUND)
+        if found is _NOT_FOUND:
+            stripped = text.strip()
+            found = next((r.value for r in rules if r.matches(stripped)), _NOT_FOUND)
+            if found is _NOT_FOUND:
+                found = builtin.get(stripped.casefold(), _NOT_FOUND)
+            cache[text] = found
+        return found
+
+    def unknown_value(
+        self, role: str, text: str, builtin: Mapping[str, Any], where: _Where, what: str
+    ) -> JourneyFileError:
+        """The error for a value careflow does not know when no mapping is given."""
+        known = ", ".join(sorted(k for k in builtin if k))
+        return where.error(
+            f"{text!r:.60} is not a {what}; expected one of {known}, or map it in a mapping file",
+            self.names[role],
+        )
+
     def lookup(  # noqa: PLR0917 - one call site per role, each spelled out
         self,
         role: str,
@@ -1454,27 +1481,16 @@ class _Builder:
         case: str,
         what: str,
     ) -> Any:
-        cache = self.value_cache[role]
-        found = cache.get(text, _NOT_FOUND)
-        if found is _NOT_FOUND:
-            stripped = text.strip()
-            found = next((r.value for r in rules if r.matches(stripped)), _NOT_FOUND)
-            if found is _NOT_FOUND:
-                found = builtin.get(stripped.casefold(), _NOT_FOUND)
-            cache[text] = found
+        found = self.find(role, text, rules, builtin)
         if found is _NOT_FOUND:
             if self.mapping is None:
-                known = ", ".join(sorted(k for k in builtin if k))
-                raise where.error(
-                    f"{text!r:.60} is not a {what}; expected one of {known}, or map it in a "
-                    "mapping file",
-                    self.names[role],
-                )
+                raise self.unknown_value(role, text, builtin, where, what)
             self.note_unmapped(role, text, case)
             return None
         return found
 
-    def unit_of(self, text: str, case: str) -> tuple[Principal | None, ServiceKind | None]:
+    def unit_rule(self, text: str) -> tuple[Principal | None, ServiceKind | None]:
+        """The principal and service the mapping's first matching unit rule gives."""
         cached = self.unit_cache.get(text)
         if cached is None:
             rule = next(
@@ -1483,31 +1499,45 @@ class _Builder:
             )
             cached = (rule.principal, rule.service) if rule else (None, None)
             self.unit_cache[text] = cached
+        return cached
+
+    def unit_of(self, text: str, case: str) -> tuple[Principal | None, ServiceKind | None]:
+        cached = self.unit_rule(text)
         if self.report_units and cached[0] is None and cached[1] is None:
             self.note_unmapped("unit", text, case)
         return cached
 
-    def kind_of(self, activity: str, case: str) -> EventKind | None:
+    def activity_kind(self, activity: str) -> EventKind | None:
         """The kind an activity names: by the mapping's rules, else by a kind's name."""
         cache = self.value_cache["activity"]
         found = cache.get(activity, _NOT_FOUND)
-        rules = self.mapping.activities if self.mapping else ()
         if found is _NOT_FOUND:
+            rules = self.mapping.activities if self.mapping else ()
             found = next((r.value for r in rules if r.matches(activity)), None)
             if found is None:
                 found = _KINDS.get(activity.casefold())
             cache[activity] = found
-        if found is None and rules:
-            self.note_unmapped("activity", activity, case)
         kind: EventKind | None = found
         return kind
 
-    def need_of(self, text: str, case: str) -> str | None:
+    def kind_of(self, activity: str, case: str) -> EventKind | None:
+        """:meth:`activity_kind`, noting the activity as unmapped when rules do not say."""
+        kind = self.activity_kind(activity)
+        if kind is None and self.mapping is not None and self.mapping.activities:
+            self.note_unmapped("activity", activity, case)
+        return kind
+
+    def diagnosis_need(self, text: str) -> str | None:
+        """The need a diagnosis code names by the diagnosis rules, or None."""
         cache = self.value_cache["diagnosis"]
         if text not in cache:
             code = normalise_code(text)
             cache[text] = next((r.need for r in self.diagnoses if r.matches(code)), None)
         need: str | None = cache[text]
+        return need
+
+    def need_of(self, text: str, case: str) -> str | None:
+        need = self.diagnosis_need(text)
         if need is None and self.mapping is not None and self.mapping.diagnoses:
             self.note_unmapped("diagnosis", text, case)
         return need

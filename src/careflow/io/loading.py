@@ -11,7 +11,13 @@ import attrs
 
 from careflow.errors import JourneyFileError
 from careflow.io._document import MAX_BYTES, decode_text
-from careflow.io.eventlog import CaseLimit, LogReport, log_format, read_event_log_report
+from careflow.io.eventlog import (
+    MAX_LOG_ROWS,
+    CaseLimit,
+    LogReport,
+    log_format,
+    read_event_log_report,
+)
 from careflow.io.journey_file import load_journey, loads_journey
 from careflow.io.mapping import LogMapping
 from careflow.model import Journey
@@ -36,13 +42,18 @@ INPUT_FORMATS: Final = ("csv", "json", "yaml")
 
 @attrs.frozen(kw_only=True, slots=True)
 class ReadSettings:
-    """How to read inputs: a mapping, time zone, timestamp format, encoding, input format."""
+    """How to read inputs: a mapping, time zone, timestamp format, encoding, input format.
+
+    ``max_rows`` is the most rows an event log may have
+    (:data:`careflow.io.eventlog.MAX_LOG_ROWS` by default; ``--max-rows`` in the CLI).
+    """
 
     mapping: LogMapping | None = None
     timezone: str | None = None
     timestamp_format: str | None = None
     encoding: str | None = None
     input_format: str | None = None
+    max_rows: int = MAX_LOG_ROWS
 
 
 def is_event_log(path: str | os.PathLike[str]) -> bool:
@@ -96,6 +107,7 @@ def load_journeys_report(
         timestamp_format=settings.timestamp_format,
         encoding=settings.encoding,
         input_format=fmt,
+        max_rows=settings.max_rows,
         case_limit=case_limit,
     )
     return result.journeys, result.report

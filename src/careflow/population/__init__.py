@@ -9,7 +9,7 @@ Data flows one way: :func:`read_events` (one sorted columnar table of events) â†
 See ``docs/population.md``.
 """
 
-from careflow.population._read import read_events
+from careflow.population._read import EventsRead, read_events, read_events_report
 from careflow.population.indicators import BULK, NOT_IN_BULK, BulkIndicator
 from careflow.population.scores import ScoreTable, score_events
 
@@ -17,7 +17,9 @@ __all__ = [
     "BULK",
     "NOT_IN_BULK",
     "BulkIndicator",
+    "EventsRead",
     "ScoreTable",
     "read_events",
+    "read_events_report",
     "score_events",
 ]

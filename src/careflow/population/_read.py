@@ -9,6 +9,13 @@ of a case stand in exactly the order :func:`careflow.read_event_log` gives them:
 3. the activity, then the unit, then the contact type, then every other column of the
    row as text, in the order of the header.
 
+With a mapping file (:class:`careflow.io.mapping.LogMapping`), the log is read as the
+per-journey reader reads it with that mapping: its value functions are called once per
+distinct value of a column (see :class:`_Normaliser`), its missing-value policies skip
+rows or keep them as unknown, and ``same_stay_hours`` keeps moves within one stay from
+being handovers. :func:`read_events_report` also gives the reader's
+:class:`careflow.io.eventlog.LogReport`.
+
 No :class:`~careflow.model.Journey` is built. The result has one row per event with the
 columns ``case``, ``ts`` (naive local datetime in the analysis time zone, as the
 per-journey reader gives it), ``is_date`` (the cell was a plain date),
@@ -24,34 +31,38 @@ previous event and the event is not a death: where the per-journey reader puts a
 
 from __future__ import annotations
 
+import datetime as dt
+import enum
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final
 
+import attrs
 import polars as pl
 
 from careflow.errors import JourneyFileError
 from careflow.io.eventlog import (
-    _CAUSES,
-    _CERTAINTIES,
     _CHANNELS,
     _KINDS,
-    _LEGAL_BASES,
+    _NOT_FOUND,
     _PRINCIPALS,
-    DEFAULT_TIMEZONE,
     MAX_LOG_BYTES,
-    MISSING_TEXT,
+    UNKNOWN_UNIT,
     EventLogColumns,
-    _Clock,
+    LogReport,
+    UnmappedValue,
+    _Builder,
+    _sniff,
+    _Source,
     _Where,
-    zone,
 )
-from careflow.io.mapping import DEFAULT_DIAGNOSES, normalise_code
-from careflow.model import KIND_RANK, LEGAL_BASIS_KINDS, EventKind, Principal, ServiceKind
+from careflow.io.journey_file import _MAX_YEAR, _MIN_YEAR
+from careflow.io.mapping import ROLES, LogMapping, MissingPolicy
+from careflow.model import KIND_RANK, EventKind, Principal, ServiceKind
 from careflow.population.privacy import check_pseudonymous
 
-__all__ = ["EVENT_COLUMNS", "read_events", "sort_events"]
+__all__ = ["EVENT_COLUMNS", "EventsRead", "read_events", "read_events_report", "sort_events"]
 
 #: The columns every events table has, besides the log's other columns.
 EVENT_COLUMNS: Final = (
@@ -71,20 +82,6 @@ EVENT_COLUMNS: Final = (
     "cause",
     "certainty",
 )
-#: The roles of :class:`careflow.io.eventlog.EventLogColumns` the bulk path reads.
-_CONSUMED: Final = (
-    "case",
-    "timestamp",
-    "activity",
-    "unit",
-    "principal",
-    "channel",
-    "kind",
-    "diagnosis",
-    "cause",
-    "certainty",
-    "legal_basis",
-)
 #: Roles whose column is also kept as text under its own name (``--by diagnosis``).
 _KEPT: Final = frozenset({"diagnosis"})
 #: Roles whose cell text breaks ties after the contact type, in the per-journey order.
@@ -99,10 +96,30 @@ _DATE_PATTERN: Final = r"^\d{4}-\d{2}-\d{2}$"
 _STAMP_PATTERN: Final = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?$"
 
 
+@attrs.frozen(kw_only=True, slots=True)
+class EventsRead:
+    """Sorted events read from a log, and the report of how (as the per-journey reader's).
+
+    ``report`` is a :class:`careflow.io.eventlog.LogReport`: rows read, events kept, cases,
+    the rows each missing-value policy skipped or kept as unknown, the values no mapping
+    rule matched (with their events and cases), the values not kept because the event
+    cannot carry them, and the mapping's ``recorded_completely``.
+    """
+
+    events: pl.DataFrame
+    report: LogReport
+
+    @property
+    def recorded_completely(self) -> frozenset[str]:
+        """What the source records completely, as its mapping declares (issue 7)."""
+        return self.report.recorded_completely
+
+
 def read_events(
     source: str | os.PathLike[str] | pl.DataFrame,
     *,
     columns: EventLogColumns | None = None,
+    mapping: LogMapping | None = None,
     max_bytes: int = MAX_LOG_BYTES,
     allow_personal_ids: bool = False,
 ) -> pl.DataFrame:
@@ -117,6 +134,12 @@ def read_events(
         log's columns.
     columns
         Column names where they differ from the known ones.
+    mapping
+        A mapping file's content (:func:`careflow.io.mapping.load_mapping`), applied as
+        :func:`careflow.read_event_log` applies it: columns, unit, activity, contact type,
+        diagnosis, cause, certainty and legal-basis rules, missing values and their
+        policies, time zone and timestamp format, ``same_stay_hours``. Its encoding is
+        not used (a CSV is read as UTF-8).
     max_bytes
         Largest CSV file read.
     allow_personal_ids
@@ -126,26 +149,104 @@ def read_events(
     Raises
     ------
     JourneyFileError
-        When a column is missing, a value is not in careflow's vocabulary, a unit has two
-        principals in one case, or the case ids look like personal identity numbers.
+        When a column is missing, a value is not in careflow's vocabulary (and no mapping
+        is given), a missing value's policy is ``error``, a unit has two principals in one
+        case, or the case ids look like personal identity numbers; naming the file, the
+        row and the column.
     """
+    return read_events_report(
+        source,
+        columns=columns,
+        mapping=mapping,
+        max_bytes=max_bytes,
+        allow_personal_ids=allow_personal_ids,
+    ).events
+
+
+def read_events_report(
+    source: str | os.PathLike[str] | pl.DataFrame,
+    *,
+    columns: EventLogColumns | None = None,
+    mapping: LogMapping | None = None,
+    max_bytes: int = MAX_LOG_BYTES,
+    allow_personal_ids: bool = False,
+) -> EventsRead:
+    """Like :func:`read_events`, and also report how the log was read (see :class:`EventsRead`)."""
     if isinstance(source, pl.DataFrame):
-        frame, file = source, None
+        frame, file, fmt = source, None, "table"
     else:
         file = os.fspath(source)
         frame = _read_file(file, max_bytes=max_bytes)
+        fmt = "Parquet" if Path(file).suffix.lower() in {".parquet", ".pq"} else "CSV"
     if frame.width == 0 or frame.height == 0:
         raise JourneyFileError("the event log has no rows", file=file)
     header = [str(c) for c in frame.columns]
-    roles = (columns or EventLogColumns()).resolve(header, file=file)
-    events = _normalise(frame, roles, header, file=file)
+    # the per-journey reader's own value functions, for a source of these columns
+    reader = _Source(
+        file=file, format=fmt, header=header, rows=iter(()), unit="row", check_cells=file is None
+    )
+    builder = _Builder(
+        reader, columns=columns, mapping=mapping, timezone=None, timestamp_format=None
+    )
+    roles = dict(builder.names)
+    normaliser = _Normaliser(frame, builder, file=file)
+    events = _normalise(frame, normaliser, header)
     if not allow_personal_ids:
         check_pseudonymous(events.get_column("case").unique(), file=file, column=roles["case"])
     # a role's own column (diagnosis...) stays groupable, but is no tie key per journey
-    role_columns = [roles[r] for r in _CONSUMED if r in roles and roles[r] in events.columns]
-    ordered = sort_events(events, not_keys=role_columns)
+    role_columns = [roles[r] for r in ROLES if r in roles and roles[r] in events.columns]
+    ordered = sort_events(
+        events,
+        not_keys=role_columns,
+        same_stay_hours=mapping.same_stay_hours if mapping is not None else None,
+    )
     _check_deaths(ordered, file=file)
-    return ordered
+    unmapped = tuple(u for role in ROLES for u in normaliser.unmapped.get(role, ()))
+    report = LogReport(
+        file=file,
+        format=fmt,
+        columns=roles,
+        rows=frame.height,
+        events=ordered.height,
+        cases=ordered.get_column("case").n_unique(),
+        skipped=normaliser.skipped,
+        unknown=normaliser.unknown,
+        unmapped=unmapped,
+        recorded_completely=mapping.recorded_completely if mapping is not None else frozenset(),
+        ignored=normaliser.ignored,
+    )
+    return EventsRead(events=ordered, report=report)
+
+
+def _normalise(frame: pl.DataFrame, normaliser: _Normaliser, header: list[str]) -> pl.DataFrame:
+    """The events of the rows the reader keeps, in log order, with the log's other columns."""
+    out = normaliser.run()
+    roles = normaliser.b.names
+    # columns without a role stay columns of their own
+    consumed = {roles[r] for r in ROLES if r in roles and r not in _KEPT}
+    others = [h for h in header if h not in consumed]
+    extra: dict[str, pl.Series] = {}
+    for name in others:
+        series = frame.get_column(name)
+        if series.dtype != pl.String:
+            series = _as_python_text(series)
+        taken = name in _RESERVED or name in extra
+        extra[f"log:{name}" if taken else name] = series.fill_null("")
+    out = out.with_columns(**extra) if extra else out
+    out = out.filter(normaliser.alive)
+    if out.height == 0:
+        raise JourneyFileError(
+            "every row of the event log was skipped (see the missing-value policies)",
+            file=normaliser.file,
+        )
+    _check_principals(out, file=normaliser.file, column=roles.get("principal", "principal"))
+    seconds = (
+        pl.col("ts").dt.hour().cast(pl.Int64) * 3600
+        + pl.col("ts").dt.minute().cast(pl.Int64) * 60
+        + pl.col("ts").dt.second().cast(pl.Int64)
+    ).cast(pl.Float64) + pl.col("ts").dt.microsecond().cast(pl.Float64) / 1e6
+    ordinal = pl.col("ts").dt.date().cast(pl.Int64) + _EPOCH_ORDINAL
+    return out.with_columns(day=ordinal.cast(pl.Float64) + seconds / 86_400.0)
 
 
 def _check_deaths(events: pl.DataFrame, *, file: str | None) -> None:
@@ -194,13 +295,22 @@ def _read_file(file: str, *, max_bytes: int) -> pl.DataFrame:
                 "split it or raise max_bytes",
                 file=file,
             )
-        return pl.read_csv(file, infer_schema=False, encoding="utf8-lossy")
+        return pl.read_csv(
+            file, infer_schema=False, encoding="utf8-lossy", separator=_separator(file)
+        )
     except OSError as exc:
         raise JourneyFileError(f"cannot read the file ({exc})", file=file) from None
     except pl.exceptions.PolarsError as exc:
         raise JourneyFileError(
             f"not a readable event log ({type(exc).__name__}: {str(exc)[:200]})", file=file
         ) from None
+
+
+def _separator(file: str) -> str:
+    """The delimiter the per-journey reader finds (, ; tab |), from the file's first lines."""
+    with open(file, "rb") as fh:
+        sample = fh.read(65536).decode("utf-8", errors="replace")
+    return _sniff(sample.removeprefix("\ufeff"))
 
 
 def _text(frame: pl.DataFrame, column: str) -> pl.Series:
@@ -218,277 +328,484 @@ def _as_python_text(series: pl.Series) -> pl.Series:
     return series.replace_strict(mapping, default=None, return_dtype=pl.String)
 
 
-def _lookup(
-    values: pl.Series,
-    table: Mapping[str, Any],
-    *,
-    file: str | None,
-    column: str,
-    what: str,
-    missing_ok: bool = False,
-) -> pl.Series:
-    """Map stripped text through a vocabulary table, naming the first unknown value."""
-    uniques = values.unique().to_list()
-    mapping: dict[str, str | None] = {}
-    for text in uniques:
-        key = str(text).casefold().strip()
-        if missing_ok and key in MISSING_TEXT:
-            mapping[str(text)] = None  # a missing cell: no value, as the per-journey reader
-            continue
-        if key not in table:
-            row = int(values.eq(text).arg_true()[0]) + 1
-            known = ", ".join(sorted(k for k in table if k))
-            raise JourneyFileError(
-                f"{text!r:.60} is not a {what}; expected one of {known}",
-                file=file,
-                path=f"row {row}, {column}",
-            )
-        found = table[key]
-        mapping[str(text)] = None if found is None else str(found.value)
-    return values.replace_strict(mapping, default=None, return_dtype=pl.String)
+def _first_rows(series: pl.Series) -> pl.DataFrame:
+    """Each distinct value of ``series`` (``v``) with its first row (``row``, from 1).
 
-
-def _required(values: pl.Series, *, file: str | None, column: str) -> None:
-    empty = values.eq("")
-    if empty.any():
-        row = int(empty.arg_true()[0]) + 1
-        raise JourneyFileError(
-            "the cell is empty; expected a value", file=file, path=f"row {row}, {column}"
-        )
-
-
-def _normalise(
-    frame: pl.DataFrame, roles: Mapping[str, str], header: list[str], *, file: str | None
-) -> pl.DataFrame:
-    case = _text(frame, roles["case"])
-    _required(case, file=file, column=roles["case"])
-    activity = _text(frame, roles["activity"]) if "activity" in roles else None
-    unit_col = roles.get("unit", roles.get("activity", ""))
-    unit = _text(frame, unit_col)
-    _required(unit, file=file, column=unit_col)
-    height = frame.height
-    if "principal" in roles:
-        principal_text = _text(frame, roles["principal"])
-        _required(principal_text, file=file, column=roles["principal"])
-        principal = _lookup(
-            principal_text, _PRINCIPALS, file=file, column=roles["principal"], what="principal"
-        )
-    else:
-        principal = pl.repeat(Principal.OTHER.value, height, eager=True, dtype=pl.String)
-    if "channel" in roles:
-        channel_text = _text(frame, roles["channel"])
-        channel = _lookup(
-            channel_text,
-            _CHANNELS,
-            file=file,
-            column=roles["channel"],
-            what="contact type",
-            missing_ok=True,
-        )
-    else:
-        channel_text = pl.repeat("", height, eager=True, dtype=pl.String)
-        channel = pl.repeat(None, height, eager=True, dtype=pl.String)
-    if "kind" in roles:
-        kind_text = _text(frame, roles["kind"])
-        _required(kind_text, file=file, column=roles["kind"])
-        kind = _lookup(kind_text, _KINDS, file=file, column=roles["kind"], what="kind of event")
-    elif activity is not None:
-        kinds = {
-            v: _KINDS.get(str(v).casefold(), EventKind.CONTACT).value for v in activity.unique()
-        }
-        kind = activity.replace_strict(kinds, return_dtype=pl.String)
-    else:
-        kind = pl.repeat(EventKind.CONTACT.value, height, eager=True, dtype=pl.String)
-    ts, is_date = _timestamps(frame, roles["timestamp"], file=file)
-    ranks = {k.value: r for k, r in KIND_RANK.items()}
-    out = pl.DataFrame(
-        {
-            "case": case,
-            "ts": ts,
-            "is_date": is_date,
-            "kind": kind,
-            "rank": kind.replace_strict(ranks, return_dtype=pl.Int16),
-            "activity": activity if activity is not None else pl.repeat("", height, eager=True),
-            "unit": unit,
-            "principal": principal,
-            # the per-journey reader: a unit's service comes from a mapping, else "other"
-            "service": pl.repeat(ServiceKind.OTHER.value, height, eager=True, dtype=pl.String),
-            "channel": channel,
-            "_channel_text": channel_text,
-        }
-    )
-    out = out.with_columns(
-        need=_needs(frame, roles),
-        legal_basis=_attribute(frame, roles, "legal_basis", kind, LEGAL_BASIS_KINDS, file=file),
-        cause=_attribute(frame, roles, "cause", kind, {EventKind.DEATH}, file=file),
-        certainty=_attribute(frame, roles, "certainty", kind, {EventKind.DEATH}, file=file),
-    )
-    out = out.with_columns(_tie_texts(frame, roles))
-    # columns without a role stay columns of their own
-    consumed = {roles[r] for r in _CONSUMED if r in roles and r not in _KEPT}
-    others = [h for h in header if h not in consumed]
-    extra: dict[str, pl.Series] = {}
-    for name in others:
-        series = frame.get_column(name)
-        if series.dtype != pl.String:
-            series = _as_python_text(series)
-        taken = name in _RESERVED or name in extra
-        extra[f"log:{name}" if taken else name] = series.fill_null("")
-    out = out.with_columns(**extra) if extra else out
-    _check_principals(out, file=file, column=roles.get("principal", "principal"))
-    seconds = (
-        pl.col("ts").dt.hour().cast(pl.Int64) * 3600
-        + pl.col("ts").dt.minute().cast(pl.Int64) * 60
-        + pl.col("ts").dt.second().cast(pl.Int64)
-    ).cast(pl.Float64) + pl.col("ts").dt.microsecond().cast(pl.Float64) / 1e6
-    ordinal = pl.col("ts").dt.date().cast(pl.Int64) + _EPOCH_ORDINAL
-    return out.with_columns(day=ordinal.cast(pl.Float64) + seconds / 86_400.0)
-
-
-def _tie_texts(frame: pl.DataFrame, roles: Mapping[str, str]) -> list[pl.Series]:
-    """The cells the per-journey tie rule compares after the contact type ("" if missing)."""
-    out = []
-    for role in _TIE_ROLES:
-        missing = MISSING_TEXT - {"none"} if role == "legal_basis" else MISSING_TEXT
-        if role in roles:
-            text = _text(frame, roles[role])
-            gone = text.str.to_lowercase().is_in(sorted(missing))
-            tie = pl.select(pl.when(gone).then(pl.lit("")).otherwise(text)).to_series()
-        else:
-            tie = pl.repeat("", frame.height, eager=True, dtype=pl.String)
-        out.append(tie.alias(f"_{role}_text"))
-    return out
-
-
-def _needs(frame: pl.DataFrame, roles: Mapping[str, str]) -> pl.Series:
-    """The need each row's diagnosis names, by the per-journey reader's rules (or null)."""
-    if "diagnosis" not in roles:
-        return pl.repeat(None, frame.height, eager=True, dtype=pl.String)
-    text = _text(frame, roles["diagnosis"])
-    mapping: dict[str, str | None] = {}
-    for value in text.unique().to_list():
-        if value.casefold() in MISSING_TEXT:
-            mapping[value] = None
-            continue
-        code = normalise_code(value)
-        need = next((r.need for r in DEFAULT_DIAGNOSES if r.matches(code)), None)
-        mapping[value] = None if need is None else str(need)
-    return text.replace_strict(mapping, default=None, return_dtype=pl.String)
-
-
-def _attribute(
-    frame: pl.DataFrame,
-    roles: Mapping[str, str],
-    role: str,
-    kind: pl.Series,
-    carriers: Iterable[EventKind],
-    *,
-    file: str | None,
-) -> pl.Series:
-    """A death's cause or certainty, an episode's legal basis: read on carrier rows only.
-
-    As the per-journey reader: a value on any other row is not kept, a missing value
-    (``NA``...; for the legal basis ``none`` is a value, voluntary) is null, and an
-    unknown value is an error naming its row.
+    In the order of first appearance, so work done per value meets the values in the
+    order the per-journey reader meets the rows.
     """
-    if role not in roles:
-        return pl.repeat(None, frame.height, eager=True, dtype=pl.String)
-    table = {"legal_basis": _LEGAL_BASES, "cause": _CAUSES, "certainty": _CERTAINTIES}[role]
-    missing = MISSING_TEXT - {"none"} if role == "legal_basis" else MISSING_TEXT
-    text = _text(frame, roles[role])
-    carried = kind.is_in(sorted(k.value for k in carriers))
-    mapping: dict[str, str | None] = {}
-    for value in text.filter(carried).unique().to_list():
-        if value.casefold() in missing:
-            mapping[value] = None
-            continue
+    return (
+        pl.DataFrame({"v": series})
+        .with_row_index("row", offset=1)
+        .group_by("v", maintain_order=True)
+        .agg(pl.col("row").first())
+    )
+
+
+class _Outcome(enum.Enum):
+    """What a per-journey value function made of one distinct value."""
+
+    OK = enum.auto()
+    UNMAPPED = enum.auto()  # no rule or known word: noted with a mapping, else an error
+
+
+_Found = tuple[_Outcome, str | None]
+
+
+class _Normaliser:
+    """Apply the per-journey reader's own rules to a columnar log, role by role.
+
+    The per-journey reader (:class:`careflow.io.eventlog._Builder`) parses a row role by
+    role, in this order: case, timestamp, activity, unit (and its mapping rule),
+    principal, contact type, kind, diagnosis, then cause, certainty and legal basis. Its
+    value functions are called here once per distinct value of a column, and the column
+    is mapped with ``replace_strict``; what they decide per row (a missing value's policy,
+    an unmapped value noted in the report, a refused value) is decided for the rows still
+    read at that step (``alive``: not skipped by an earlier role's ``skip`` policy), as
+    the reader decides it row by row. Errors are collected and the one of the earliest
+    row (then the earliest role) is raised, as the reader's first error.
+    """
+
+    def __init__(self, frame: pl.DataFrame, builder: _Builder, *, file: str | None) -> None:
+        self.frame = frame
+        self.b = builder
+        self.file = file
+        self.height = frame.height
+        self.alive = pl.repeat(True, self.height, eager=True, dtype=pl.Boolean)
+        self.stage = 0
+        self.errors: list[tuple[int, int, Callable[[], JourneyFileError]]] = []
+        self.skipped: dict[str, int] = {}
+        self.unknown: dict[str, int] = {}
+        self.ignored: dict[str, int] = {}
+        self.unmapped: dict[str, list[UnmappedValue]] = {}
+        self.case = pl.repeat("", self.height, eager=True, dtype=pl.String)
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def where(self, row: int) -> _Where:
+        return _Where(self.file, row, "row")
+
+    def fail(self, mask: pl.Series, make: Callable[[int], JourneyFileError]) -> None:
+        """Note the error ``make`` gives for the first row of ``mask`` (if any)."""
+        if mask.any():
+            row = int(mask.arg_true()[0]) + 1
+            self.errors.append((row, self.stage, lambda: make(row)))
+
+    def cells(self, role: str, *, tokens: bool = True) -> pl.Series:
+        """The role's column as the reader's ``cell`` reads it: text, or null if missing."""
+        column = self.b.names[role]
+        series = self.frame.get_column(column)
+        if series.dtype == pl.String:  # the cell is its own key: no first rows needed
+            keys = series
+            pairs = [(v, v) for v in series.unique().to_list()]
+        else:
+            keys = _as_python_text(series)
+            firsts = _first_rows(keys)
+            raws = series.gather(firsts.get_column("row") - 1).to_list()
+            pairs = list(zip(firsts["v"].to_list(), raws, strict=True))
+        mapping: dict[str, str | None] = {}
+        null_text: str | None = None
+        for key, raw in pairs:
+            try:  # where is only read for an error, and an error is located below
+                text = self.b.cell(raw, self.where(0), column, tokens=tokens)
+            except JourneyFileError:  # the reader refuses such a cell on any row
+                same = keys.is_null() if key is None else keys.eq(key).fill_null(False)
+                self.fail(self.alive & same, lambda r: self.refused_cell(series[r - 1], r, column))
+                text = None
+            if key is None:
+                null_text = text
+            else:
+                mapping[key] = text
+        out = keys.replace_strict(mapping, default=None, return_dtype=pl.String)
+        return out if null_text is None else out.fill_null(null_text)
+
+    def refused_cell(self, value: Any, row: int, column: str) -> JourneyFileError:
+        """The reader's error for a cell it cannot read at all (an infinite number...)."""
         try:
-            found = table[value]
-        except KeyError:
-            row = int((text.eq(value) & carried).arg_true()[0]) + 1
-            raise JourneyFileError(
-                f"{value!r:.60} is not a {table.hint}",
-                file=file,
-                path=f"row {row}, {roles[role]}",
-            ) from None
-        mapping[value] = None if found is None else str(found.value)
-    values = text.replace_strict(mapping, default=None, return_dtype=pl.String)
-    return pl.select(pl.when(carried).then(values).otherwise(None)).to_series()
+            self.b.cell(value, self.where(row), column)
+        except JourneyFileError as exc:
+            return exc
+        return self.where(row).error("the cell cannot be read", column)  # pragma: no cover
 
+    def absent(self, role: str, missing: pl.Series, applicable: pl.Series | None = None) -> None:
+        """Apply ``role``'s missing-value policy to the live rows where it is ``missing``."""
+        hit = self.alive & missing.fill_null(True)
+        if applicable is not None:
+            hit = hit & applicable
+        n = int(hit.sum())
+        if not n:
+            return
+        policy = self.b.policy[role]
+        if policy is MissingPolicy.ERROR:
 
-def _timestamps(
-    frame: pl.DataFrame, column: str, *, file: str | None
-) -> tuple[pl.Series, pl.Series]:
-    """The timestamp column as naive UTC datetimes (µs) and whether each was a plain date."""
-    series = frame.get_column(column)
-    dtype = series.dtype
-    if isinstance(dtype, pl.Datetime):
-        if dtype.time_zone is not None:
-            series = series.dt.convert_time_zone(DEFAULT_TIMEZONE).dt.replace_time_zone(None)
-        ts = series.dt.cast_time_unit("us")
-        is_date = pl.repeat(False, len(ts), eager=True)
-    elif dtype == pl.Date:
-        ts = series.cast(pl.Datetime("us"))
-        is_date = pl.repeat(True, len(ts), eager=True)
-    else:
-        text = _text(frame, column)
-        _required(text, file=file, column=column)
-        is_date = text.str.contains(_DATE_PATTERN)
-        plain = is_date | text.str.contains(_STAMP_PATTERN)
-        parsed = (
-            pl.DataFrame({"t": text})
-            .with_columns(
-                d=pl.col("t").str.to_datetime("%Y-%m-%d", strict=False, time_unit="us"),
-                s=pl.col("t")
-                .str.replace("T", " ", literal=True)
-                .str.to_datetime(strict=False, time_unit="us"),
+            def make(row: int) -> JourneyFileError:
+                try:
+                    self.b.absent(role, self.where(row))
+                except JourneyFileError as exc:
+                    return exc
+                raise AssertionError(role)  # pragma: no cover - the policy is error
+
+            self.fail(hit, make)
+        elif policy is MissingPolicy.SKIP:
+            self.skipped[role] = self.skipped.get(role, 0) + n
+            self.alive = self.alive & ~hit
+        else:
+            self.unknown[role] = self.unknown.get(role, 0) + n
+
+    def values(
+        self,
+        role: str,
+        texts: pl.Series,
+        applicable: pl.Series,
+        found: Callable[[str], _Found],
+        refuse: Callable[[str, _Where], JourneyFileError] | None = None,
+    ) -> pl.Series:
+        """Map each distinct text by ``found``; count unmapped values; note refused ones.
+
+        ``texts`` is null where the cell is missing (the policy was applied already) and
+        the result is null there too.
+        """
+        mapping: dict[str, str | None] = {}
+        unmapped: list[str] = []
+        refused: list[str] = []
+        for text in texts.drop_nulls().unique(maintain_order=True).to_list():
+            outcome, value = found(text)
+            mapping[text] = value
+            if outcome is _Outcome.UNMAPPED:
+                (refused if refuse is not None else unmapped).append(text)
+        live = self.alive & applicable & texts.is_not_null()
+        if refuse is not None:
+            for text in refused:
+                self.fail(live & texts.eq(text), self.refusal(refuse, text))
+        if unmapped:
+            chosen = live & texts.is_in(unmapped)
+            counts = (
+                pl.DataFrame({"value": texts.filter(chosen), "case": self.case.filter(chosen)})
+                .group_by("value")
+                .agg(events=pl.len(), cases=pl.col("case").n_unique())
+                .sort(["events", "value"], descending=[True, False])
             )
-            .select(pl.coalesce("d", "s"))
-            .to_series()
+            self.unmapped.setdefault(role, []).extend(
+                UnmappedValue(role=role, value=v, events=e, cases=c)
+                for v, e, c in counts.iter_rows()
+            )
+        return texts.replace_strict(mapping, default=None, return_dtype=pl.String)
+
+    def refusal(
+        self, refuse: Callable[[str, _Where], JourneyFileError], text: str
+    ) -> Callable[[int], JourneyFileError]:
+        """The reader's error for ``text`` at a given row."""
+        return lambda row: refuse(text, self.where(row))
+
+    def lookup(  # noqa: PLR0917 - the reader's lookup, with the rows it applies to
+        self,
+        role: str,
+        texts: pl.Series,
+        applicable: pl.Series,
+        rules: Sequence[Any],
+        builtin: Mapping[str, Any],
+        what: str,
+    ) -> pl.Series:
+        """The reader's ``lookup``: rules, then built-in words; unmapped or refused."""
+
+        def found(text: str) -> _Found:
+            value = self.b.find(role, text, rules, builtin)
+            if value is _NOT_FOUND:
+                return _Outcome.UNMAPPED, None
+            return _Outcome.OK, None if value is None else str(value.value)
+
+        refuse = None
+        if self.b.mapping is None:
+
+            def refuse(text: str, where: _Where) -> JourneyFileError:
+                return self.b.unknown_value(role, text, builtin, where, what)
+
+        return self.values(role, texts, applicable, found, refuse)
+
+    def raise_first(self) -> None:
+        if self.errors:
+            *_, make = min(self.errors, key=lambda e: (e[0], e[1]))
+            raise make()
+
+    # -- the roles, in the reader's order --------------------------------------------------
+
+    def run(self) -> pl.DataFrame:  # noqa: PLR0915 - one step per role, as the reader
+        b, height = self.b, self.height
+        everywhere = pl.repeat(True, height, eager=True, dtype=pl.Boolean)
+        empty = pl.repeat("", height, eager=True, dtype=pl.String)
+        nothing = pl.repeat(None, height, eager=True, dtype=pl.String)
+        mapping = b.mapping
+        # 1. case (``missing`` tokens are case ids too: only an empty cell is missing)
+        self.stage = 1
+        case = _text(self.frame, b.names["case"])
+        self.absent("case", case.eq(""))
+        self.case = case
+        # 2. timestamp
+        self.stage = 2
+        ts, is_date = self.timestamps(b.names["timestamp"])
+        # 3. activity
+        self.stage = 3
+        if "activity" in b.names:
+            activity_cell = self.cells("activity")
+            self.absent("activity", activity_cell.is_null())
+            activity = activity_cell.fill_null("")
+        else:
+            activity = empty
+        # 4. unit, and what the mapping's unit rules say of it
+        self.stage = 4
+        if "unit" in b.names:
+            unit_cell = self.cells("unit")
+            self.absent("unit", unit_cell.is_null())
+        else:
+            unit_cell = pl.select(
+                pl.when(activity.eq("")).then(None).otherwise(activity)
+            ).to_series()
+            self.absent("activity", unit_cell.is_null())
+        unit = unit_cell.fill_null(UNKNOWN_UNIT)
+        rule_principal = self.values(
+            "unit",
+            unit,
+            everywhere,
+            lambda t: _unit_found(b, t, 0),
         )
-        ts = pl.select(pl.when(plain).then(parsed).otherwise(None)).to_series()
-        rest = text.filter(~plain | ts.is_null()).unique().to_list()
-        if rest:
-            ts, is_date = _python_timestamps(text, ts, is_date, rest, file=file, column=column)
-    bad = (ts.dt.year() < 1900) | (ts.dt.year() > 2100)
-    if bad.any():
-        row = int(bad.arg_true()[0]) + 1
-        year = ts[row - 1].year
-        raise JourneyFileError(
-            f"{ts[row - 1].isoformat()} has the year {year}; expected a year from 1900 to 2100",
-            file=file,
-            path=f"row {row}, {column}",
+        service = unit.replace_strict(
+            {t: _unit_found(b, t, 1)[1] for t in unit.unique().to_list()},
+            return_dtype=pl.String,
+        ).fill_null(ServiceKind.OTHER.value)
+        # 5. principal: the column is read only where no unit rule gave one
+        self.stage = 5
+        principal = rule_principal
+        if "principal" in b.names:
+            open_ = rule_principal.is_null()
+            text = self.cells("principal")
+            self.absent("principal", text.is_null(), open_)
+            found = self.lookup(
+                "principal",
+                text,
+                open_,
+                mapping.principals if mapping else (),
+                _PRINCIPALS,
+                "principal",
+            )
+            principal = pl.select(pl.coalesce(rule_principal, found)).to_series()
+        principal = principal.fill_null(Principal.OTHER.value)
+        # 6. contact type
+        self.stage = 6
+        if "channel" in b.names:
+            channel_cell = self.cells("channel")
+            self.absent("channel", channel_cell.is_null())
+            channel = self.lookup(
+                "channel",
+                channel_cell,
+                everywhere,
+                mapping.contact_types if mapping else (),
+                _CHANNELS,
+                "contact type",
+            )
+            channel_text = channel_cell.fill_null("")
+        else:
+            channel, channel_text = nothing, empty
+        # 7. kind
+        self.stage = 7
+        if "kind" in b.names:
+            kind_cell = self.cells("kind")
+            self.absent("kind", kind_cell.is_null())
+            kind = self.lookup("kind", kind_cell, everywhere, (), _KINDS, "kind of event")
+        elif "activity" in b.names:
+            rules = bool(mapping and mapping.activities)
+
+            def kind_found(text: str) -> _Found:
+                found = b.activity_kind(text)
+                if found is None:
+                    return (_Outcome.UNMAPPED if rules else _Outcome.OK), None
+                return _Outcome.OK, found.value
+
+            named = pl.select(pl.when(activity.eq("")).then(None).otherwise(activity)).to_series()
+            kind = self.values("activity", named, everywhere, kind_found)
+        else:
+            kind = nothing
+        kind = kind.fill_null(EventKind.CONTACT.value)
+        # 8. diagnosis: the need it names
+        self.stage = 8
+        if "diagnosis" in b.names:
+            diagnosis = self.cells("diagnosis")
+            self.absent("diagnosis", diagnosis.is_null())
+            rules = bool(mapping and mapping.diagnoses)
+
+            def need_found(text: str) -> _Found:
+                need = b.diagnosis_need(text)
+                if need is None:
+                    return (_Outcome.UNMAPPED if rules else _Outcome.OK), None
+                return _Outcome.OK, need
+
+            need = self.values("diagnosis", diagnosis, everywhere, need_found)
+        else:
+            need = nothing
+        # 9. a death's cause and certainty, an episode's legal basis
+        self.stage = 9
+        attributes: dict[str, pl.Series] = {}
+        for role, carriers, rules_of, builtin in b.attribute_roles:
+            if role not in b.names:
+                attributes[role] = nothing
+                attributes[f"_{role}_text"] = empty
+                continue
+            tokens = role != "legal_basis" or not b.none_is_voluntary
+            text = self.cells(role, tokens=tokens)
+            if not tokens:
+                gone = {t: None for t in text.drop_nulls().unique().to_list()
+                        if t.casefold() in b.missing_but_none}  # fmt: skip
+                if gone:
+                    text = pl.select(
+                        pl.when(text.is_in(list(gone))).then(None).otherwise(text)
+                    ).to_series()
+            carried = kind.is_in(sorted(k.value for k in carriers))
+            stray = int((self.alive & ~carried & text.is_not_null()).sum())
+            if stray:
+                self.ignored[role] = self.ignored.get(role, 0) + stray
+            self.absent(role, text.is_null(), carried)
+            value = self.lookup(role, text, carried, rules_of, builtin, builtin.hint)
+            attributes[role] = pl.select(pl.when(carried).then(value)).to_series()
+            attributes[f"_{role}_text"] = text.fill_null("")
+        self.raise_first()
+        ranks = {k.value: r for k, r in KIND_RANK.items()}
+        return pl.DataFrame(
+            {
+                "case": case,
+                "ts": ts,
+                "is_date": is_date,
+                "kind": kind,
+                "rank": kind.replace_strict(ranks, return_dtype=pl.Int16),
+                "activity": activity,
+                "unit": unit,
+                "principal": principal,
+                "service": service,
+                "channel": channel,
+                "_channel_text": channel_text,
+                "need": need,
+                "legal_basis": attributes["legal_basis"],
+                "cause": attributes["cause"],
+                "certainty": attributes["certainty"],
+                **{c: attributes[c] for c in _TIE_COLUMNS},
+            }
         )
-    return ts.alias("ts"), is_date.alias("is_date")
+
+    def timestamps(self, column: str) -> tuple[pl.Series, pl.Series]:
+        """The timestamp column as naive datetimes (µs), and whether each was a plain date.
+
+        Times are in the analysis time zone; only the live rows are parsed (the others
+        read as a dummy date).
+        """
+        series = self.frame.get_column(column)
+        dtype = series.dtype
+        clock = self.b.clock
+        if isinstance(dtype, pl.Datetime):
+            self.absent("timestamp", series.is_null())
+            if dtype.time_zone is not None:
+                tz = str(clock.tz)
+                series = series.dt.convert_time_zone(tz).dt.replace_time_zone(None)
+            ts = series.dt.cast_time_unit("us")
+            is_date = pl.repeat(False, len(ts), eager=True)
+        elif dtype == pl.Date:
+            self.absent("timestamp", series.is_null())
+            ts = series.cast(pl.Datetime("us"))
+            is_date = pl.repeat(True, len(ts), eager=True)
+        else:
+            text = _text(self.frame, column)
+            missing = _missing(text, self.b)
+            self.absent("timestamp", missing)
+            live = self.alive & ~missing
+            text = pl.select(pl.when(live).then(text).otherwise(pl.lit(_DUMMY_DATE))).to_series()
+            if clock.fmt is None:
+                is_date = text.str.contains(_DATE_PATTERN)
+                plain = is_date | text.str.contains(_STAMP_PATTERN)
+                parsed = (
+                    pl.DataFrame({"t": text})
+                    .with_columns(
+                        d=pl.col("t").str.to_datetime("%Y-%m-%d", strict=False, time_unit="us"),
+                        s=pl.col("t")
+                        .str.replace("T", " ", literal=True)
+                        .str.to_datetime(strict=False, time_unit="us"),
+                    )
+                    .select(pl.coalesce("d", "s"))
+                    .to_series()
+                )
+                ts = pl.select(pl.when(plain).then(parsed).otherwise(None)).to_series()
+                rest = ~plain | ts.is_null()
+            else:  # a strptime format: every cell as the reader parses it
+                is_date = pl.repeat(False, len(text), eager=True)
+                ts = pl.repeat(None, len(text), eager=True, dtype=pl.Datetime("us"))
+                rest = pl.repeat(True, len(text), eager=True)
+            if rest.any():
+                ts, is_date = self.python_timestamps(text, ts, is_date, rest, column)
+        bad = self.alive & ((ts.dt.year() < _MIN_YEAR) | (ts.dt.year() > _MAX_YEAR)).fill_null(
+            False
+        )
+
+        def make(row: int) -> JourneyFileError:
+            when = ts[row - 1]
+            return self.where(row).error(
+                f"{when.isoformat()} has the year {when.year}; expected a year from "
+                f"{_MIN_YEAR} to {_MAX_YEAR}",
+                column,
+            )
+
+        self.fail(bad, make)
+        return ts.alias("ts"), is_date.alias("is_date")
+
+    def python_timestamps(
+        self, text: pl.Series, ts: pl.Series, is_date: pl.Series, rest: pl.Series, column: str
+    ) -> tuple[pl.Series, pl.Series]:
+        """Parse the cells the fast path could not with the per-journey reader's own clock.
+
+        The distinct cells are met in the order of their first row, as the reader meets
+        them (its clock remembers the first cell with and without a time zone).
+        """
+        values: dict[str, dt.datetime] = {}
+        dates: dict[str, bool] = {}
+        firsts = _first_rows(text.filter(rest))
+        rows = pl.Series(range(1, len(text) + 1)).filter(rest)
+        for cell, index in zip(firsts["v"].to_list(), firsts["row"].to_list(), strict=True):
+            row = int(rows[index - 1])
+            try:
+                when = self.b.clock.parse(cell, self.where(row), column)
+            except JourneyFileError as exc:
+                self.errors.append((row, self.stage, _raised(exc)))
+                break  # the reader's clock would not go on from here either
+            dates[cell] = not isinstance(when, dt.datetime)
+            values[cell] = (
+                when
+                if isinstance(when, dt.datetime)
+                else dt.datetime(when.year, when.month, when.day)
+            )
+        fixed = text.replace_strict(values, default=None, return_dtype=pl.Datetime("us"))
+        flag = text.replace_strict(dates, default=None, return_dtype=pl.Boolean)
+        ts = pl.select(pl.coalesce(fixed, ts)).to_series()
+        is_date = pl.select(pl.coalesce(flag, is_date)).to_series()
+        return ts, is_date
 
 
-def _python_timestamps(
-    text: pl.Series,
-    ts: pl.Series,
-    is_date: pl.Series,
-    rest: Iterable[str],
-    *,
-    file: str | None,
-    column: str,
-) -> tuple[pl.Series, pl.Series]:
-    """Parse the cells the fast path could not with the per-journey reader's own rule."""
-    import datetime as dt  # noqa: PLC0415 - only for the rare irregular cells
+#: What a cell skipped or missing reads as while the live rows are parsed.
+_DUMMY_DATE: Final = "2000-01-01"
 
-    values: dict[str, dt.datetime] = {}
-    dates: dict[str, bool] = {}
-    clock = _Clock(zone(DEFAULT_TIMEZONE), None)
-    for cell in rest:
-        row = int(text.eq(cell).arg_true()[0]) + 1
-        when = clock.parse(cell, _Where(file=file, line=row, unit="row"), column)
-        dates[cell] = not isinstance(when, dt.datetime)
-        values[cell] = (
-            when if isinstance(when, dt.datetime) else dt.datetime(when.year, when.month, when.day)
-        )
-    fixed = text.replace_strict(values, default=None, return_dtype=pl.Datetime("us"))
-    flag = text.replace_strict(dates, default=None, return_dtype=pl.Boolean)
-    ts = pl.select(pl.coalesce(fixed, ts)).to_series()
-    is_date = pl.select(pl.coalesce(flag, is_date)).to_series()
-    return ts, is_date
+
+def _raised(exc: JourneyFileError) -> Callable[[], JourneyFileError]:
+    return lambda: exc
+
+
+def _missing(text: pl.Series, builder: _Builder) -> pl.Series:
+    """Where the stripped text is a missing value by the reader's tokens (empty, ``NA``...)."""
+    short = text.filter(text.str.len_chars() <= builder.missing_len).unique().to_list()
+    gone = [t for t in short if not t or t.casefold() in builder.missing]
+    return text.is_in(gone)
+
+
+def _unit_found(builder: _Builder, text: str, part: int) -> _Found:
+    """A unit rule's principal (``part`` 0) or service (1); unmapped when no rule matched."""
+    rule = builder.unit_rule(text)
+    value = rule[part]
+    if rule == (None, None) and builder.report_units:
+        return _Outcome.UNMAPPED, None
+    return _Outcome.OK, None if value is None else value.value
 
 
 def _check_principals(events: pl.DataFrame, *, file: str | None, column: str) -> None:
@@ -515,10 +832,16 @@ def _check_principals(events: pl.DataFrame, *, file: str | None, column: str) ->
         )
 
 
-def sort_events(events: pl.DataFrame, *, not_keys: Iterable[str] = ()) -> pl.DataFrame:
+def sort_events(
+    events: pl.DataFrame, *, not_keys: Iterable[str] = (), same_stay_hours: float | None = None
+) -> pl.DataFrame:
     """Sort by case, then by the tie rule; add ``pos`` and ``handover``.
 
     Every column besides the known ones is a tie key, in order, except ``not_keys``.
+    ``handover`` is where the per-journey reader puts a handover transition: the unit
+    changed from the previous event, the event is not a death, and (with
+    ``same_stay_hours``, a mapping's threshold) it is not a move between two units of
+    one principal within that many hours of the previous event (one stay).
     """
     fixed = set(EVENT_COLUMNS) | {"_channel_text", "pos", "handover", *_TIE_COLUMNS, *not_keys}
     others = [c for c in events.columns if c not in fixed]
@@ -533,9 +856,17 @@ def sort_events(events: pl.DataFrame, *, not_keys: Iterable[str] = ()) -> pl.Dat
     ordered = coded.sort(keys)
     pos = pl.int_range(pl.len(), dtype=pl.UInt32).over("case")
     changed = (pl.col("pos") > 0) & (pl.col("unit") != pl.col("unit").shift(1))
+    handover = changed & (pl.col("kind") != EventKind.DEATH.value)
+    if same_stay_hours is not None:
+        # careflow.io.eventlog._Builder.same_stay: by the order times of the two events
+        stay = (pl.col("principal") == pl.col("principal").shift(1)) & (
+            pl.col("_order") - pl.col("_order").shift(1)
+            <= pl.lit(dt.timedelta(hours=same_stay_hours))
+        )
+        handover = handover & ~stay
     return (
         ordered.with_columns(pos=pos)
-        .with_columns(handover=changed & (pl.col("kind") != EventKind.DEATH.value))
+        .with_columns(handover=handover)
         .drop("_channel_text", "_order", *ties)
     )
 

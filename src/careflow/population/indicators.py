@@ -27,10 +27,15 @@ from typing import Final
 import attrs
 import polars as pl
 
-from careflow.model import EventKind
+from careflow.model import EventKind, ServiceKind
 from careflow.scoring import indicators as per_journey
-from careflow.scoring.facts import APPOINTMENT_KINDS, HELP_KINDS, SEEKING_KINDS
-from careflow.scoring.indicators import IndicatorFunction
+from careflow.scoring.facts import (
+    APPOINTMENT_KINDS,
+    HELP_KINDS,
+    SEEKING_KINDS,
+    SERVICE_ADDRESSES,
+)
+from careflow.scoring.indicators import _EVERYDAY_EXCLUDED, _PEER_SERVICES, IndicatorFunction
 
 __all__ = ["BULK", "NOT_IN_BULK", "BulkIndicator", "case_facts", "event_columns"]
 
@@ -146,6 +151,65 @@ _FACTS: Final[dict[str, Callable[[], pl.Expr]]] = {
     "kommun_day": lambda: pl.col("day").filter(pl.col("principal") == "kommun").first(),
     "plan_meetings": lambda: _kind_is(EventKind.PLAN_MEETING).sum(),
 }
+
+
+# -- services and everyday needs (a mapping's unit and diagnosis rules give them) ----------
+
+#: Everyday-life domains a service can address: every domain of SERVICE_ADDRESSES but the
+#: two conditions, which per journey are no everyday needs.
+_EVERYDAY: Final = sorted(
+    {d for domains in SERVICE_ADDRESSES.values() for d in domains} - _EVERYDAY_EXCLUDED
+)
+
+
+def _addressing(domain: str) -> pl.Expr:
+    """Whether the event's service usually addresses ``domain`` (an event from a log names none)."""
+    services = sorted(s.value for s, domains in SERVICE_ADDRESSES.items() if domain in domains)
+    return pl.col("service").is_in(services)
+
+
+def _everyday_need() -> pl.Expr:
+    return pl.col("need").is_not_null() & ~pl.col("need").is_in(sorted(_EVERYDAY_EXCLUDED))
+
+
+_FACTS.update(
+    {
+        "services_recorded": lambda: (
+            pl.col("service").is_in([ServiceKind.OTHER.value]).not_().any()
+        ),
+        "peer_service": lambda: (
+            pl.col("service").is_in(sorted(s.value for s in _PEER_SERVICES)).any()
+        ),
+        "everyday_needs": lambda: pl.col("need").filter(_everyday_need()).n_unique(),
+        # each everyday need a help event's service addresses (a need no service
+        # addresses is never acted on)
+        "everyday_acted": lambda: pl.sum_horizontal(
+            [
+                ((pl.col("need") == d).any() & (pl.col("help") & _addressing(d)).any()).cast(
+                    pl.Int64
+                )
+                for d in _EVERYDAY
+            ]
+        ),
+    }
+)
+
+
+def _peer_support() -> pl.Expr:
+    # a log records no network, so peers are met only at a peer or user-organisation service
+    found = pl.when(pl.col("peer_service")).then(1.0).otherwise(0.0)
+    return pl.when(pl.col("services_recorded")).then(found).otherwise(None)
+
+
+def _life_domains_addressed() -> pl.Expr:
+    # a log has no plans, so a need is acted on (1) or not (0), never only planned (0.5)
+    share = pl.col("everyday_acted").cast(pl.Float64) / pl.col("everyday_needs").cast(pl.Float64)
+    return pl.when(pl.col("everyday_needs") == 0).then(None).otherwise(share)
+
+
+def _everyday_support_time() -> pl.Expr:
+    share = pl.col("support_covered").fill_null(0.0) / _SPAN
+    return pl.when((pl.col("everyday_needs") == 0) | ~_KR | (_SPAN < 1)).then(None).otherwise(share)
 
 
 def _facts(*names: str) -> dict[str, Callable[[], pl.Expr]]:
@@ -277,10 +341,22 @@ BULK: Final[dict[str, BulkIndicator]] = dict(
         # målbild 7
         _entry(per_journey.plan_participation, _plan_participation, "plan_meetings"),
         _entry(per_journey.informed, _na),
-        _entry(per_journey.peer_support, _na),
-        # målbild 8
-        _entry(per_journey.life_domains_addressed, _na),
-        _entry(per_journey.everyday_support_time, _na),
+        _entry(per_journey.peer_support, _peer_support, "services_recorded", "peer_service"),
+        # målbild 8: everyday needs come from a mapping's diagnosis rules
+        _entry(
+            per_journey.life_domains_addressed,
+            _life_domains_addressed,
+            "everyday_needs",
+            "everyday_acted",
+        ),
+        _entry(
+            per_journey.everyday_support_time,
+            _everyday_support_time,
+            "everyday_needs",
+            "kinds_recorded",
+            "start",
+            "end",
+        ),
         # målbild 9: a log names no contact persons
         _entry(per_journey.coordinator_span, _na),
         _entry(per_journey.contacts_per_year, _na),
@@ -319,15 +395,20 @@ NOT_IN_BULK: Final[dict[str, str]] = {
 }
 
 
-def _covered(events: pl.LazyFrame) -> pl.LazyFrame:
-    """Per case, the time covered by treatment and admission episodes (one day each).
+def _covered(
+    events: pl.LazyFrame, flag: str = "treated", name: str = "treated_covered"
+) -> pl.LazyFrame:
+    """Per case, the time covered by the ``flag`` events' episodes (one day each).
+
+    ``treated``: treatment and admission episodes; ``supports``: help events whose
+    service addresses an everyday need of the person.
 
     The union of the intervals ``[day, min(day + 1, end)]`` computed block by block as
     :func:`careflow.scoring.facts.coverage` merges them, so the sums agree.
     """
     hi = pl.min_horizontal(pl.col("day") + 1.0, pl.col("end"))
     episodes = (
-        events.filter(pl.col("treated"))
+        events.filter(pl.col(flag))
         .with_columns(hi=hi)
         .filter(pl.col("hi") > pl.col("day"))
         .with_columns(reach=pl.col("hi").cum_max().shift(1).over("case"))
@@ -341,7 +422,7 @@ def _covered(events: pl.LazyFrame) -> pl.LazyFrame:
     return (
         blocks.sort("case", "block")
         .group_by("case", maintain_order=True)
-        .agg(treated_covered=(pl.col("hi") - pl.col("lo")).sum())
+        .agg((pl.col("hi") - pl.col("lo")).sum().alias(name))
     )
 
 
@@ -360,4 +441,16 @@ def case_facts(events: pl.LazyFrame, indicators: Iterable[BulkIndicator]) -> pl.
         [make().alias(name) for name, make in needed.items()]
     )
     facts = facts.join(_covered(flagged), on="case", how="left", maintain_order="left")
+    supports = flagged.with_columns(
+        supports=pl.col("help")
+        & pl.any_horizontal(
+            [_addressing(d) & (pl.col("need") == d).any().over("case") for d in _EVERYDAY]
+        )
+    )
+    facts = facts.join(
+        _covered(supports, "supports", "support_covered"),
+        on="case",
+        how="left",
+        maintain_order="left",
+    )
     return facts.join(_unit_squares(flagged), on="case", how="left", maintain_order="left")
