@@ -27,15 +27,30 @@ from typing import Final
 import attrs
 import polars as pl
 
-from careflow.model import EventKind
+from careflow.graph import TREATMENT_KINDS
+from careflow.model import Aspect, EventKind, Need, Principal, ServiceKind
 from careflow.scoring import indicators as per_journey
-from careflow.scoring.facts import APPOINTMENT_KINDS, HELP_KINDS, SEEKING_KINDS
+from careflow.scoring import rules
+from careflow.scoring.facts import (
+    APPOINTMENT_KINDS,
+    HELP_KINDS,
+    SEEKING_KINDS,
+    SERVICE_ADDRESSES,
+)
 from careflow.scoring.indicators import IndicatorFunction
 
 __all__ = ["BULK", "NOT_IN_BULK", "BulkIndicator", "case_facts", "event_columns"]
 
 _TURNED_AWAY: Final = frozenset({EventKind.REJECTION, EventKind.REDIRECTION})
-_TREATMENT_KINDS: Final = frozenset({EventKind.TREATMENT, EventKind.ADMISSION})
+_SU, _MH = Need.SUBSTANCE_USE.value, Need.MENTAL_HEALTH.value
+#: The needs some kind of service works on (:data:`SERVICE_ADDRESSES`), in a fixed order.
+_SERVED_NEEDS: Final = tuple(sorted({n for needs in SERVICE_ADDRESSES.values() for n in needs}))
+#: Everyday needs (målbild 8): the served needs besides the two conditions.
+_EVERYDAY: Final = tuple(n for n in _SERVED_NEEDS if n not in (_SU, _MH))
+_PEER: Final = (ServiceKind.PEER_SUPPORT.value, ServiceKind.USER_ORGANISATION.value)
+_US_PER_DAY: Final = 86_400_000_000.0
+#: The aspects a log may declare recorded completely, as fact columns.
+_ASPECTS: Final = tuple(a for a in Aspect)
 
 
 def _kind_in(kinds: Iterable[EventKind]) -> pl.Expr:
@@ -44,6 +59,12 @@ def _kind_in(kinds: Iterable[EventKind]) -> pl.Expr:
 
 def _kind_is(kind: EventKind) -> pl.Expr:
     return pl.col("kind") == kind.value
+
+
+def _serves(need: str) -> pl.Expr:
+    """The event's unit is a kind of service that works on ``need`` (its addresses)."""
+    kinds = sorted(k.value for k, needs in SERVICE_ADDRESSES.items() if need in needs)
+    return pl.col("service").is_in(kinds)
 
 
 def _linear(x: pl.Expr, good: float, bad: float) -> pl.Expr:
@@ -55,23 +76,36 @@ def _na() -> pl.Expr:
     return pl.lit(None, dtype=pl.Float64)
 
 
+def _days_between(a: pl.Expr, b: pl.Expr) -> pl.Expr:
+    """Days from timestamp ``a`` to ``b`` as :mod:`careflow.scoring.rules` computes them."""
+    return ((b - a).dt.total_microseconds().cast(pl.Float64) / 1e6) / 86_400.0
+
+
+def _next_pos(flag: pl.Expr) -> pl.Expr:
+    """The position of the next event of the case after this one where ``flag`` holds."""
+    return pl.when(flag).then(pl.col("pos").cast(pl.Int64)).shift(-1).backward_fill().over("case")
+
+
 def event_columns() -> list[pl.Expr]:
     """Per-event flags and running counts the facts read (one pass over sorted events)."""
     seek = _kind_in(SEEKING_KINDS)
     help_ = _kind_in(HELP_KINDS)
     resp = _kind_in(APPOINTMENT_KINDS) & ~_kind_is(EventKind.CONTACT)
     next_day = pl.col("day").shift(-1).over("case")
+    death = _kind_is(EventKind.DEATH)
     return [
         seek.alias("seek"),
         help_.alias("help"),
         _kind_in(_TURNED_AWAY).alias("turned_away"),
         _kind_in(APPOINTMENT_KINDS).alias("appointment"),
         resp.alias("responded"),
-        _kind_in(_TREATMENT_KINDS).alias("treated"),
-        ((pl.col("pos") > 0) & (pl.col("unit") != pl.col("unit").shift(1))).alias("handover"),
+        _kind_in(TREATMENT_KINDS).alias("treated"),
+        death.alias("death"),
+        death.any().over("case").alias("has_death"),
         (pl.col("day") - pl.col("day").shift(1)).alias("gap"),
         # Journey.end: the latest time (a death by date sorts last but is at midnight)
         pl.col("day").max().over("case").alias("end"),
+        pl.col("day").last().over("case").alias("last_day"),
         seek.cum_sum().over("case").alias("seek_cum"),
         resp.cum_sum().over("case").alias("resp_cum"),
         pl.when(next_day > pl.col("day"))
@@ -80,12 +114,52 @@ def event_columns() -> list[pl.Expr]:
         .backward_fill()
         .over("case")
         .alias("next_day"),
+        # a transition leaves this event: the next one is a handover
+        pl.col("handover").shift(-1).over("case").fill_null(False).alias("source"),
+        *[_serves(n).alias(f"serves_{n}") for n in _SERVED_NEEDS],
+        *[(pl.col("need") == n).any().over("case").alias(f"has_{n}") for n in _SERVED_NEEDS],
     ]
 
 
-def _help_columns() -> list[pl.Expr]:
+def _derived_columns() -> list[pl.Expr]:
+    """Per-event columns computed from :func:`event_columns`."""
     help_after = pl.col("help") & (pl.col("seek_cum") > 0)
-    return [help_after.alias("help_after"), help_after.cum_sum().over("case").alias("help_cum")]
+    app = pl.col("appointment")
+    # appointments after this event, at any unit and at this event's unit
+    later = app.sum().over("case") - app.cum_sum().over("case")
+    later_here = app.sum().over("case", "unit") - app.cum_sum().over("case", "unit")
+    # _open_at_death: a referral no transition leaves, no appointment elsewhere since
+    open_at_death = (
+        pl.col("has_death")
+        & _kind_is(EventKind.REFERRAL)
+        & ~pl.col("source")
+        & (later == later_here)
+    )
+    waited_to_death = pl.max_horizontal(
+        pl.lit(per_journey.WAIT_BAD),
+        pl.max_horizontal(pl.lit(0.0), pl.col("last_day") - pl.col("day")),
+    )
+    everyday = pl.lit(False)
+    for n in _EVERYDAY:
+        everyday = everyday | (pl.col(f"serves_{n}") & pl.col(f"has_{n}"))
+    return [
+        help_after.alias("help_after"),
+        help_after.cum_sum().over("case").alias("help_cum"),
+        pl.when(pl.col("handover") & app)
+        .then(pl.col("gap"))
+        .when(open_at_death)
+        .then(waited_to_death)
+        .otherwise(None)
+        .alias("wait"),
+        (pl.col("help") & pl.col(f"serves_{_SU}")).alias("help_su"),
+        (pl.col("help") & pl.col(f"serves_{_MH}")).alias("help_mh"),
+        (pl.col("help") & everyday).alias("help_everyday"),
+    ]
+
+
+#: A per-case table some indicators need besides the facts: a function of the flagged
+#: events giving one row per case (cases without a row get null).
+CaseTable = Callable[[pl.LazyFrame], pl.LazyFrame]
 
 
 @attrs.frozen(kw_only=True, slots=True)
@@ -94,17 +168,34 @@ class BulkIndicator:
 
     ``per_journey`` is the function of :mod:`careflow.scoring.indicators` whose value
     this reproduces; ``facts`` maps a fact name to a per-case aggregation over the sorted
-    events (names are shared: the same name must mean the same expression);
-    ``value`` computes the indicator from the facts (null when not assessable).
+    events (names are shared: the same name must mean the same expression); ``tables``
+    names the per-case tables of :data:`_TABLES` it reads besides them;
+    ``value`` computes the indicator from the facts (null when not assessable). The
+    facts ``complete_<aspect>`` (the log's declaration of what it records completely)
+    are always there.
     """
 
     id: str
     per_journey: IndicatorFunction
     facts: Mapping[str, Callable[[], pl.Expr]]
     value: Callable[[], pl.Expr]
+    tables: tuple[str, ...] = ()
 
 
 # -- shared facts --------------------------------------------------------------------------
+
+
+def _acted(need: str) -> pl.Expr:
+    """The person has ``need`` (a diagnosis) and a help event's service works on it."""
+    return (pl.col("need") == need).any() & (pl.col("help") & pl.col(f"serves_{need}")).any()
+
+
+def _everyday_acted() -> pl.Expr:
+    total: pl.Expr = pl.lit(0, dtype=pl.UInt32)
+    for n in _EVERYDAY:
+        total = total + _acted(n).cast(pl.UInt32)
+    return total
+
 
 _FACTS: Final[dict[str, Callable[[], pl.Expr]]] = {
     "n_events": pl.len,
@@ -145,6 +236,30 @@ _FACTS: Final[dict[str, Callable[[], pl.Expr]]] = {
     "region_day": lambda: pl.col("day").filter(pl.col("principal") == "region").first(),
     "kommun_day": lambda: pl.col("day").filter(pl.col("principal") == "kommun").first(),
     "plan_meetings": lambda: _kind_is(EventKind.PLAN_MEETING).sum(),
+    "signal_day": lambda: pl.col("day").filter(pl.col("seek")).first(),
+    "help_day": lambda: pl.col("day").filter(pl.col("help_after")).first(),
+    "has_death": lambda: pl.col("death").any(),
+    "wait_median": lambda: pl.col("wait").median(),
+    "wait_max": lambda: pl.col("wait").max(),
+    "contacts": lambda: pl.col("death").not_().sum(),
+    "untreated": lambda: (
+        ((pl.col("need") == _SU).any() & ~_acted(_SU))
+        | ((pl.col("need") == _MH).any() & ~_acted(_MH))
+    ),
+    "both_needs": lambda: (pl.col("need") == _SU).any() & (pl.col("need") == _MH).any(),
+    "kommun_need": lambda: pl.col("need").is_in(sorted(rules.KOMMUN_NEEDS)).any(),
+    "everyday_needs": lambda: (
+        pl.col("need")
+        .filter(pl.col("need").is_not_null() & ~pl.col("need").is_in([_SU, _MH]))
+        .n_unique()
+    ),
+    "everyday_acted": _everyday_acted,
+    "services_recorded": lambda: pl.col("service").ne(ServiceKind.OTHER.value).any(),
+    "peer_met": lambda: pl.col("service").is_in(_PEER).any(),
+    "services_met": lambda: (
+        pl.col("unit").filter(pl.col("principal") != Principal.INFORMAL.value).n_unique()
+    ),
+    "handovers": lambda: pl.col("handover").sum(),
 }
 
 
@@ -156,12 +271,45 @@ _KR: Final = pl.col("kinds_recorded")
 _SPAN: Final = pl.col("end") - pl.col("start")
 
 
+def _complete(aspect: Aspect) -> pl.Expr:
+    return pl.col(f"complete_{aspect.value}")
+
+
+def _time_to_help() -> pl.Expr:
+    waited = pl.col("end") - pl.col("signal_day")
+    return (
+        pl.when(~_KR | pl.col("signal_day").is_null())
+        .then(None)
+        .when(pl.col("help_day").is_null())
+        .then(
+            pl.when(pl.col("has_death"))
+            .then(0.0)
+            .when(waited < per_journey.HELP_BAD)
+            .then(None)
+            .otherwise(0.0)
+        )
+        .otherwise(
+            _linear(
+                pl.col("help_day") - pl.col("signal_day"),
+                per_journey.HELP_GOOD,
+                per_journey.HELP_BAD,
+            )
+        )
+    )
+
+
 def _unanswered_seeking() -> pl.Expr:
     return (
         pl.when(~_KR | ~pl.col("has_signal"))
         .then(None)
         .otherwise(1 / (1 + pl.col("unanswered").cast(pl.Float64)))
     )
+
+
+def _wait_to_appointment() -> pl.Expr:
+    good, bad = per_journey.WAIT_GOOD, per_journey.WAIT_BAD
+    both = _linear(pl.col("wait_median"), good, bad) + _linear(pl.col("wait_max"), good, bad)
+    return pl.when(~_KR | pl.col("wait_max").is_null()).then(None).otherwise(both / 2)
 
 
 def _redirections() -> pl.Expr:
@@ -186,9 +334,13 @@ def _channels() -> pl.Expr:
     )
 
 
-def _guideline_treatment_time() -> pl.Expr:
-    share = pl.col("treated_covered").fill_null(0.0) / _SPAN
+def _share_of_span(covered: str) -> pl.Expr:
+    share = pl.col(covered).fill_null(0.0) / _SPAN
     return pl.when(~_KR | (_SPAN < 1)).then(None).otherwise(share)
+
+
+def _guideline_treatment_time() -> pl.Expr:
+    return _share_of_span("treated_covered")
 
 
 def _treatment_completion() -> pl.Expr:
@@ -204,8 +356,13 @@ def _treatment_completion() -> pl.Expr:
 def _joint_plan() -> pl.Expr:
     both = pl.max_horizontal("region_day", "kommun_day")
     waited = pl.col("end") - both
+    # a kommun need (housing, occupation, economy) the kommun never came to
+    long_enough = _SPAN >= per_journey.SIP_GOOD
+    orphan = pl.col("kommun_need") & pl.col("kommun_day").is_null() & long_enough
     return (
-        pl.when(pl.col("region_day").is_null() | pl.col("kommun_day").is_null() | ~_KR)
+        pl.when(pl.col("region_day").is_null() | pl.col("kommun_day").is_null())
+        .then(pl.when(orphan).then(0.0).otherwise(None))
+        .when(~_KR & ~_complete(Aspect.PLANS))
         .then(None)
         .when(waited < per_journey.SIP_GOOD)
         .then(None)
@@ -213,16 +370,88 @@ def _joint_plan() -> pl.Expr:
     )
 
 
+def _discharge_follow_up() -> pl.Expr:
+    n = pl.col("follow_ups").fill_null(0)
+    return (
+        pl.when(~_KR | (n == 0)).then(None).otherwise(pl.col("follow_up_sum") / n.cast(pl.Float64))
+    )
+
+
+def _unit_continuity() -> pl.Expr:
+    n = pl.col("contacts").cast(pl.Float64)
+    squares = pl.col("unit_squares").cast(pl.Float64)
+    return pl.when(n < 2).then(None).otherwise((squares - n) / (n * (n - 1)))
+
+
+def _halved_if_untreated(value: pl.Expr) -> pl.Expr:
+    """:func:`careflow.scoring.indicators._absence_is_no_evidence`: half while untreated."""
+    return pl.when(~_KR).then(None).when(pl.col("untreated")).then(value / 2).otherwise(value)
+
+
+def _other_condition_rejections() -> pl.Expr:
+    # a log records no reasons or demands, so no rejection is for the other condition
+    return _halved_if_untreated(pl.lit(1.0))
+
+
+def _ping_pong() -> pl.Expr:
+    return _halved_if_untreated(1 / (1 + pl.col("loops").fill_null(0).cast(pl.Float64)))
+
+
+def _both_conditions_treated() -> pl.Expr:
+    share = pl.col("both_covered").fill_null(0.0) / _SPAN
+    return pl.when(~pl.col("both_needs") | ~_KR | (_SPAN < 1)).then(None).otherwise(share)
+
+
 def _plan_participation() -> pl.Expr:
     # plan meetings from a log list no participants, so the person is in none of them
     return pl.when(pl.col("plan_meetings") == 0).then(None).otherwise(0.0)
 
 
+def _peer_support() -> pl.Expr:
+    return (
+        pl.when(~pl.col("services_recorded"))
+        .then(None)
+        .when(pl.col("peer_met"))
+        .then(1.0)
+        .otherwise(0.0)
+    )
+
+
+def _life_domains_addressed() -> pl.Expr:
+    n = pl.col("everyday_needs")
+    acted = pl.col("everyday_acted").cast(pl.Float64)
+    return pl.when(n == 0).then(None).otherwise(acted / n.cast(pl.Float64))
+
+
+def _everyday_support_time() -> pl.Expr:
+    share = _share_of_span("everyday_covered")
+    return pl.when(pl.col("everyday_needs") == 0).then(None).otherwise(share)
+
+
+# målbild 9 with contacts declared recorded completely and none in the log
+def _coordinator_span() -> pl.Expr:
+    several = pl.col("services_met") >= per_journey.SEVERAL_SERVICES
+    return pl.when(_complete(Aspect.CONTACTS) & several).then(0.0).otherwise(None)
+
+
+def _contacts_per_year() -> pl.Expr:
+    # no contact person a year: at most CONTACTS_GOOD, so 1
+    return pl.when(_complete(Aspect.CONTACTS)).then(1.0).otherwise(None)
+
+
+def _coordinator_at_handovers() -> pl.Expr:
+    moved = pl.col("handovers") > 0
+    return pl.when(_complete(Aspect.CONTACTS) & moved).then(0.0).otherwise(None)
+
+
 def _entry(
-    fn: IndicatorFunction, value: Callable[[], pl.Expr], *facts: str
+    fn: IndicatorFunction,
+    value: Callable[[], pl.Expr],
+    *facts: str,
+    tables: tuple[str, ...] = (),
 ) -> tuple[str, BulkIndicator]:
     return fn.__name__, BulkIndicator(
-        id=fn.__name__, per_journey=fn, facts=_facts(*facts), value=value
+        id=fn.__name__, per_journey=fn, facts=_facts(*facts), value=value, tables=tables
     )
 
 
@@ -231,6 +460,15 @@ BULK: Final[dict[str, BulkIndicator]] = dict(
     (
         # målbild 1
         _entry(
+            per_journey.time_to_help,
+            _time_to_help,
+            "kinds_recorded",
+            "signal_day",
+            "help_day",
+            "has_death",
+            "end",
+        ),
+        _entry(
             per_journey.unanswered_seeking,
             _unanswered_seeking,
             "kinds_recorded",
@@ -238,6 +476,13 @@ BULK: Final[dict[str, BulkIndicator]] = dict(
             "unanswered",
         ),
         # målbild 2
+        _entry(
+            per_journey.wait_to_appointment,
+            _wait_to_appointment,
+            "kinds_recorded",
+            "wait_median",
+            "wait_max",
+        ),
         _entry(per_journey.redirections, _redirections, "kinds_recorded", "turned_away"),
         _entry(
             per_journey.entry_points,
@@ -255,6 +500,7 @@ BULK: Final[dict[str, BulkIndicator]] = dict(
             "kinds_recorded",
             "start",
             "end",
+            tables=("treated_covered",),
         ),
         _entry(per_journey.shared_decisions, _na),
         _entry(
@@ -267,25 +513,68 @@ BULK: Final[dict[str, BulkIndicator]] = dict(
         # målbild 4: a log's handovers carry unknown information and warmth
         _entry(per_journey.information_transfer, _na),
         _entry(
-            per_journey.joint_plan, _joint_plan, "kinds_recorded", "region_day", "kommun_day", "end"
+            per_journey.joint_plan,
+            _joint_plan,
+            "kinds_recorded",
+            "region_day",
+            "kommun_day",
+            "kommun_need",
+            "start",
+            "end",
         ),
         _entry(per_journey.warm_boundary_handovers, _na),
+        _entry(
+            per_journey.discharge_follow_up,
+            _discharge_follow_up,
+            "kinds_recorded",
+            tables=("follow_up",),
+        ),
+        _entry(per_journey.unit_continuity, _unit_continuity, "contacts", tables=("unit_squares",)),
         # målbild 5
+        _entry(
+            per_journey.other_condition_rejections,
+            _other_condition_rejections,
+            "kinds_recorded",
+            "untreated",
+        ),
+        _entry(per_journey.ping_pong, _ping_pong, "kinds_recorded", "untreated", tables=("loops",)),
+        _entry(
+            per_journey.both_conditions_treated,
+            _both_conditions_treated,
+            "both_needs",
+            "kinds_recorded",
+            "start",
+            "end",
+            tables=("both_covered",),
+        ),
         # målbild 6
         _entry(per_journey.respect, _na),
         _entry(per_journey.involvement, _na),
         # målbild 7
         _entry(per_journey.plan_participation, _plan_participation, "plan_meetings"),
         _entry(per_journey.informed, _na),
-        _entry(per_journey.peer_support, _na),
+        _entry(per_journey.peer_support, _peer_support, "services_recorded", "peer_met"),
         # målbild 8
-        _entry(per_journey.life_domains_addressed, _na),
-        _entry(per_journey.everyday_support_time, _na),
+        _entry(
+            per_journey.life_domains_addressed,
+            _life_domains_addressed,
+            "everyday_needs",
+            "everyday_acted",
+        ),
+        _entry(
+            per_journey.everyday_support_time,
+            _everyday_support_time,
+            "everyday_needs",
+            "kinds_recorded",
+            "start",
+            "end",
+            tables=("everyday_covered",),
+        ),
         # målbild 9: a log names no contact persons
-        _entry(per_journey.coordinator_span, _na),
-        _entry(per_journey.contacts_per_year, _na),
+        _entry(per_journey.coordinator_span, _coordinator_span, "services_met"),
+        _entry(per_journey.contacts_per_year, _contacts_per_year),
         _entry(per_journey.relational_continuity, _na),
-        _entry(per_journey.coordinator_at_handovers, _na),
+        _entry(per_journey.coordinator_at_handovers, _coordinator_at_handovers, "handovers"),
         # målbild 10: a log records no network
         _entry(per_journey.network_consent_asked, _na),
         _entry(per_journey.network_involved, _na),
@@ -295,39 +584,22 @@ BULK: Final[dict[str, BulkIndicator]] = dict(
 )
 
 #: Indicators without a bulk expression, with the reason (the score table says so).
-NOT_IN_BULK: Final[dict[str, str]] = {
-    "ping_pong": (
-        "referral loops follow a chain whose state carries from one handover to the next "
-        "(careflow.graph.loops); no near-linear columnar form is verified yet"
-    ),
-    "time_to_help": (
-        "issue 12: a death ends the wait for help; the bulk form does not know deaths yet"
-    ),
-    "wait_to_appointment": (
-        "issue 12: referrals open at a death count; the bulk form does not know deaths yet"
-    ),
-    "discharge_follow_up": (
-        "issue 7 planned follow-ups and issue 12 deaths changed the rule; no verified bulk form yet"
-    ),
-    "unit_continuity": ("issue 12: a death is no contact; the bulk form does not know deaths yet"),
-    "other_condition_rejections": (
-        "issue 7 counts rejections as moves with new rules; no verified bulk form yet"
-    ),
-    "both_conditions_treated": (
-        "issue 7 reads known needs (diagnoses) the bulk reader does not carry"
-    ),
-}
+NOT_IN_BULK: Final[dict[str, str]] = {}
 
 
-def _covered(events: pl.LazyFrame) -> pl.LazyFrame:
-    """Per case, the time covered by treatment and admission episodes (one day each).
+# -- per-case tables -----------------------------------------------------------------------
 
-    The union of the intervals ``[day, min(day + 1, end)]`` computed block by block as
-    :func:`careflow.scoring.facts.coverage` merges them, so the sums agree.
+
+def _blocks(events: pl.LazyFrame, flag: str) -> pl.LazyFrame:
+    """Per case, the merged one-day episodes of the events where ``flag`` holds.
+
+    The intervals ``[day, min(day + 1, end)]`` merged block by block as
+    :func:`careflow.scoring.facts.coverage` merges them (touching intervals join), one
+    row ``(case, lo, hi)`` per block.
     """
     hi = pl.min_horizontal(pl.col("day") + 1.0, pl.col("end"))
     episodes = (
-        events.filter(pl.col("treated"))
+        events.filter(pl.col(flag))
         .with_columns(hi=hi)
         .filter(pl.col("hi") > pl.col("day"))
         .with_columns(reach=pl.col("hi").cum_max().shift(1).over("case"))
@@ -337,27 +609,383 @@ def _covered(events: pl.LazyFrame) -> pl.LazyFrame:
             .over("case")
         )
     )
-    blocks = episodes.group_by("case", "block").agg(lo=pl.col("day").first(), hi=pl.col("hi").max())
-    return (
-        blocks.sort("case", "block")
-        .group_by("case", maintain_order=True)
-        .agg(treated_covered=(pl.col("hi") - pl.col("lo")).sum())
+    return episodes.group_by("case", "block").agg(lo=pl.col("day").first(), hi=pl.col("hi").max())
+
+
+def _covered(flag: str, name: str) -> CaseTable:
+    """Per case, the time covered by the one-day episodes of the ``flag`` events."""
+
+    def table(events: pl.LazyFrame) -> pl.LazyFrame:
+        blocks = _blocks(events, flag)
+        return (
+            blocks.sort("case", "block")
+            .group_by("case", maintain_order=True)
+            .agg((pl.col("hi") - pl.col("lo")).sum().alias(name))
+        )
+
+    return table
+
+
+def _both_covered(events: pl.LazyFrame) -> pl.LazyFrame:
+    """Per case, the time help for substance use and for mental health overlapped.
+
+    The union of the pairwise overlaps of the two kinds of episode is the overlap of
+    their unions; a sweep over the merged blocks' ends measures it.
+    """
+    ends = []
+    for flag, column in (("help_su", "su"), ("help_mh", "mh")):
+        blocks = _blocks(events, flag)
+        for edge, step in (("lo", 1), ("hi", -1)):
+            ends.append(
+                blocks.select(
+                    "case",
+                    x=pl.col(edge),
+                    su=pl.lit(step if column == "su" else 0, dtype=pl.Int32),
+                    mh=pl.lit(step if column == "mh" else 0, dtype=pl.Int32),
+                )
+            )
+    sweep = (
+        pl.concat(ends)
+        .sort("case", "x")
+        .with_columns(
+            active=(pl.col("su").cum_sum() > 0).over("case")
+            & (pl.col("mh").cum_sum() > 0).over("case"),
+            next_x=pl.col("x").shift(-1).over("case"),
+        )
     )
+    length = pl.when(pl.col("active")).then(pl.col("next_x") - pl.col("x")).otherwise(0.0)
+    return sweep.group_by("case").agg(both_covered=length.fill_null(0.0).sum())
 
 
 def _unit_squares(events: pl.LazyFrame) -> pl.LazyFrame:
-    per_unit = events.group_by("case", "unit").agg(n=pl.len())
+    """Per case, Σ n² over the units' contacts (a death is no contact)."""
+    per_unit = events.filter(~pl.col("death")).group_by("case", "unit").agg(n=pl.len())
     return per_unit.group_by("case").agg(unit_squares=(pl.col("n").cast(pl.Int64) ** 2).sum())
 
 
-def case_facts(events: pl.LazyFrame, indicators: Iterable[BulkIndicator]) -> pl.LazyFrame:
-    """One row per case (sorted by case) with the facts the indicators need."""
-    flagged = events.with_columns(event_columns()).with_columns(_help_columns())
+def _loops(events: pl.LazyFrame) -> pl.LazyFrame:
+    """Per case, the referral loops :func:`careflow.graph.loops` finds in a log journey.
+
+    A log's moves are its handovers, one from each stay at a unit to the next. Number
+    the stays 0, 1, ... and the move into stay ``t`` move ``t``. The chain of moves
+    restarts at the case's first move, at a move out of a stay that held a treatment or
+    admission, and after each loop; a chain restarted at move ``a`` reaches back to the
+    stay before it (``a - 1``), or only to stay ``a`` when that stay's last event is a
+    treatment or admission. Move ``t`` closes a loop when the chain reaches back to a
+    stay ``g(t)``: the latest earlier stay at the same unit, or the end of the latest
+    earlier run of stays of the same principal before the stays that left it. So move
+    ``t`` is a loop exactly when no restart lies in ``[m(t), t - 1]``, with ``m(t)`` the
+    first restart too late for ``g(t)``: a greedy selection in time order, followed
+    here by pointer jumping (logarithmic rounds over one row per move).
+    """
+    stays = (
+        events.select("case", "unit", "principal", "treated", "handover")
+        .with_columns(stay=pl.col("handover").cast(pl.Int64).cum_sum().over("case"))
+        .group_by("case", "stay")
+        .agg(
+            unit=pl.col("unit").first(),
+            principal=pl.col("principal").first(),
+            treated=pl.col("treated").any(),
+            last_treated=pl.col("treated").last(),
+        )
+        .sort("case", "stay")
+        .collect()
+    )
+    new_run = (pl.col("principal") != pl.col("principal").shift(1)).over("case").fill_null(True)
+    stays = stays.with_columns(
+        same_unit=pl.col("stay").shift(1).over("case", "unit"),
+        run=new_run.cast(pl.Int64).cum_sum().over("case"),
+    )
+    runs = (
+        stays.group_by("case", "run")
+        .agg(principal=pl.col("principal").first(), run_end=pl.col("stay").max())
+        .sort("case", "run")
+        .with_columns(same_principal=pl.col("run_end").shift(1).over("case", "principal"))
+        .select("case", "run", "same_principal")
+    )
+    stays = stays.join(runs, on=["case", "run"], how="left").with_columns(
+        g=pl.max_horizontal("same_unit", "same_principal")
+    )
+    reach_back = stays.select(
+        "case", g=pl.col("stay"), g_treated=pl.col("last_treated").cast(pl.Int64)
+    )
+    moves = (
+        stays.join(reach_back, on=["case", "g"], how="left")
+        .sort("case", "stay")
+        .with_columns(restart=(pl.col("stay") == 1) | pl.col("treated").shift(1).over("case"))
+        .filter(pl.col("stay") >= 1)
+        .select(
+            "case",
+            t=pl.col("stay"),
+            restart=pl.col("restart"),
+            m=pl.col("g") + 2 - pl.col("g_treated"),
+        )
+        .with_columns(
+            next_restart=pl.when(pl.col("restart"))
+            .then(pl.col("t"))
+            .shift(-1)
+            .backward_fill()
+            .over("case")
+        )
+    )
+    # F(v): the first loop candidate t whose m(t) >= v (m(t) <= t, so t >= v)
+    candidates = (
+        moves.filter(~pl.col("restart") & pl.col("m").is_not_null())
+        .group_by("case", "m")
+        .agg(first=pl.col("t").min())
+        .sort("case", "m", descending=[False, True])
+        .with_columns(first=pl.col("first").cum_min().over("case"))
+        .sort("m")
+    )
+    queries = moves.select("case", "t", "restart", "next_restart", v=pl.col("t") + 1).sort("v")
+    nodes = queries.join_asof(
+        candidates.select("case", "m", "first"),
+        left_on="v",
+        right_on="m",
+        by="case",
+        strategy="forward",
+        check_sortedness=False,  # sorted by the key, hence within each case too
+    ).select(
+        "case",
+        "t",
+        loop=(~pl.col("restart")).cast(pl.Int64),
+        nxt=pl.min_horizontal("next_restart", "first"),
+    )
+    weight = nodes.select("case", nxt=pl.col("t"), acc=pl.col("loop"))
+    nodes = nodes.join(weight, on=["case", "nxt"], how="left").with_columns(
+        acc=pl.col("acc").fill_null(0)
+    )
+    while nodes.get_column("nxt").is_not_null().any():
+        jump = nodes.select("case", nxt=pl.col("t"), nxt2=pl.col("nxt"), acc2=pl.col("acc"))
+        nodes = (
+            nodes.join(jump, on=["case", "nxt"], how="left")
+            .with_columns(acc=pl.col("acc") + pl.col("acc2").fill_null(0), nxt=pl.col("nxt2"))
+            .drop("nxt2", "acc2")
+        )
+    return nodes.lazy().filter(pl.col("t") == 1).select("case", loops=pl.col("acc"))
+
+
+def _follow_up(events: pl.LazyFrame) -> pl.LazyFrame:
+    """Per case, the sum and number of judged discharges and closures of discharge_follow_up.
+
+    :func:`careflow.scoring.rules.discharge_follow_ups` on a log journey: from each
+    discharge, skip the events at the same moment (a death excepted), then the first
+    admission, closure, death or planned contact by a non-emergency service working on
+    the discharging service's condition ends the search (``next_*`` positions read at
+    the end of the discharge's moment). :func:`careflow.scoring.rules.held_by_nobody`
+    (a closure whose way onward had not opened scores 0): a handover out of the closing
+    unit right after its moment with no appointment at the receiving unit at that
+    moment, or a referral no transition leaves, within the window before the closure,
+    with no appointment at a third unit since. For the referral, scanning back from the
+    closure, the apps at units other than the closing one are first at one unit ``Y1``
+    (back to ``p1``), then at a second (``p2``): the latest referral after ``p1``, or
+    the latest at ``Y1`` after ``p2``, decides; ``p2`` is found over the runs of
+    appointments at one unit (``alt``: where two units stop alternating).
+    """
+    pos = pl.col("pos").cast(pl.Int64)
+    ts = pl.col("ts")
+    app = pl.col("appointment")
+    blk = ("case", "tblock")
+    planned = (
+        _kind_in(rules._FOLLOW_UP_KINDS)  # the rule's own kinds
+        & ~pl.col("service").is_in(sorted(k.value for k in rules.EMERGENCY_SERVICES))
+        & (pl.col("principal") != Principal.INFORMAL.value)
+    )
+    hard = _kind_in({EventKind.ADMISSION, EventKind.CASE_CLOSED, EventKind.DEATH})
+    eligible = _kind_is(EventKind.REFERRAL) & ~pl.col("source")
+    staged = (
+        events.with_columns(
+            p=pos,
+            tblock=(ts != ts.shift(1))
+            .over("case")
+            .fill_null(True)
+            .cast(pl.Int64)
+            .cum_sum()
+            .over("case"),
+            end_ts=ts.max().over("case"),
+            next_hard=_next_pos(hard),
+            next_any=_next_pos(planned),
+            **{f"next_{n}": _next_pos(planned & pl.col(f"serves_{n}")) for n in _SERVED_NEEDS},
+            nxt_unit=pl.col("unit").shift(-1).over("case"),
+            nxt_handover=pl.col("handover").shift(-1).over("case").fill_null(False),
+            la=pl.when(app).then(pos).forward_fill().over("case"),
+            lau=pl.when(app).then(pl.col("unit")).forward_fill().over("case"),
+        )
+        .with_columns(bend=pl.col("p").max().over(*blk))
+        .with_columns(
+            rl=pl.when(eligible).then(pl.col("p")).forward_fill().over("case"),
+            rl_ts=pl.when(eligible).then(ts).forward_fill().over("case"),
+            rl_bend=pl.when(eligible).then(pl.col("bend")).forward_fill().over("case"),
+            ru=pl.when(eligible).then(pl.col("p")).forward_fill().over("case", "unit"),
+            ru_ts=pl.when(eligible).then(ts).forward_fill().over("case", "unit"),
+            ru_bend=pl.when(eligible).then(pl.col("bend")).forward_fill().over("case", "unit"),
+        )
+        .with_columns(
+            pl.col(c).last().over(*blk).alias(f"{c}_b")
+            for c in (
+                "next_hard",
+                "next_any",
+                *[f"next_{n}" for n in _SERVED_NEEDS],
+                "nxt_unit",
+                "nxt_handover",
+                "la",
+                "lau",
+                "rl",
+                "rl_ts",
+                "rl_bend",
+                "unit",
+            )
+        )
+        .with_columns(opened=(app & (pl.col("unit") == pl.col("nxt_unit_b"))).any().over(*blk))
+    )
+    # runs of appointments at one unit: pd/pdu the previous run's end and unit, alt the
+    # end of the run before the latest stretch where two units alternate
+    apps = (
+        staged.filter(app)
+        .select("case", "p", "unit", "ru", "ru_ts", "ru_bend")
+        .with_columns(new_run=(pl.col("unit") != pl.col("unit").shift(1)).over("case"))
+        .with_columns(
+            new_run=pl.col("new_run").fill_null(True),
+            prev_p=pl.col("p").shift(1).over("case"),
+            prev_unit=pl.col("unit").shift(1).over("case"),
+        )
+        .with_columns(
+            pd=pl.when(pl.col("new_run")).then(pl.col("prev_p")).forward_fill().over("case"),
+            pdu=pl.when(pl.col("new_run")).then(pl.col("prev_unit")).forward_fill().over("case"),
+            run=pl.col("new_run").cast(pl.Int64).cum_sum().over("case"),
+        )
+    )
+    runs = (
+        apps.group_by("case", "run")
+        .agg(run_unit=pl.col("unit").first(), run_end=pl.col("p").max())
+        .sort("case", "run")
+        .with_columns(brk=(pl.col("run_unit") != pl.col("run_unit").shift(2)).over("case"))
+        .with_columns(
+            alt=pl.when(pl.col("brk").fill_null(False))
+            .then(pl.col("run_end").shift(2))
+            .forward_fill()
+            .over("case")
+        )
+        .select("case", "run", "alt")
+    )
+    apps = apps.join(runs, on=["case", "run"], how="left").select(
+        "case", "p", "unit", "pd", "pdu", "alt", "ru", "ru_ts", "ru_bend"
+    )
+    closures = staged.filter(_kind_in({EventKind.DISCHARGE, EventKind.CASE_CLOSED}))
+    at_last_app = apps.select("case", la_b="p", la_pd="pd", la_pdu="pdu")
+    closures = closures.join(at_last_app, on=["case", "la_b"], how="left").with_columns(
+        p1=pl.when(pl.col("lau_b") != pl.col("unit")).then(pl.col("la_b")).otherwise("la_pd")
+    )
+    at_p1 = apps.select(
+        "case",
+        p1="p",
+        y1="unit",
+        p1_pd="pd",
+        p1_pdu="pdu",
+        p1_alt="alt",
+        r1="ru",
+        r1_ts="ru_ts",
+        r1_bend="ru_bend",
+    )
+    closures = closures.join(at_p1, on=["case", "p1"], how="left")
+    p2 = pl.when(pl.col("p1_pdu") == pl.col("unit")).then("p1_alt").otherwise("p1_pd")
+    within = per_journey.FOLLOW_BAD
+    latest = (
+        pl.col("rl_b").is_not_null()
+        & (_days_between(pl.col("rl_ts_b"), ts) <= within)
+        & (pl.col("p1").is_null() | (pl.col("rl_bend_b") >= pl.col("p1")))
+    )
+    at_y1 = (
+        pl.col("r1").is_not_null()
+        & (_days_between(pl.col("r1_ts"), ts) <= within)
+        & (p2.is_null() | (pl.col("r1_bend") >= p2))
+    )
+    pending = pl.col("nxt_handover_b") & (pl.col("unit_b") == pl.col("unit")) & ~pl.col("opened")
+    unheld = pending | latest | at_y1
+    # the discharge's follow-up: the first planned contact for its condition, or a stop
+    by_need = [pl.when(pl.col(f"serves_{n}")).then(pl.col(f"next_{n}_b")) for n in _SERVED_NEEDS]
+    condition = pl.any_horizontal(*[pl.col(f"serves_{n}") for n in _SERVED_NEEDS])
+    planned_at = pl.when(condition).then(pl.min_horizontal(*by_need)).otherwise("next_any_b")
+    closures = closures.with_columns(
+        unheld=unheld,
+        planned_at=planned_at,
+        j=pl.min_horizontal(pl.col("next_hard_b"), planned_at),
+    )
+    at_j = staged.select("case", j="p", ts_j="ts", kind_j="kind")
+    closures = closures.join(at_j, on=["case", "j"], how="left")
+    gap = _days_between(ts, pl.col("ts_j"))
+    found = (pl.col("planned_at") == pl.col("j")).fill_null(False) | (
+        (pl.col("kind_j") == EventKind.ADMISSION.value) & (gap <= 1.0)
+    )
+    to_end = _days_between(ts, pl.col("end_ts"))
+    follow = (
+        pl.when(pl.col("j").is_null())
+        .then(
+            pl.when(pl.col("has_death"))
+            .then(0.0)
+            .when(to_end >= per_journey.FOLLOW_BAD)
+            .then(0.0)
+            .otherwise(None)
+        )
+        .when(found)
+        .then(
+            _linear(
+                pl.max_horizontal(pl.lit(0.0), gap), per_journey.FOLLOW_GOOD, per_journey.FOLLOW_BAD
+            )
+        )
+        .otherwise(0.0)
+    )
+    value = (
+        pl.when(pl.col("unheld"))
+        .then(0.0)
+        .when(_kind_is(EventKind.DISCHARGE))
+        .then(follow)
+        .otherwise(None)
+    )
+    return (
+        closures.with_columns(value=value)
+        .group_by("case")
+        .agg(
+            follow_up_sum=pl.col("value").sum(),
+            follow_ups=pl.col("value").is_not_null().sum(),
+        )
+    )
+
+
+_TABLES: Final[dict[str, CaseTable]] = {
+    "follow_up": _follow_up,
+    "treated_covered": _covered("treated", "treated_covered"),
+    "everyday_covered": _covered("help_everyday", "everyday_covered"),
+    "both_covered": _both_covered,
+    "unit_squares": _unit_squares,
+    "loops": _loops,
+}
+
+
+def case_facts(
+    events: pl.LazyFrame,
+    indicators: Iterable[BulkIndicator],
+    *,
+    recorded_completely: frozenset[Aspect] = frozenset(),
+) -> pl.LazyFrame:
+    """One row per case (sorted by case) with the facts the indicators need.
+
+    ``recorded_completely`` is the log's declaration (its mapping's, as
+    :attr:`careflow.model.Journey.recorded_completely` per journey) of the aspects it
+    records completely; each is the fact ``complete_<aspect>``.
+    """
+    flagged = events.with_columns(event_columns()).with_columns(_derived_columns())
     needed: dict[str, Callable[[], pl.Expr]] = {"n_events": _FACTS["n_events"]}
+    tables: dict[str, None] = {}
     for ind in indicators:
         needed.update(ind.facts)
+        tables.update(dict.fromkeys(ind.tables))
     facts = flagged.group_by("case", maintain_order=True).agg(
         [make().alias(name) for name, make in needed.items()]
     )
-    facts = facts.join(_covered(flagged), on="case", how="left", maintain_order="left")
-    return facts.join(_unit_squares(flagged), on="case", how="left", maintain_order="left")
+    declared = {Aspect(a) for a in recorded_completely}
+    facts = facts.with_columns(pl.lit(a in declared).alias(f"complete_{a.value}") for a in _ASPECTS)
+    for name in tables:
+        table = _TABLES[name](flagged)
+        facts = facts.join(table, on="case", how="left", maintain_order="left")
+    return facts
