@@ -124,33 +124,12 @@ def event_columns() -> list[pl.Expr]:
 def _derived_columns() -> list[pl.Expr]:
     """Per-event columns computed from :func:`event_columns`."""
     help_after = pl.col("help") & (pl.col("seek_cum") > 0)
-    app = pl.col("appointment")
-    # appointments after this event, at any unit and at this event's unit
-    later = app.sum().over("case") - app.cum_sum().over("case")
-    later_here = app.sum().over("case", "unit") - app.cum_sum().over("case", "unit")
-    # _open_at_death: a referral no transition leaves, no appointment elsewhere since
-    open_at_death = (
-        pl.col("has_death")
-        & _kind_is(EventKind.REFERRAL)
-        & ~pl.col("source")
-        & (later == later_here)
-    )
-    waited_to_death = pl.max_horizontal(
-        pl.lit(per_journey.WAIT_BAD),
-        pl.max_horizontal(pl.lit(0.0), pl.col("last_day") - pl.col("day")),
-    )
     everyday = pl.lit(False)
     for n in _EVERYDAY:
         everyday = everyday | (pl.col(f"serves_{n}") & pl.col(f"has_{n}"))
     return [
         help_after.alias("help_after"),
         help_after.cum_sum().over("case").alias("help_cum"),
-        pl.when(pl.col("handover") & app)
-        .then(pl.col("gap"))
-        .when(open_at_death)
-        .then(waited_to_death)
-        .otherwise(None)
-        .alias("wait"),
         (pl.col("help") & pl.col(f"serves_{_SU}")).alias("help_su"),
         (pl.col("help") & pl.col(f"serves_{_MH}")).alias("help_mh"),
         (pl.col("help") & everyday).alias("help_everyday"),
@@ -239,8 +218,6 @@ _FACTS: Final[dict[str, Callable[[], pl.Expr]]] = {
     "signal_day": lambda: pl.col("day").filter(pl.col("seek")).first(),
     "help_day": lambda: pl.col("day").filter(pl.col("help_after")).first(),
     "has_death": lambda: pl.col("death").any(),
-    "wait_median": lambda: pl.col("wait").median(),
-    "wait_max": lambda: pl.col("wait").max(),
     "contacts": lambda: pl.col("death").not_().sum(),
     "untreated": lambda: (
         ((pl.col("need") == _SU).any() & ~_acted(_SU))
@@ -480,8 +457,7 @@ BULK: Final[dict[str, BulkIndicator]] = dict(
             per_journey.wait_to_appointment,
             _wait_to_appointment,
             "kinds_recorded",
-            "wait_median",
-            "wait_max",
+            tables=("waits",),
         ),
         _entry(per_journey.redirections, _redirections, "kinds_recorded", "turned_away"),
         _entry(
@@ -657,6 +633,30 @@ def _both_covered(events: pl.LazyFrame) -> pl.LazyFrame:
     return sweep.group_by("case").agg(both_covered=length.fill_null(0.0).sum())
 
 
+def _waits(events: pl.LazyFrame) -> pl.LazyFrame:
+    """Per case, the median and longest wait of wait_to_appointment.
+
+    A handover to an appointment waits from the event before it; in a case that ends in
+    a death, a referral no transition leaves with no appointment at another unit since
+    (:func:`careflow.scoring.indicators._open_at_death`) waits at least WAIT_BAD days.
+    """
+    app = pl.col("appointment")
+    moved = events.filter(pl.col("handover") & app).select("case", wait=pl.col("gap"))
+    dead = events.filter(pl.col("has_death"))
+    later = app.sum().over("case") - app.cum_sum().over("case")
+    later_here = app.sum().over("case", "unit") - app.cum_sum().over("case", "unit")
+    open_at_death = _kind_is(EventKind.REFERRAL) & ~pl.col("source") & (later == later_here)
+    to_death = pl.max_horizontal(pl.lit(0.0), pl.col("last_day") - pl.col("day"))
+    died = dead.filter(open_at_death).select(
+        "case", wait=pl.max_horizontal(pl.lit(per_journey.WAIT_BAD), to_death)
+    )
+    return (
+        pl.concat([moved, died])
+        .group_by("case")
+        .agg(wait_median=pl.col("wait").median(), wait_max=pl.col("wait").max())
+    )
+
+
 def _unit_squares(events: pl.LazyFrame) -> pl.LazyFrame:
     """Per case, Σ n² over the units' contacts (a death is no contact)."""
     per_unit = events.filter(~pl.col("death")).group_by("case", "unit").agg(n=pl.len())
@@ -676,93 +676,176 @@ def _loops(events: pl.LazyFrame) -> pl.LazyFrame:
     earlier run of stays of the same principal before the stays that left it. So move
     ``t`` is a loop exactly when no restart lies in ``[m(t), t - 1]``, with ``m(t)`` the
     first restart too late for ``g(t)``: a greedy selection in time order, followed
-    here by pointer jumping (logarithmic rounds over one row per move).
+    here by pointer jumping (logarithmic rounds over one row per move). Every step is a
+    shift, a cumulative sum, a sort or a gather by global row number (rows are sorted by
+    case), so the work is near-linear in events.
     """
-    stays = (
-        events.select("case", "unit", "principal", "treated", "handover")
-        .with_columns(stay=pl.col("handover").cast(pl.Int64).cum_sum().over("case"))
-        .group_by("case", "stay")
-        .agg(
-            unit=pl.col("unit").first(),
-            principal=pl.col("principal").first(),
-            treated=pl.col("treated").any(),
-            last_treated=pl.col("treated").last(),
-        )
-        .sort("case", "stay")
-        .collect()
+    table = events.select("case", "unit", "principal", "treated", "handover", "pos").collect()
+    case_type = table.schema["case"]
+    table = table.with_columns(pl.col("case").to_physical().cast(pl.Int64).alias("code"))
+    starts = (pl.col("pos") == 0) | pl.col("handover")
+    table = table.with_columns(
+        start=starts, treated_cum=pl.col("treated").cast(pl.Int64).cum_sum()
+    ).with_row_index("row")
+    stays = table.filter(pl.col("start")).select(
+        "code", "case", "unit", "principal", start_row="row", first=pl.col("pos") == 0
     )
-    new_run = (pl.col("principal") != pl.col("principal").shift(1)).over("case").fill_null(True)
+    end_row = (pl.col("start_row").shift(-1) - 1).fill_null(table.height - 1)
+    treated = table.get_column("treated")
+    treated_cum = table.get_column("treated_cum")
+    stays = stays.with_columns(end_row=end_row).with_row_index("srow")
+    start_rows, end_rows = stays.get_column("start_row"), stays.get_column("end_row")
     stays = stays.with_columns(
-        same_unit=pl.col("stay").shift(1).over("case", "unit"),
-        run=new_run.cast(pl.Int64).cum_sum().over("case"),
+        last_treated=treated.gather(end_rows),
+        treated=(
+            treated_cum.gather(end_rows)
+            - treated_cum.gather(start_rows)
+            + treated.gather(start_rows).cast(pl.Int64)
+        )
+        > 0,
+        base=pl.when(pl.col("first")).then(pl.col("srow")).forward_fill(),
+    ).with_columns(t=(pl.col("srow") - pl.col("base")).cast(pl.Int64))
+    # the latest earlier stay at the same unit: neighbours in (case, unit, stay) order
+    by_unit = stays.select("srow", "code", "unit", "t").sort("code", "unit", "t")
+    same = (pl.col("code") == pl.col("code").shift(1)) & (pl.col("unit") == pl.col("unit").shift(1))
+    by_unit = by_unit.select("srow", same_unit=pl.when(same).then(pl.col("t").shift(1)))
+    stays = stays.join(by_unit, on="srow", how="left").sort("srow")
+    # runs of stays of one principal; the end of the latest earlier run of the same one
+    new_run = pl.col("first") | (pl.col("principal") != pl.col("principal").shift(1)).fill_null(
+        True
     )
-    runs = (
-        stays.group_by("case", "run")
-        .agg(principal=pl.col("principal").first(), run_end=pl.col("stay").max())
-        .sort("case", "run")
-        .with_columns(same_principal=pl.col("run_end").shift(1).over("case", "principal"))
-        .select("case", "run", "same_principal")
+    stays = stays.with_columns(run=new_run.cum_sum())
+    last_of_run = (pl.col("run") != pl.col("run").shift(-1)).fill_null(True)
+    stays = stays.with_columns(run_end=pl.when(last_of_run).then(pl.col("t")).backward_fill())
+    runs = stays.filter(new_run).select("code", "principal", "run", "run_end")
+    runs = runs.sort("code", "principal", "run").select(
+        "run",
+        same_principal=pl.when(
+            (pl.col("code") == pl.col("code").shift(1))
+            & (pl.col("principal") == pl.col("principal").shift(1))
+        ).then(pl.col("run_end").shift(1)),
     )
-    stays = stays.join(runs, on=["case", "run"], how="left").with_columns(
-        g=pl.max_horizontal("same_unit", "same_principal")
-    )
-    reach_back = stays.select(
-        "case", g=pl.col("stay"), g_treated=pl.col("last_treated").cast(pl.Int64)
-    )
+    stays = stays.join(runs, on="run", how="left").sort("srow")
+    stays = stays.with_columns(g=pl.max_horizontal("same_unit", "same_principal"))
+    g_row = stays.select(pl.col("base") + pl.col("g")).to_series()
+    last_treated = stays.get_column("last_treated")
+    stays = stays.with_columns(g_treated=last_treated.gather(g_row).cast(pl.Int64))
+    prev_treated = pl.col("treated").shift(1).fill_null(False)
     moves = (
-        stays.join(reach_back, on=["case", "g"], how="left")
-        .sort("case", "stay")
-        .with_columns(restart=(pl.col("stay") == 1) | pl.col("treated").shift(1).over("case"))
-        .filter(pl.col("stay") >= 1)
+        stays.with_columns(restart=(pl.col("t") == 1) | prev_treated)
+        .filter(pl.col("t") >= 1)
         .select(
+            "code",
             "case",
-            t=pl.col("stay"),
-            restart=pl.col("restart"),
+            "t",
+            "restart",
             m=pl.col("g") + 2 - pl.col("g_treated"),
         )
-        .with_columns(
-            next_restart=pl.when(pl.col("restart"))
-            .then(pl.col("t"))
-            .shift(-1)
-            .backward_fill()
-            .over("case")
-        )
+        .with_row_index("mrow")
     )
-    # F(v): the first loop candidate t whose m(t) >= v (m(t) <= t, so t >= v)
+    # the next restart after each move, in its case
+    nr = moves.select(
+        pl.when(pl.col("restart")).then(pl.col("mrow")).shift(-1).backward_fill()
+    ).to_series()
+    codes = moves.get_column("code")
+    nr = pl.select(pl.when(codes.gather(nr) == codes).then(nr)).to_series()
+    # F(v): the first loop candidate t whose m(t) >= v (so t >= v), by binary search on
+    # (case, m) keys with the suffix minimum of the candidates' rows
+    key = pl.col("code") * (1 << 32) + pl.col("m")
     candidates = (
         moves.filter(~pl.col("restart") & pl.col("m").is_not_null())
-        .group_by("case", "m")
-        .agg(first=pl.col("t").min())
-        .sort("case", "m", descending=[False, True])
-        .with_columns(first=pl.col("first").cum_min().over("case"))
-        .sort("m")
+        .group_by("code", key.alias("key"))
+        .agg(pl.col("mrow").min())
+        .sort("key", descending=True)
+        .with_columns(best=pl.col("mrow").cum_min().over("code"))
+        .sort("key")
     )
-    queries = moves.select("case", "t", "restart", "next_restart", v=pl.col("t") + 1).sort("v")
-    nodes = queries.join_asof(
-        candidates.select("case", "m", "first"),
-        left_on="v",
-        right_on="m",
-        by="case",
-        strategy="forward",
-        check_sortedness=False,  # sorted by the key, hence within each case too
-    ).select(
-        "case",
-        "t",
-        loop=(~pl.col("restart")).cast(pl.Int64),
-        nxt=pl.min_horizontal("next_restart", "first"),
+    keys = candidates.get_column("key")
+    queries = moves.select(pl.col("code") * (1 << 32) + pl.col("t") + 1).to_series()
+    idx = keys.search_sorted(queries, side="left").cast(pl.Int64)
+    inside = pl.select(pl.when(idx < len(keys)).then(idx)).to_series()
+    found = candidates.get_column("best").gather(inside)
+    found_code = candidates.get_column("code").gather(inside)
+    first = pl.select(pl.when(found_code == codes).then(found)).to_series()
+    nxt = pl.select(pl.min_horizontal(nr, first)).to_series()
+    loop = (~moves.get_column("restart")).cast(pl.Int64)
+    acc = pl.select(loop.gather(nxt).fill_null(0)).to_series()
+    while nxt.is_not_null().any():
+        acc = acc + acc.gather(nxt).fill_null(0)
+        nxt = nxt.gather(nxt)
+    out = moves.select("case", "t").with_columns(loops=acc).filter(pl.col("t") == 1)
+    return out.select(pl.col("case").cast(case_type), "loops").lazy()
+
+
+def _search(
+    table: pl.DataFrame, mask: pl.Expr, rows: pl.Series, cases: pl.Series, *, after: bool
+) -> pl.Series:
+    """For each of ``rows``, the nearest row of its case where ``mask`` holds.
+
+    The first at or after it (``after``), else the last at or before it; null when there
+    is none. ``table`` is sorted by case and holds the global row number ``row``.
+    """
+    hits = table.filter(mask).get_column("row")
+    if hits.is_empty():
+        return pl.Series(values=[None] * len(rows), dtype=pl.UInt32)
+    idx = hits.search_sorted(rows, side="left" if after else "right").cast(pl.Int64)
+    if not after:
+        idx = idx - 1
+    ok = (idx >= 0) & (idx < len(hits))
+    found = hits.gather(pl.select(pl.when(ok).then(idx)).to_series())
+    same = table.get_column("case").gather(found) == cases
+    return pl.select(pl.when(same).then(found)).to_series()
+
+
+def _runs_of_appointments(table: pl.DataFrame) -> pl.DataFrame:
+    """Appointments with their run (consecutive appointments at one unit) context.
+
+    ``pd``/``pdu``: the end and unit of the previous run; ``alt``: the end of the run
+    before the latest stretch of runs alternating between two units (null when none).
+    """
+    case = pl.col("case")
+    first_of_case = (case != case.shift(1)).fill_null(True)
+    apps = (
+        table.filter(pl.col("appointment"))
+        .select("row", "case", "unit")
+        .with_columns(first=(case != case.shift(1)).fill_null(True))
+        .with_columns(new_run=pl.col("first") | (pl.col("unit") != pl.col("unit").shift(1)))
     )
-    weight = nodes.select("case", nxt=pl.col("t"), acc=pl.col("loop"))
-    nodes = nodes.join(weight, on=["case", "nxt"], how="left").with_columns(
-        acc=pl.col("acc").fill_null(0)
+    # -1 at a case's first run keeps forward filling within the case
+    previous = pl.when(pl.col("first")).then(-1)
+    apps = apps.with_columns(
+        pd=previous.when(pl.col("new_run"))
+        .then(pl.col("row").shift(1).cast(pl.Int64))
+        .forward_fill(),
+        pdu=pl.when(pl.col("first"))
+        .then(pl.lit(""))
+        .when(pl.col("new_run"))
+        .then(pl.col("unit").shift(1).cast(pl.String))
+        .forward_fill(),
+        run=pl.col("new_run").cum_sum(),
     )
-    while nodes.get_column("nxt").is_not_null().any():
-        jump = nodes.select("case", nxt=pl.col("t"), nxt2=pl.col("nxt"), acc2=pl.col("acc"))
-        nodes = (
-            nodes.join(jump, on=["case", "nxt"], how="left")
-            .with_columns(acc=pl.col("acc") + pl.col("acc2").fill_null(0), nxt=pl.col("nxt2"))
-            .drop("nxt2", "acc2")
+    runs = (
+        apps.group_by("run")
+        .agg(case=pl.col("case").first(), unit=pl.col("unit").first(), end=pl.col("row").max())
+        .sort("run")
+    )
+    two_back = (case == case.shift(2)).fill_null(False)
+    runs = runs.with_columns(
+        alt=pl.when(first_of_case)
+        .then(-1)
+        .when(two_back & (pl.col("unit") != pl.col("unit").shift(2)))
+        .then(pl.col("end").shift(2).cast(pl.Int64))
+        .forward_fill()
+    ).select("run", "alt")
+    return (
+        apps.join(runs, on="run", how="left")
+        .with_columns(
+            pl.col("pd").replace(-1, None),
+            pl.col("pdu").replace("", None),
+            pl.col("alt").replace(-1, None),
         )
-    return nodes.lazy().filter(pl.col("t") == 1).select("case", loops=pl.col("acc"))
+        .select("row", "pd", "pdu", "alt")
+    )
 
 
 def _follow_up(events: pl.LazyFrame) -> pl.LazyFrame:
@@ -771,21 +854,52 @@ def _follow_up(events: pl.LazyFrame) -> pl.LazyFrame:
     :func:`careflow.scoring.rules.discharge_follow_ups` on a log journey: from each
     discharge, skip the events at the same moment (a death excepted), then the first
     admission, closure, death or planned contact by a non-emergency service working on
-    the discharging service's condition ends the search (``next_*`` positions read at
-    the end of the discharge's moment). :func:`careflow.scoring.rules.held_by_nobody`
-    (a closure whose way onward had not opened scores 0): a handover out of the closing
-    unit right after its moment with no appointment at the receiving unit at that
-    moment, or a referral no transition leaves, within the window before the closure,
-    with no appointment at a third unit since. For the referral, scanning back from the
-    closure, the apps at units other than the closing one are first at one unit ``Y1``
-    (back to ``p1``), then at a second (``p2``): the latest referral after ``p1``, or
-    the latest at ``Y1`` after ``p2``, decides; ``p2`` is found over the runs of
-    appointments at one unit (``alt``: where two units stop alternating).
+    the discharging service's condition ends the search. :func:`careflow.scoring.rules.
+    held_by_nobody` (a closure whose way onward had not opened scores 0): a handover out
+    of the closing unit right after its moment, with no appointment at the receiving unit
+    at that moment; or a referral no transition leaves, within the window before the
+    closure, with no appointment at a third unit since. Scanning back from the closure,
+    the appointments at units other than the closing one are first at one unit ``Y1``
+    (back to ``p1``), then at a second (``p2``): the latest referral after ``p1``, or the
+    latest at ``Y1`` after ``p2``, decides. Lookups are binary searches over global row
+    numbers (rows are sorted by case), so the work is near-linear in events.
     """
-    pos = pl.col("pos").cast(pl.Int64)
     ts = pl.col("ts")
-    app = pl.col("appointment")
-    blk = ("case", "tblock")
+    case = pl.col("case")
+    serves = [f"serves_{n}" for n in _SERVED_NEEDS]
+    table = (
+        events.select(
+            "case",
+            "ts",
+            "kind",
+            "unit",
+            "principal",
+            "service",
+            "handover",
+            "appointment",
+            "source",
+            "has_death",
+            *serves,
+        )
+        .collect()
+        .with_row_index("row")
+        .with_columns(pl.col("unit").cast(pl.String), pl.col("case").cast(pl.String))
+    )
+    new_moment = (case != case.shift(1)).fill_null(True) | (ts != ts.shift(1)).fill_null(True)
+    table = table.with_columns(block=new_moment.cum_sum(), end_ts=ts.max().over("case"))
+    last_of_block = (pl.col("block") != pl.col("block").shift(-1)).fill_null(True)
+    table = table.with_columns(bend=pl.when(last_of_block).then(pl.col("row")).backward_fill())
+    closures = table.filter(_kind_in({EventKind.DISCHARGE, EventKind.CASE_CLOSED}))
+    cases = closures.get_column("case")
+    bend = closures.get_column("bend")
+    after_bend = bend + 1
+
+    def first_after(mask: pl.Expr) -> pl.Series:
+        return _search(table, mask, after_bend, cases, after=True)
+
+    def last_upto(mask: pl.Expr, rows: pl.Series) -> pl.Series:
+        return _search(table, mask, rows, cases, after=False)
+
     planned = (
         _kind_in(rules._FOLLOW_UP_KINDS)  # the rule's own kinds
         & ~pl.col("service").is_in(sorted(k.value for k in rules.EMERGENCY_SERVICES))
@@ -793,137 +907,100 @@ def _follow_up(events: pl.LazyFrame) -> pl.LazyFrame:
     )
     hard = _kind_in({EventKind.ADMISSION, EventKind.CASE_CLOSED, EventKind.DEATH})
     eligible = _kind_is(EventKind.REFERRAL) & ~pl.col("source")
-    staged = (
-        events.with_columns(
-            p=pos,
-            tblock=(ts != ts.shift(1))
-            .over("case")
-            .fill_null(True)
-            .cast(pl.Int64)
-            .cum_sum()
-            .over("case"),
-            end_ts=ts.max().over("case"),
-            next_hard=_next_pos(hard),
-            next_any=_next_pos(planned),
-            **{f"next_{n}": _next_pos(planned & pl.col(f"serves_{n}")) for n in _SERVED_NEEDS},
-            nxt_unit=pl.col("unit").shift(-1).over("case"),
-            nxt_handover=pl.col("handover").shift(-1).over("case").fill_null(False),
-            la=pl.when(app).then(pos).forward_fill().over("case"),
-            lau=pl.when(app).then(pl.col("unit")).forward_fill().over("case"),
-        )
-        .with_columns(bend=pl.col("p").max().over(*blk))
+    units = table.get_column("unit")
+    after_in_case = (
+        table.get_column("case").gather(after_bend.clip(upper_bound=table.height - 1)) == cases
+    )
+    nxt = pl.select(pl.when(after_in_case & (after_bend < table.height)).then(after_bend))
+    nxt_row = nxt.to_series()
+    la = last_upto(pl.col("appointment"), bend)
+    closures = closures.with_columns(
+        next_hard=first_after(hard),
+        next_any=first_after(planned),
+        **{f"next_{n}": first_after(planned & pl.col(f"serves_{n}")) for n in _SERVED_NEEDS},
+        nxt_unit=units.gather(nxt_row),
+        nxt_handover=table.get_column("handover").gather(nxt_row).fill_null(False),
+        unit_b=units.gather(bend),
+        la=la,
+        lau=units.gather(la),
+        rl=(rl := last_upto(eligible, bend)),
+        rl_ts=table.get_column("ts").gather(rl),
+        rl_bend=table.get_column("bend").gather(rl),
+    )
+    opened_at = (
+        table.filter(pl.col("appointment"))
+        .select("block", nxt_unit="unit")
+        .unique()
+        .with_columns(opened=pl.lit(True))
+    )
+    apps = _runs_of_appointments(table)
+    at_la = apps.select(la="row", la_pd="pd")
+    closures = (
+        closures.join(opened_at, on=["block", "nxt_unit"], how="left")
+        .join(at_la, on="la", how="left")
         .with_columns(
-            rl=pl.when(eligible).then(pl.col("p")).forward_fill().over("case"),
-            rl_ts=pl.when(eligible).then(ts).forward_fill().over("case"),
-            rl_bend=pl.when(eligible).then(pl.col("bend")).forward_fill().over("case"),
-            ru=pl.when(eligible).then(pl.col("p")).forward_fill().over("case", "unit"),
-            ru_ts=pl.when(eligible).then(ts).forward_fill().over("case", "unit"),
-            ru_bend=pl.when(eligible).then(pl.col("bend")).forward_fill().over("case", "unit"),
-        )
-        .with_columns(
-            pl.col(c).last().over(*blk).alias(f"{c}_b")
-            for c in (
-                "next_hard",
-                "next_any",
-                *[f"next_{n}" for n in _SERVED_NEEDS],
-                "nxt_unit",
-                "nxt_handover",
-                "la",
-                "lau",
-                "rl",
-                "rl_ts",
-                "rl_bend",
-                "unit",
-            )
-        )
-        .with_columns(opened=(app & (pl.col("unit") == pl.col("nxt_unit_b"))).any().over(*blk))
-    )
-    # runs of appointments at one unit: pd/pdu the previous run's end and unit, alt the
-    # end of the run before the latest stretch where two units alternate
-    apps = (
-        staged.filter(app)
-        .select("case", "p", "unit", "ru", "ru_ts", "ru_bend")
-        .with_columns(new_run=(pl.col("unit") != pl.col("unit").shift(1)).over("case"))
-        .with_columns(
-            new_run=pl.col("new_run").fill_null(True),
-            prev_p=pl.col("p").shift(1).over("case"),
-            prev_unit=pl.col("unit").shift(1).over("case"),
-        )
-        .with_columns(
-            pd=pl.when(pl.col("new_run")).then(pl.col("prev_p")).forward_fill().over("case"),
-            pdu=pl.when(pl.col("new_run")).then(pl.col("prev_unit")).forward_fill().over("case"),
-            run=pl.col("new_run").cast(pl.Int64).cum_sum().over("case"),
+            opened=pl.col("opened").fill_null(False),
+            p1=pl.when(pl.col("lau") != pl.col("unit")).then(pl.col("la")).otherwise("la_pd"),
         )
     )
-    runs = (
-        apps.group_by("case", "run")
-        .agg(run_unit=pl.col("unit").first(), run_end=pl.col("p").max())
-        .sort("case", "run")
-        .with_columns(brk=(pl.col("run_unit") != pl.col("run_unit").shift(2)).over("case"))
-        .with_columns(
-            alt=pl.when(pl.col("brk").fill_null(False))
-            .then(pl.col("run_end").shift(2))
-            .forward_fill()
-            .over("case")
+    at_p1 = apps.select(p1="row", p1_pd="pd", p1_pdu="pdu", p1_alt="alt").with_columns(
+        pl.col("p1").cast(pl.Int64)
+    )
+    closures = closures.with_columns(pl.col("p1").cast(pl.Int64)).join(at_p1, on="p1", how="left")
+    closures = closures.with_columns(y1=units.gather(closures.get_column("p1")))
+    referrals = (
+        table.filter(eligible)
+        .select("case", y1="unit", r1="row", r1_ts="ts", r1_bend="bend")
+        .with_columns(pl.col("r1").cast(pl.Int64))
+    )
+    closures = (
+        closures.sort("p1", nulls_last=True)
+        .join_asof(
+            referrals.sort("r1"),
+            left_on="p1",
+            right_on="r1",
+            by=["case", "y1"],
+            strategy="backward",
+            check_sortedness=False,  # sorted by the key, hence within each group too
         )
-        .select("case", "run", "alt")
+        .sort("row")
     )
-    apps = apps.join(runs, on=["case", "run"], how="left").select(
-        "case", "p", "unit", "pd", "pdu", "alt", "ru", "ru_ts", "ru_bend"
-    )
-    closures = staged.filter(_kind_in({EventKind.DISCHARGE, EventKind.CASE_CLOSED}))
-    at_last_app = apps.select("case", la_b="p", la_pd="pd", la_pdu="pdu")
-    closures = closures.join(at_last_app, on=["case", "la_b"], how="left").with_columns(
-        p1=pl.when(pl.col("lau_b") != pl.col("unit")).then(pl.col("la_b")).otherwise("la_pd")
-    )
-    at_p1 = apps.select(
-        "case",
-        p1="p",
-        y1="unit",
-        p1_pd="pd",
-        p1_pdu="pdu",
-        p1_alt="alt",
-        r1="ru",
-        r1_ts="ru_ts",
-        r1_bend="ru_bend",
-    )
-    closures = closures.join(at_p1, on=["case", "p1"], how="left")
     p2 = pl.when(pl.col("p1_pdu") == pl.col("unit")).then("p1_alt").otherwise("p1_pd")
     within = per_journey.FOLLOW_BAD
     latest = (
-        pl.col("rl_b").is_not_null()
-        & (_days_between(pl.col("rl_ts_b"), ts) <= within)
-        & (pl.col("p1").is_null() | (pl.col("rl_bend_b") >= pl.col("p1")))
+        pl.col("rl").is_not_null()
+        & (_days_between(pl.col("rl_ts"), ts) <= within)
+        & (pl.col("p1").is_null() | (pl.col("rl_bend") >= pl.col("p1")))
     )
     at_y1 = (
-        pl.col("r1").is_not_null()
+        pl.col("p1").is_not_null()
+        & pl.col("r1").is_not_null()
         & (_days_between(pl.col("r1_ts"), ts) <= within)
         & (p2.is_null() | (pl.col("r1_bend") >= p2))
     )
-    pending = pl.col("nxt_handover_b") & (pl.col("unit_b") == pl.col("unit")) & ~pl.col("opened")
-    unheld = pending | latest | at_y1
-    # the discharge's follow-up: the first planned contact for its condition, or a stop
-    by_need = [pl.when(pl.col(f"serves_{n}")).then(pl.col(f"next_{n}_b")) for n in _SERVED_NEEDS]
-    condition = pl.any_horizontal(*[pl.col(f"serves_{n}") for n in _SERVED_NEEDS])
-    planned_at = pl.when(condition).then(pl.min_horizontal(*by_need)).otherwise("next_any_b")
-    closures = closures.with_columns(
-        unheld=unheld,
-        planned_at=planned_at,
-        j=pl.min_horizontal(pl.col("next_hard_b"), planned_at),
+    pending = pl.col("nxt_handover") & (pl.col("unit_b") == pl.col("unit")) & ~pl.col("opened")
+    by_need = [pl.when(pl.col(f"serves_{n}")).then(pl.col(f"next_{n}")) for n in _SERVED_NEEDS]
+    planned_at = (
+        pl.when(pl.any_horizontal(*serves)).then(pl.min_horizontal(*by_need)).otherwise("next_any")
     )
-    at_j = staged.select("case", j="p", ts_j="ts", kind_j="kind")
-    closures = closures.join(at_j, on=["case", "j"], how="left")
+    closures = closures.with_columns(
+        unheld=(pending | latest.fill_null(False) | at_y1.fill_null(False)),
+        planned_at=planned_at,
+        j=pl.min_horizontal(pl.col("next_hard"), planned_at),
+    )
+    j = closures.get_column("j")
+    closures = closures.with_columns(
+        ts_j=table.get_column("ts").gather(j), kind_j=table.get_column("kind").gather(j)
+    )
     gap = _days_between(ts, pl.col("ts_j"))
     found = (pl.col("planned_at") == pl.col("j")).fill_null(False) | (
         (pl.col("kind_j") == EventKind.ADMISSION.value) & (gap <= 1.0)
-    )
+    ).fill_null(False)
     to_end = _days_between(ts, pl.col("end_ts"))
     follow = (
         pl.when(pl.col("j").is_null())
         .then(
-            pl.when(pl.col("has_death"))
-            .then(0.0)
-            .when(to_end >= per_journey.FOLLOW_BAD)
+            pl.when(pl.col("has_death") | (to_end >= per_journey.FOLLOW_BAD))
             .then(0.0)
             .otherwise(None)
         )
@@ -942,14 +1019,16 @@ def _follow_up(events: pl.LazyFrame) -> pl.LazyFrame:
         .then(follow)
         .otherwise(None)
     )
-    return (
-        closures.with_columns(value=value)
+    out = (
+        closures.select("case", value=value)
         .group_by("case")
         .agg(
             follow_up_sum=pl.col("value").sum(),
             follow_ups=pl.col("value").is_not_null().sum(),
         )
     )
+    case_type = events.collect_schema()["case"]
+    return out.with_columns(pl.col("case").cast(case_type)).lazy()
 
 
 _TABLES: Final[dict[str, CaseTable]] = {
@@ -958,6 +1037,7 @@ _TABLES: Final[dict[str, CaseTable]] = {
     "everyday_covered": _covered("help_everyday", "everyday_covered"),
     "both_covered": _both_covered,
     "unit_squares": _unit_squares,
+    "waits": _waits,
     "loops": _loops,
 }
 
@@ -974,12 +1054,14 @@ def case_facts(
     :attr:`careflow.model.Journey.recorded_completely` per journey) of the aspects it
     records completely; each is the fact ``complete_<aspect>``.
     """
-    flagged = events.with_columns(event_columns()).with_columns(_derived_columns())
     needed: dict[str, Callable[[], pl.Expr]] = {"n_events": _FACTS["n_events"]}
     tables: dict[str, None] = {}
     for ind in indicators:
         needed.update(ind.facts)
         tables.update(dict.fromkeys(ind.tables))
+    flagged = events.with_columns(event_columns()).with_columns(_derived_columns())
+    if tables:
+        flagged = flagged.collect().lazy()  # read once by the facts and every table
     facts = flagged.group_by("case", maintain_order=True).agg(
         [make().alias(name) for name, make in needed.items()]
     )
