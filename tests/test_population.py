@@ -258,10 +258,11 @@ def test_bulk_equals_per_journey_with_services_needs_and_declarations(
     for journey, row in zip(journeys, got, strict=True):
         want = {s.id: s.value for t in score_journey(journey).targets for s in t.indicators}
         for ind in BULK:
-            if want[ind] is None or row[ind] is None:
-                assert want[ind] is row[ind], (journey.id, ind, want[ind], row[ind])
+            expected, bulk = want[ind], row[ind]
+            if expected is None or bulk is None:
+                assert expected is bulk, (journey.id, ind, expected, bulk)
             else:
-                assert math.isclose(want[ind], row[ind], abs_tol=1e-9), (journey.id, ind)
+                assert math.isclose(expected, bulk, abs_tol=1e-9), (journey.id, ind)
 
 
 @settings(max_examples=15)

@@ -7,16 +7,23 @@ compute the same value for every case of an events table at once: per-case facts
 (null) is "not assessable", exactly where the per-journey function says so.
 
 The expressions are written for journeys read from an event log
-(:func:`careflow.read_event_log`): each row one event with a date, a unit and its
-principal, a kind and a contact type; each change of unit a handover with unknown
-information. Whatever such a journey cannot hold (contact persons, plans, network,
-experience, needs) is not assessable per journey, and the bulk value says so too.
-``tests/test_population.py`` checks, for every entry, that the two agree to 1e-9 on
-generated logs and on the rich workload, so a change to one side shows at once.
+(:func:`careflow.read_event_log`): each row one event with a date, a unit with its
+principal and service, a kind, a contact type, a diagnosis (the person's needs), a legal
+basis, at most one death (last); each change of unit but to a death a handover with
+unknown information; the log's declaration of what it records completely, log-wide.
+Whatever such a journey cannot hold (contact persons, plans, network, experience,
+reasons) is not assessable per journey, or judged by the declaration, and the bulk value
+says the same. ``tests/test_population.py`` checks, for every entry, that the two agree
+to 1e-9 on generated logs and on the rich workload, so a change to one side shows at once.
 
-:data:`NOT_IN_BULK` lists the indicators without a bulk expression, with the reason;
-they are never silently dropped: the score table marks them, and the målbild scores that
-need them are not computed in bulk.
+Sequential rules (referral-loop chains, the search for follow-up after a discharge, a
+closure held by nobody) are per-case tables built with sorts, shifts, cumulative sums,
+binary searches and gathers over global row numbers: near-linear in events, no loop over
+the pairs of a case.
+
+:data:`NOT_IN_BULK` lists the indicators without a bulk expression, with the reason (none
+now); they are never silently dropped: the score table marks them, and the målbild scores
+that need them are not computed in bulk.
 """
 
 from __future__ import annotations
