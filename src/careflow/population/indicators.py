@@ -7,16 +7,23 @@ compute the same value for every case of an events table at once: per-case facts
 (null) is "not assessable", exactly where the per-journey function says so.
 
 The expressions are written for journeys read from an event log
-(:func:`careflow.read_event_log`): each row one event with a date, a unit and its
-principal, a kind and a contact type; each change of unit a handover with unknown
-information. Whatever such a journey cannot hold (contact persons, plans, network,
-experience, needs) is not assessable per journey, and the bulk value says so too.
-``tests/test_population.py`` checks, for every entry, that the two agree to 1e-9 on
-generated logs and on the rich workload, so a change to one side shows at once.
+(:func:`careflow.read_event_log`): each row one event with a date, a unit with its
+principal and service, a kind, a contact type, a diagnosis (the person's needs), a legal
+basis, at most one death (last); each change of unit but to a death a handover with
+unknown information; the log's declaration of what it records completely, log-wide.
+Whatever such a journey cannot hold (contact persons, plans, network, experience,
+reasons) is not assessable per journey, or judged by the declaration, and the bulk value
+says the same. ``tests/test_population.py`` checks, for every entry, that the two agree
+to 1e-9 on generated logs and on the rich workload, so a change to one side shows at once.
 
-:data:`NOT_IN_BULK` lists the indicators without a bulk expression, with the reason;
-they are never silently dropped: the score table marks them, and the målbild scores that
-need them are not computed in bulk.
+Sequential rules (referral-loop chains, the search for follow-up after a discharge, a
+closure held by nobody) are per-case tables built with sorts, shifts, cumulative sums,
+binary searches and gathers over global row numbers: near-linear in events, no loop over
+the pairs of a case.
+
+:data:`NOT_IN_BULK` lists the indicators without a bulk expression, with the reason (none
+now); they are never silently dropped: the score table marks them, and the målbild scores
+that need them are not computed in bulk.
 """
 
 from __future__ import annotations
@@ -27,20 +34,30 @@ from typing import Final
 import attrs
 import polars as pl
 
-from careflow.model import EventKind, ServiceKind
+from careflow.graph import TREATMENT_KINDS
+from careflow.model import Aspect, EventKind, Need, Principal, ServiceKind
 from careflow.scoring import indicators as per_journey
+from careflow.scoring import rules
 from careflow.scoring.facts import (
     APPOINTMENT_KINDS,
     HELP_KINDS,
     SEEKING_KINDS,
     SERVICE_ADDRESSES,
 )
-from careflow.scoring.indicators import _EVERYDAY_EXCLUDED, _PEER_SERVICES, IndicatorFunction
+from careflow.scoring.indicators import IndicatorFunction
 
 __all__ = ["BULK", "NOT_IN_BULK", "BulkIndicator", "case_facts", "event_columns"]
 
 _TURNED_AWAY: Final = frozenset({EventKind.REJECTION, EventKind.REDIRECTION})
-_TREATMENT_KINDS: Final = frozenset({EventKind.TREATMENT, EventKind.ADMISSION})
+_SU, _MH = Need.SUBSTANCE_USE.value, Need.MENTAL_HEALTH.value
+#: The needs some kind of service works on (:data:`SERVICE_ADDRESSES`), in a fixed order.
+_SERVED_NEEDS: Final = tuple(sorted({n for needs in SERVICE_ADDRESSES.values() for n in needs}))
+#: Everyday needs (målbild 8): the served needs besides the two conditions.
+_EVERYDAY: Final = tuple(n for n in _SERVED_NEEDS if n not in (_SU, _MH))
+_PEER: Final = (ServiceKind.PEER_SUPPORT.value, ServiceKind.USER_ORGANISATION.value)
+_US_PER_DAY: Final = 86_400_000_000.0
+#: The aspects a log may declare recorded completely, as fact columns.
+_ASPECTS: Final = tuple(a for a in Aspect)
 
 
 def _kind_in(kinds: Iterable[EventKind]) -> pl.Expr:
@@ -49,6 +66,12 @@ def _kind_in(kinds: Iterable[EventKind]) -> pl.Expr:
 
 def _kind_is(kind: EventKind) -> pl.Expr:
     return pl.col("kind") == kind.value
+
+
+def _serves(need: str) -> pl.Expr:
+    """The event's unit is a kind of service that works on ``need`` (its addresses)."""
+    kinds = sorted(k.value for k, needs in SERVICE_ADDRESSES.items() if need in needs)
+    return pl.col("service").is_in(kinds)
 
 
 def _linear(x: pl.Expr, good: float, bad: float) -> pl.Expr:
@@ -60,23 +83,36 @@ def _na() -> pl.Expr:
     return pl.lit(None, dtype=pl.Float64)
 
 
+def _days_between(a: pl.Expr, b: pl.Expr) -> pl.Expr:
+    """Days from timestamp ``a`` to ``b`` as :mod:`careflow.scoring.rules` computes them."""
+    return ((b - a).dt.total_microseconds().cast(pl.Float64) / 1e6) / 86_400.0
+
+
+def _next_pos(flag: pl.Expr) -> pl.Expr:
+    """The position of the next event of the case after this one where ``flag`` holds."""
+    return pl.when(flag).then(pl.col("pos").cast(pl.Int64)).shift(-1).backward_fill().over("case")
+
+
 def event_columns() -> list[pl.Expr]:
     """Per-event flags and running counts the facts read (one pass over sorted events)."""
     seek = _kind_in(SEEKING_KINDS)
     help_ = _kind_in(HELP_KINDS)
     resp = _kind_in(APPOINTMENT_KINDS) & ~_kind_is(EventKind.CONTACT)
     next_day = pl.col("day").shift(-1).over("case")
+    death = _kind_is(EventKind.DEATH)
     return [
         seek.alias("seek"),
         help_.alias("help"),
         _kind_in(_TURNED_AWAY).alias("turned_away"),
         _kind_in(APPOINTMENT_KINDS).alias("appointment"),
         resp.alias("responded"),
-        _kind_in(_TREATMENT_KINDS).alias("treated"),
-        ((pl.col("pos") > 0) & (pl.col("unit") != pl.col("unit").shift(1))).alias("handover"),
+        _kind_in(TREATMENT_KINDS).alias("treated"),
+        death.alias("death"),
+        death.any().over("case").alias("has_death"),
         (pl.col("day") - pl.col("day").shift(1)).alias("gap"),
         # Journey.end: the latest time (a death by date sorts last but is at midnight)
         pl.col("day").max().over("case").alias("end"),
+        pl.col("day").last().over("case").alias("last_day"),
         seek.cum_sum().over("case").alias("seek_cum"),
         resp.cum_sum().over("case").alias("resp_cum"),
         pl.when(next_day > pl.col("day"))
@@ -85,12 +121,31 @@ def event_columns() -> list[pl.Expr]:
         .backward_fill()
         .over("case")
         .alias("next_day"),
+        # a transition leaves this event: the next one is a handover
+        pl.col("handover").shift(-1).over("case").fill_null(False).alias("source"),
+        *[_serves(n).alias(f"serves_{n}") for n in _SERVED_NEEDS],
+        *[(pl.col("need") == n).any().over("case").alias(f"has_{n}") for n in _SERVED_NEEDS],
     ]
 
 
-def _help_columns() -> list[pl.Expr]:
+def _derived_columns() -> list[pl.Expr]:
+    """Per-event columns computed from :func:`event_columns`."""
     help_after = pl.col("help") & (pl.col("seek_cum") > 0)
-    return [help_after.alias("help_after"), help_after.cum_sum().over("case").alias("help_cum")]
+    everyday = pl.lit(False)
+    for n in _EVERYDAY:
+        everyday = everyday | (pl.col(f"serves_{n}") & pl.col(f"has_{n}"))
+    return [
+        help_after.alias("help_after"),
+        help_after.cum_sum().over("case").alias("help_cum"),
+        (pl.col("help") & pl.col(f"serves_{_SU}")).alias("help_su"),
+        (pl.col("help") & pl.col(f"serves_{_MH}")).alias("help_mh"),
+        (pl.col("help") & everyday).alias("help_everyday"),
+    ]
+
+
+#: A per-case table some indicators need besides the facts: a function of the flagged
+#: events giving one row per case (cases without a row get null).
+CaseTable = Callable[[pl.LazyFrame], pl.LazyFrame]
 
 
 @attrs.frozen(kw_only=True, slots=True)
@@ -99,17 +154,34 @@ class BulkIndicator:
 
     ``per_journey`` is the function of :mod:`careflow.scoring.indicators` whose value
     this reproduces; ``facts`` maps a fact name to a per-case aggregation over the sorted
-    events (names are shared: the same name must mean the same expression);
-    ``value`` computes the indicator from the facts (null when not assessable).
+    events (names are shared: the same name must mean the same expression); ``tables``
+    names the per-case tables of :data:`_TABLES` it reads besides them;
+    ``value`` computes the indicator from the facts (null when not assessable). The
+    facts ``complete_<aspect>`` (the log's declaration of what it records completely)
+    are always there.
     """
 
     id: str
     per_journey: IndicatorFunction
     facts: Mapping[str, Callable[[], pl.Expr]]
     value: Callable[[], pl.Expr]
+    tables: tuple[str, ...] = ()
 
 
 # -- shared facts --------------------------------------------------------------------------
+
+
+def _acted(need: str) -> pl.Expr:
+    """The person has ``need`` (a diagnosis) and a help event's service works on it."""
+    return (pl.col("need") == need).any() & (pl.col("help") & pl.col(f"serves_{need}")).any()
+
+
+def _everyday_acted() -> pl.Expr:
+    total: pl.Expr = pl.lit(0, dtype=pl.UInt32)
+    for n in _EVERYDAY:
+        total = total + _acted(n).cast(pl.UInt32)
+    return total
+
 
 _FACTS: Final[dict[str, Callable[[], pl.Expr]]] = {
     "n_events": pl.len,
@@ -150,66 +222,29 @@ _FACTS: Final[dict[str, Callable[[], pl.Expr]]] = {
     "region_day": lambda: pl.col("day").filter(pl.col("principal") == "region").first(),
     "kommun_day": lambda: pl.col("day").filter(pl.col("principal") == "kommun").first(),
     "plan_meetings": lambda: _kind_is(EventKind.PLAN_MEETING).sum(),
+    "signal_day": lambda: pl.col("day").filter(pl.col("seek")).first(),
+    "help_day": lambda: pl.col("day").filter(pl.col("help_after")).first(),
+    "has_death": lambda: pl.col("death").any(),
+    "contacts": lambda: pl.col("death").not_().sum(),
+    "untreated": lambda: (
+        ((pl.col("need") == _SU).any() & ~_acted(_SU))
+        | ((pl.col("need") == _MH).any() & ~_acted(_MH))
+    ),
+    "both_needs": lambda: (pl.col("need") == _SU).any() & (pl.col("need") == _MH).any(),
+    "kommun_need": lambda: pl.col("need").is_in(sorted(rules.KOMMUN_NEEDS)).any(),
+    "everyday_needs": lambda: (
+        pl.col("need")
+        .filter(pl.col("need").is_not_null() & ~pl.col("need").is_in([_SU, _MH]))
+        .n_unique()
+    ),
+    "everyday_acted": _everyday_acted,
+    "services_recorded": lambda: pl.col("service").ne(ServiceKind.OTHER.value).any(),
+    "peer_met": lambda: pl.col("service").is_in(_PEER).any(),
+    "services_met": lambda: (
+        pl.col("unit").filter(pl.col("principal") != Principal.INFORMAL.value).n_unique()
+    ),
+    "handovers": lambda: pl.col("handover").sum(),
 }
-
-
-# -- services and everyday needs (a mapping's unit and diagnosis rules give them) ----------
-
-#: Everyday-life domains a service can address: every domain of SERVICE_ADDRESSES but the
-#: two conditions, which per journey are no everyday needs.
-_EVERYDAY: Final = sorted(
-    {d for domains in SERVICE_ADDRESSES.values() for d in domains} - _EVERYDAY_EXCLUDED
-)
-
-
-def _addressing(domain: str) -> pl.Expr:
-    """Whether the event's service usually addresses ``domain`` (an event from a log names none)."""
-    services = sorted(s.value for s, domains in SERVICE_ADDRESSES.items() if domain in domains)
-    return pl.col("service").is_in(services)
-
-
-def _everyday_need() -> pl.Expr:
-    return pl.col("need").is_not_null() & ~pl.col("need").is_in(sorted(_EVERYDAY_EXCLUDED))
-
-
-_FACTS.update(
-    {
-        "services_recorded": lambda: (
-            pl.col("service").is_in([ServiceKind.OTHER.value]).not_().any()
-        ),
-        "peer_service": lambda: (
-            pl.col("service").is_in(sorted(s.value for s in _PEER_SERVICES)).any()
-        ),
-        "everyday_needs": lambda: pl.col("need").filter(_everyday_need()).n_unique(),
-        # each everyday need a help event's service addresses (a need no service
-        # addresses is never acted on)
-        "everyday_acted": lambda: pl.sum_horizontal(
-            [
-                ((pl.col("need") == d).any() & (pl.col("help") & _addressing(d)).any()).cast(
-                    pl.Int64
-                )
-                for d in _EVERYDAY
-            ]
-        ),
-    }
-)
-
-
-def _peer_support() -> pl.Expr:
-    # a log records no network, so peers are met only at a peer or user-organisation service
-    found = pl.when(pl.col("peer_service")).then(1.0).otherwise(0.0)
-    return pl.when(pl.col("services_recorded")).then(found).otherwise(None)
-
-
-def _life_domains_addressed() -> pl.Expr:
-    # a log has no plans, so a need is acted on (1) or not (0), never only planned (0.5)
-    share = pl.col("everyday_acted").cast(pl.Float64) / pl.col("everyday_needs").cast(pl.Float64)
-    return pl.when(pl.col("everyday_needs") == 0).then(None).otherwise(share)
-
-
-def _everyday_support_time() -> pl.Expr:
-    share = pl.col("support_covered").fill_null(0.0) / _SPAN
-    return pl.when((pl.col("everyday_needs") == 0) | ~_KR | (_SPAN < 1)).then(None).otherwise(share)
 
 
 def _facts(*names: str) -> dict[str, Callable[[], pl.Expr]]:
@@ -220,12 +255,45 @@ _KR: Final = pl.col("kinds_recorded")
 _SPAN: Final = pl.col("end") - pl.col("start")
 
 
+def _complete(aspect: Aspect) -> pl.Expr:
+    return pl.col(f"complete_{aspect.value}")
+
+
+def _time_to_help() -> pl.Expr:
+    waited = pl.col("end") - pl.col("signal_day")
+    return (
+        pl.when(~_KR | pl.col("signal_day").is_null())
+        .then(None)
+        .when(pl.col("help_day").is_null())
+        .then(
+            pl.when(pl.col("has_death"))
+            .then(0.0)
+            .when(waited < per_journey.HELP_BAD)
+            .then(None)
+            .otherwise(0.0)
+        )
+        .otherwise(
+            _linear(
+                pl.col("help_day") - pl.col("signal_day"),
+                per_journey.HELP_GOOD,
+                per_journey.HELP_BAD,
+            )
+        )
+    )
+
+
 def _unanswered_seeking() -> pl.Expr:
     return (
         pl.when(~_KR | ~pl.col("has_signal"))
         .then(None)
         .otherwise(1 / (1 + pl.col("unanswered").cast(pl.Float64)))
     )
+
+
+def _wait_to_appointment() -> pl.Expr:
+    good, bad = per_journey.WAIT_GOOD, per_journey.WAIT_BAD
+    both = _linear(pl.col("wait_median"), good, bad) + _linear(pl.col("wait_max"), good, bad)
+    return pl.when(~_KR | pl.col("wait_max").is_null()).then(None).otherwise(both / 2)
 
 
 def _redirections() -> pl.Expr:
@@ -250,9 +318,13 @@ def _channels() -> pl.Expr:
     )
 
 
-def _guideline_treatment_time() -> pl.Expr:
-    share = pl.col("treated_covered").fill_null(0.0) / _SPAN
+def _share_of_span(covered: str) -> pl.Expr:
+    share = pl.col(covered).fill_null(0.0) / _SPAN
     return pl.when(~_KR | (_SPAN < 1)).then(None).otherwise(share)
+
+
+def _guideline_treatment_time() -> pl.Expr:
+    return _share_of_span("treated_covered")
 
 
 def _treatment_completion() -> pl.Expr:
@@ -268,8 +340,13 @@ def _treatment_completion() -> pl.Expr:
 def _joint_plan() -> pl.Expr:
     both = pl.max_horizontal("region_day", "kommun_day")
     waited = pl.col("end") - both
+    # a kommun need (housing, occupation, economy) the kommun never came to
+    long_enough = _SPAN >= per_journey.SIP_GOOD
+    orphan = pl.col("kommun_need") & pl.col("kommun_day").is_null() & long_enough
     return (
-        pl.when(pl.col("region_day").is_null() | pl.col("kommun_day").is_null() | ~_KR)
+        pl.when(pl.col("region_day").is_null() | pl.col("kommun_day").is_null())
+        .then(pl.when(orphan).then(0.0).otherwise(None))
+        .when(~_KR & ~_complete(Aspect.PLANS))
         .then(None)
         .when(waited < per_journey.SIP_GOOD)
         .then(None)
@@ -277,16 +354,88 @@ def _joint_plan() -> pl.Expr:
     )
 
 
+def _discharge_follow_up() -> pl.Expr:
+    n = pl.col("follow_ups").fill_null(0)
+    return (
+        pl.when(~_KR | (n == 0)).then(None).otherwise(pl.col("follow_up_sum") / n.cast(pl.Float64))
+    )
+
+
+def _unit_continuity() -> pl.Expr:
+    n = pl.col("contacts").cast(pl.Float64)
+    squares = pl.col("unit_squares").cast(pl.Float64)
+    return pl.when(n < 2).then(None).otherwise((squares - n) / (n * (n - 1)))
+
+
+def _halved_if_untreated(value: pl.Expr) -> pl.Expr:
+    """:func:`careflow.scoring.indicators._absence_is_no_evidence`: half while untreated."""
+    return pl.when(~_KR).then(None).when(pl.col("untreated")).then(value / 2).otherwise(value)
+
+
+def _other_condition_rejections() -> pl.Expr:
+    # a log records no reasons or demands, so no rejection is for the other condition
+    return _halved_if_untreated(pl.lit(1.0))
+
+
+def _ping_pong() -> pl.Expr:
+    return _halved_if_untreated(1 / (1 + pl.col("loops").fill_null(0).cast(pl.Float64)))
+
+
+def _both_conditions_treated() -> pl.Expr:
+    share = pl.col("both_covered").fill_null(0.0) / _SPAN
+    return pl.when(~pl.col("both_needs") | ~_KR | (_SPAN < 1)).then(None).otherwise(share)
+
+
 def _plan_participation() -> pl.Expr:
     # plan meetings from a log list no participants, so the person is in none of them
     return pl.when(pl.col("plan_meetings") == 0).then(None).otherwise(0.0)
 
 
+def _peer_support() -> pl.Expr:
+    return (
+        pl.when(~pl.col("services_recorded"))
+        .then(None)
+        .when(pl.col("peer_met"))
+        .then(1.0)
+        .otherwise(0.0)
+    )
+
+
+def _life_domains_addressed() -> pl.Expr:
+    n = pl.col("everyday_needs")
+    acted = pl.col("everyday_acted").cast(pl.Float64)
+    return pl.when(n == 0).then(None).otherwise(acted / n.cast(pl.Float64))
+
+
+def _everyday_support_time() -> pl.Expr:
+    share = _share_of_span("everyday_covered")
+    return pl.when(pl.col("everyday_needs") == 0).then(None).otherwise(share)
+
+
+# målbild 9 with contacts declared recorded completely and none in the log
+def _coordinator_span() -> pl.Expr:
+    several = pl.col("services_met") >= per_journey.SEVERAL_SERVICES
+    return pl.when(_complete(Aspect.CONTACTS) & several).then(0.0).otherwise(None)
+
+
+def _contacts_per_year() -> pl.Expr:
+    # no contact person a year: at most CONTACTS_GOOD, so 1
+    return pl.when(_complete(Aspect.CONTACTS)).then(1.0).otherwise(None)
+
+
+def _coordinator_at_handovers() -> pl.Expr:
+    moved = pl.col("handovers") > 0
+    return pl.when(_complete(Aspect.CONTACTS) & moved).then(0.0).otherwise(None)
+
+
 def _entry(
-    fn: IndicatorFunction, value: Callable[[], pl.Expr], *facts: str
+    fn: IndicatorFunction,
+    value: Callable[[], pl.Expr],
+    *facts: str,
+    tables: tuple[str, ...] = (),
 ) -> tuple[str, BulkIndicator]:
     return fn.__name__, BulkIndicator(
-        id=fn.__name__, per_journey=fn, facts=_facts(*facts), value=value
+        id=fn.__name__, per_journey=fn, facts=_facts(*facts), value=value, tables=tables
     )
 
 
@@ -295,6 +444,15 @@ BULK: Final[dict[str, BulkIndicator]] = dict(
     (
         # målbild 1
         _entry(
+            per_journey.time_to_help,
+            _time_to_help,
+            "kinds_recorded",
+            "signal_day",
+            "help_day",
+            "has_death",
+            "end",
+        ),
+        _entry(
             per_journey.unanswered_seeking,
             _unanswered_seeking,
             "kinds_recorded",
@@ -302,6 +460,12 @@ BULK: Final[dict[str, BulkIndicator]] = dict(
             "unanswered",
         ),
         # målbild 2
+        _entry(
+            per_journey.wait_to_appointment,
+            _wait_to_appointment,
+            "kinds_recorded",
+            tables=("waits",),
+        ),
         _entry(per_journey.redirections, _redirections, "kinds_recorded", "turned_away"),
         _entry(
             per_journey.entry_points,
@@ -319,6 +483,7 @@ BULK: Final[dict[str, BulkIndicator]] = dict(
             "kinds_recorded",
             "start",
             "end",
+            tables=("treated_covered",),
         ),
         _entry(per_journey.shared_decisions, _na),
         _entry(
@@ -331,18 +496,48 @@ BULK: Final[dict[str, BulkIndicator]] = dict(
         # målbild 4: a log's handovers carry unknown information and warmth
         _entry(per_journey.information_transfer, _na),
         _entry(
-            per_journey.joint_plan, _joint_plan, "kinds_recorded", "region_day", "kommun_day", "end"
+            per_journey.joint_plan,
+            _joint_plan,
+            "kinds_recorded",
+            "region_day",
+            "kommun_day",
+            "kommun_need",
+            "start",
+            "end",
         ),
         _entry(per_journey.warm_boundary_handovers, _na),
+        _entry(
+            per_journey.discharge_follow_up,
+            _discharge_follow_up,
+            "kinds_recorded",
+            tables=("follow_up",),
+        ),
+        _entry(per_journey.unit_continuity, _unit_continuity, "contacts", tables=("unit_squares",)),
         # målbild 5
+        _entry(
+            per_journey.other_condition_rejections,
+            _other_condition_rejections,
+            "kinds_recorded",
+            "untreated",
+        ),
+        _entry(per_journey.ping_pong, _ping_pong, "kinds_recorded", "untreated", tables=("loops",)),
+        _entry(
+            per_journey.both_conditions_treated,
+            _both_conditions_treated,
+            "both_needs",
+            "kinds_recorded",
+            "start",
+            "end",
+            tables=("both_covered",),
+        ),
         # målbild 6
         _entry(per_journey.respect, _na),
         _entry(per_journey.involvement, _na),
         # målbild 7
         _entry(per_journey.plan_participation, _plan_participation, "plan_meetings"),
         _entry(per_journey.informed, _na),
-        _entry(per_journey.peer_support, _peer_support, "services_recorded", "peer_service"),
-        # målbild 8: everyday needs come from a mapping's diagnosis rules
+        _entry(per_journey.peer_support, _peer_support, "services_recorded", "peer_met"),
+        # målbild 8
         _entry(
             per_journey.life_domains_addressed,
             _life_domains_addressed,
@@ -356,12 +551,13 @@ BULK: Final[dict[str, BulkIndicator]] = dict(
             "kinds_recorded",
             "start",
             "end",
+            tables=("everyday_covered",),
         ),
         # målbild 9: a log names no contact persons
-        _entry(per_journey.coordinator_span, _na),
-        _entry(per_journey.contacts_per_year, _na),
+        _entry(per_journey.coordinator_span, _coordinator_span, "services_met"),
+        _entry(per_journey.contacts_per_year, _contacts_per_year),
         _entry(per_journey.relational_continuity, _na),
-        _entry(per_journey.coordinator_at_handovers, _na),
+        _entry(per_journey.coordinator_at_handovers, _coordinator_at_handovers, "handovers"),
         # målbild 10: a log records no network
         _entry(per_journey.network_consent_asked, _na),
         _entry(per_journey.network_involved, _na),
@@ -371,40 +567,18 @@ BULK: Final[dict[str, BulkIndicator]] = dict(
 )
 
 #: Indicators without a bulk expression, with the reason (the score table says so).
-NOT_IN_BULK: Final[dict[str, str]] = {
-    "ping_pong": (
-        "referral loops follow a chain whose state carries from one handover to the next "
-        "(careflow.graph.loops); no near-linear columnar form is verified yet"
-    ),
-    "time_to_help": (
-        "issue 12: a death ends the wait for help; the bulk form does not know deaths yet"
-    ),
-    "wait_to_appointment": (
-        "issue 12: referrals open at a death count; the bulk form does not know deaths yet"
-    ),
-    "discharge_follow_up": (
-        "issue 7 planned follow-ups and issue 12 deaths changed the rule; no verified bulk form yet"
-    ),
-    "unit_continuity": ("issue 12: a death is no contact; the bulk form does not know deaths yet"),
-    "other_condition_rejections": (
-        "issue 7 counts rejections as moves with new rules; no verified bulk form yet"
-    ),
-    "both_conditions_treated": (
-        "issue 7 reads known needs (diagnoses) the bulk reader does not carry"
-    ),
-}
+NOT_IN_BULK: Final[dict[str, str]] = {}
 
 
-def _covered(
-    events: pl.LazyFrame, flag: str = "treated", name: str = "treated_covered"
-) -> pl.LazyFrame:
-    """Per case, the time covered by the ``flag`` events' episodes (one day each).
+# -- per-case tables -----------------------------------------------------------------------
 
-    ``treated``: treatment and admission episodes; ``supports``: help events whose
-    service addresses an everyday need of the person.
 
-    The union of the intervals ``[day, min(day + 1, end)]`` computed block by block as
-    :func:`careflow.scoring.facts.coverage` merges them, so the sums agree.
+def _blocks(events: pl.LazyFrame, flag: str) -> pl.LazyFrame:
+    """Per case, the merged one-day episodes of the events where ``flag`` holds.
+
+    The intervals ``[day, min(day + 1, end)]`` merged block by block as
+    :func:`careflow.scoring.facts.coverage` merges them (touching intervals join), one
+    row ``(case, lo, hi)`` per block.
     """
     hi = pl.min_horizontal(pl.col("day") + 1.0, pl.col("end"))
     episodes = (
@@ -418,39 +592,489 @@ def _covered(
             .over("case")
         )
     )
-    blocks = episodes.group_by("case", "block").agg(lo=pl.col("day").first(), hi=pl.col("hi").max())
+    return episodes.group_by("case", "block").agg(lo=pl.col("day").first(), hi=pl.col("hi").max())
+
+
+def _covered(flag: str, name: str) -> CaseTable:
+    """Per case, the time covered by the one-day episodes of the ``flag`` events."""
+
+    def table(events: pl.LazyFrame) -> pl.LazyFrame:
+        blocks = _blocks(events, flag)
+        return (
+            blocks.sort("case", "block")
+            .group_by("case", maintain_order=True)
+            .agg((pl.col("hi") - pl.col("lo")).sum().alias(name))
+        )
+
+    return table
+
+
+def _both_covered(events: pl.LazyFrame) -> pl.LazyFrame:
+    """Per case, the time help for substance use and for mental health overlapped.
+
+    The union of the pairwise overlaps of the two kinds of episode is the overlap of
+    their unions; a sweep over the merged blocks' ends measures it.
+    """
+    ends = []
+    for flag, column in (("help_su", "su"), ("help_mh", "mh")):
+        blocks = _blocks(events, flag)
+        for edge, step in (("lo", 1), ("hi", -1)):
+            ends.append(
+                blocks.select(
+                    "case",
+                    x=pl.col(edge),
+                    su=pl.lit(step if column == "su" else 0, dtype=pl.Int32),
+                    mh=pl.lit(step if column == "mh" else 0, dtype=pl.Int32),
+                )
+            )
+    sweep = (
+        pl.concat(ends)
+        .sort("case", "x")
+        .with_columns(
+            active=(pl.col("su").cum_sum() > 0).over("case")
+            & (pl.col("mh").cum_sum() > 0).over("case"),
+            next_x=pl.col("x").shift(-1).over("case"),
+        )
+    )
+    length = pl.when(pl.col("active")).then(pl.col("next_x") - pl.col("x")).otherwise(0.0)
+    return sweep.group_by("case").agg(both_covered=length.fill_null(0.0).sum())
+
+
+def _waits(events: pl.LazyFrame) -> pl.LazyFrame:
+    """Per case, the median and longest wait of wait_to_appointment.
+
+    A handover to an appointment waits from the event before it; in a case that ends in
+    a death, a referral no transition leaves with no appointment at another unit since
+    (:func:`careflow.scoring.indicators._open_at_death`) waits at least WAIT_BAD days.
+    """
+    app = pl.col("appointment")
+    moved = events.filter(pl.col("handover") & app).select("case", wait=pl.col("gap"))
+    dead = events.filter(pl.col("has_death"))
+    later = app.sum().over("case") - app.cum_sum().over("case")
+    later_here = app.sum().over("case", "unit") - app.cum_sum().over("case", "unit")
+    open_at_death = _kind_is(EventKind.REFERRAL) & ~pl.col("source") & (later == later_here)
+    to_death = pl.max_horizontal(pl.lit(0.0), pl.col("last_day") - pl.col("day"))
+    died = dead.filter(open_at_death).select(
+        "case", wait=pl.max_horizontal(pl.lit(per_journey.WAIT_BAD), to_death)
+    )
     return (
-        blocks.sort("case", "block")
-        .group_by("case", maintain_order=True)
-        .agg((pl.col("hi") - pl.col("lo")).sum().alias(name))
+        pl.concat([moved, died])
+        .group_by("case")
+        .agg(wait_median=pl.col("wait").median(), wait_max=pl.col("wait").max())
     )
 
 
 def _unit_squares(events: pl.LazyFrame) -> pl.LazyFrame:
-    per_unit = events.group_by("case", "unit").agg(n=pl.len())
+    """Per case, Σ n² over the units' contacts (a death is no contact)."""
+    per_unit = events.filter(~pl.col("death")).group_by("case", "unit").agg(n=pl.len())
     return per_unit.group_by("case").agg(unit_squares=(pl.col("n").cast(pl.Int64) ** 2).sum())
 
 
-def case_facts(events: pl.LazyFrame, indicators: Iterable[BulkIndicator]) -> pl.LazyFrame:
-    """One row per case (sorted by case) with the facts the indicators need."""
-    flagged = events.with_columns(event_columns()).with_columns(_help_columns())
+def _loops(events: pl.LazyFrame) -> pl.LazyFrame:
+    """Per case, the referral loops :func:`careflow.graph.loops` finds in a log journey.
+
+    A log's moves are its handovers, one from each stay at a unit to the next. Number
+    the stays 0, 1, ... and the move into stay ``t`` move ``t``. The chain of moves
+    restarts at the case's first move, at a move out of a stay that held a treatment or
+    admission, and after each loop; a chain restarted at move ``a`` reaches back to the
+    stay before it (``a - 1``), or only to stay ``a`` when that stay's last event is a
+    treatment or admission. Move ``t`` closes a loop when the chain reaches back to a
+    stay ``g(t)``: the latest earlier stay at the same unit, or the end of the latest
+    earlier run of stays of the same principal before the stays that left it. So move
+    ``t`` is a loop exactly when no restart lies in ``[m(t), t - 1]``, with ``m(t)`` the
+    first restart too late for ``g(t)``: a greedy selection in time order, followed
+    here by pointer jumping (logarithmic rounds over one row per move). Every step is a
+    shift, a cumulative sum, a sort or a gather by global row number (rows are sorted by
+    case), so the work is near-linear in events.
+    """
+    table = events.select("case", "unit", "principal", "treated", "handover", "pos").collect()
+    case_type = table.schema["case"]
+    table = table.with_columns(pl.col("case").to_physical().cast(pl.Int64).alias("code"))
+    starts = (pl.col("pos") == 0) | pl.col("handover")
+    table = table.with_columns(
+        start=starts, treated_cum=pl.col("treated").cast(pl.Int64).cum_sum()
+    ).with_row_index("row")
+    stays = table.filter(pl.col("start")).select(
+        "code", "case", "unit", "principal", start_row="row", first=pl.col("pos") == 0
+    )
+    end_row = (pl.col("start_row").shift(-1) - 1).fill_null(table.height - 1)
+    treated = table.get_column("treated")
+    treated_cum = table.get_column("treated_cum")
+    stays = stays.with_columns(end_row=end_row).with_row_index("srow")
+    start_rows, end_rows = stays.get_column("start_row"), stays.get_column("end_row")
+    stays = stays.with_columns(
+        last_treated=treated.gather(end_rows),
+        treated=(
+            treated_cum.gather(end_rows)
+            - treated_cum.gather(start_rows)
+            + treated.gather(start_rows).cast(pl.Int64)
+        )
+        > 0,
+        base=pl.when(pl.col("first")).then(pl.col("srow")).forward_fill(),
+    ).with_columns(t=(pl.col("srow") - pl.col("base")).cast(pl.Int64))
+    # the latest earlier stay at the same unit: neighbours in (case, unit, stay) order
+    by_unit = stays.select("srow", "code", "unit", "t").sort("code", "unit", "t")
+    same = (pl.col("code") == pl.col("code").shift(1)) & (pl.col("unit") == pl.col("unit").shift(1))
+    by_unit = by_unit.select("srow", same_unit=pl.when(same).then(pl.col("t").shift(1)))
+    stays = stays.join(by_unit, on="srow", how="left").sort("srow")
+    # runs of stays of one principal; the end of the latest earlier run of the same one
+    new_run = pl.col("first") | (pl.col("principal") != pl.col("principal").shift(1)).fill_null(
+        True
+    )
+    stays = stays.with_columns(run=new_run.cum_sum())
+    last_of_run = (pl.col("run") != pl.col("run").shift(-1)).fill_null(True)
+    stays = stays.with_columns(run_end=pl.when(last_of_run).then(pl.col("t")).backward_fill())
+    runs = stays.filter(new_run).select("code", "principal", "run", "run_end")
+    runs = runs.sort("code", "principal", "run").select(
+        "run",
+        same_principal=pl.when(
+            (pl.col("code") == pl.col("code").shift(1))
+            & (pl.col("principal") == pl.col("principal").shift(1))
+        ).then(pl.col("run_end").shift(1)),
+    )
+    stays = stays.join(runs, on="run", how="left").sort("srow")
+    stays = stays.with_columns(g=pl.max_horizontal("same_unit", "same_principal"))
+    g_row = stays.select(pl.col("base") + pl.col("g")).to_series()
+    last_treated = stays.get_column("last_treated")
+    stays = stays.with_columns(g_treated=last_treated.gather(g_row).cast(pl.Int64))
+    prev_treated = pl.col("treated").shift(1).fill_null(False)
+    moves = (
+        stays.with_columns(restart=(pl.col("t") == 1) | prev_treated)
+        .filter(pl.col("t") >= 1)
+        .select(
+            "code",
+            "case",
+            "t",
+            "restart",
+            m=pl.col("g") + 2 - pl.col("g_treated"),
+        )
+        .with_row_index("mrow")
+    )
+    # the next restart after each move, in its case
+    nr = moves.select(
+        pl.when(pl.col("restart")).then(pl.col("mrow")).shift(-1).backward_fill()
+    ).to_series()
+    codes = moves.get_column("code")
+    nr = pl.select(pl.when(codes.gather(nr) == codes).then(nr)).to_series()
+    # F(v): the first loop candidate t whose m(t) >= v (so t >= v), by binary search on
+    # (case, m) keys with the suffix minimum of the candidates' rows
+    key = pl.col("code") * (1 << 32) + pl.col("m")
+    candidates = (
+        moves.filter(~pl.col("restart") & pl.col("m").is_not_null())
+        .group_by("code", key.alias("key"))
+        .agg(pl.col("mrow").min())
+        .sort("key", descending=True)
+        .with_columns(best=pl.col("mrow").cum_min().over("code"))
+        .sort("key")
+    )
+    keys = candidates.get_column("key")
+    queries = moves.select(pl.col("code") * (1 << 32) + pl.col("t") + 1).to_series()
+    idx = keys.search_sorted(queries, side="left").cast(pl.Int64)
+    inside = pl.select(pl.when(idx < len(keys)).then(idx)).to_series()
+    found = candidates.get_column("best").gather(inside)
+    found_code = candidates.get_column("code").gather(inside)
+    first = pl.select(pl.when(found_code == codes).then(found)).to_series()
+    nxt = pl.select(pl.min_horizontal(nr, first)).to_series()
+    loop = (~moves.get_column("restart")).cast(pl.Int64)
+    acc = pl.select(loop.gather(nxt).fill_null(0)).to_series()
+    while nxt.is_not_null().any():
+        acc = acc + acc.gather(nxt).fill_null(0)
+        nxt = nxt.gather(nxt)
+    out = moves.select("case", "t").with_columns(loops=acc).filter(pl.col("t") == 1)
+    return out.select(pl.col("case").cast(case_type), "loops").lazy()
+
+
+def _search(
+    table: pl.DataFrame, mask: pl.Expr, rows: pl.Series, cases: pl.Series, *, after: bool
+) -> pl.Series:
+    """For each of ``rows``, the nearest row of its case where ``mask`` holds.
+
+    The first at or after it (``after``), else the last at or before it; null when there
+    is none. ``table`` is sorted by case and holds the global row number ``row``.
+    """
+    hits = table.filter(mask).get_column("row")
+    if hits.is_empty():
+        return pl.Series(values=[None] * len(rows), dtype=pl.UInt32)
+    idx = hits.search_sorted(rows, side="left" if after else "right").cast(pl.Int64)
+    if not after:
+        idx = idx - 1
+    ok = (idx >= 0) & (idx < len(hits))
+    found = hits.gather(pl.select(pl.when(ok).then(idx)).to_series())
+    same = table.get_column("case").gather(found) == cases
+    return pl.select(pl.when(same).then(found)).to_series()
+
+
+def _runs_of_appointments(table: pl.DataFrame) -> pl.DataFrame:
+    """Appointments with their run (consecutive appointments at one unit) context.
+
+    ``pd``/``pdu``: the end and unit of the previous run; ``alt``: the end of the run
+    before the latest stretch of runs alternating between two units (null when none).
+    """
+    case = pl.col("case")
+    first_of_case = (case != case.shift(1)).fill_null(True)
+    apps = (
+        table.filter(pl.col("appointment"))
+        .select("row", "case", "unit")
+        .with_columns(first=(case != case.shift(1)).fill_null(True))
+        .with_columns(new_run=pl.col("first") | (pl.col("unit") != pl.col("unit").shift(1)))
+    )
+    # -1 at a case's first run keeps forward filling within the case
+    previous = pl.when(pl.col("first")).then(-1)
+    apps = apps.with_columns(
+        pd=previous.when(pl.col("new_run"))
+        .then(pl.col("row").shift(1).cast(pl.Int64))
+        .forward_fill(),
+        pdu=pl.when(pl.col("first"))
+        .then(pl.lit(""))
+        .when(pl.col("new_run"))
+        .then(pl.col("unit").shift(1).cast(pl.String))
+        .forward_fill(),
+        run=pl.col("new_run").cum_sum(),
+    )
+    runs = (
+        apps.group_by("run")
+        .agg(case=pl.col("case").first(), unit=pl.col("unit").first(), end=pl.col("row").max())
+        .sort("run")
+    )
+    two_back = (case == case.shift(2)).fill_null(False)
+    runs = runs.with_columns(
+        alt=pl.when(first_of_case)
+        .then(-1)
+        .when(two_back & (pl.col("unit") != pl.col("unit").shift(2)))
+        .then(pl.col("end").shift(2).cast(pl.Int64))
+        .forward_fill()
+    ).select("run", "alt")
+    return (
+        apps.join(runs, on="run", how="left")
+        .with_columns(
+            pl.col("pd").replace(-1, None),
+            pl.col("pdu").replace("", None),
+            pl.col("alt").replace(-1, None),
+        )
+        .select("row", "pd", "pdu", "alt")
+    )
+
+
+def _follow_up(events: pl.LazyFrame) -> pl.LazyFrame:
+    """Per case, the sum and number of judged discharges and closures of discharge_follow_up.
+
+    :func:`careflow.scoring.rules.discharge_follow_ups` on a log journey: from each
+    discharge, skip the events at the same moment (a death excepted), then the first
+    admission, closure, death or planned contact by a non-emergency service working on
+    the discharging service's condition ends the search. :func:`careflow.scoring.rules.
+    held_by_nobody` (a closure whose way onward had not opened scores 0): a handover out
+    of the closing unit right after its moment, with no appointment at the receiving unit
+    at that moment; or a referral no transition leaves, within the window before the
+    closure, with no appointment at a third unit since. Scanning back from the closure,
+    the appointments at units other than the closing one are first at one unit ``Y1``
+    (back to ``p1``), then at a second (``p2``): the latest referral after ``p1``, or the
+    latest at ``Y1`` after ``p2``, decides. Lookups are binary searches over global row
+    numbers (rows are sorted by case), so the work is near-linear in events.
+    """
+    ts = pl.col("ts")
+    case = pl.col("case")
+    serves = [f"serves_{n}" for n in _SERVED_NEEDS]
+    table = (
+        events.select(
+            "case",
+            "ts",
+            "kind",
+            "unit",
+            "principal",
+            "service",
+            "handover",
+            "appointment",
+            "source",
+            "has_death",
+            *serves,
+        )
+        .collect()
+        .with_row_index("row")
+        .with_columns(pl.col("unit").cast(pl.String), pl.col("case").cast(pl.String))
+    )
+    new_moment = (case != case.shift(1)).fill_null(True) | (ts != ts.shift(1)).fill_null(True)
+    table = table.with_columns(block=new_moment.cum_sum(), end_ts=ts.max().over("case"))
+    last_of_block = (pl.col("block") != pl.col("block").shift(-1)).fill_null(True)
+    table = table.with_columns(bend=pl.when(last_of_block).then(pl.col("row")).backward_fill())
+    closures = table.filter(_kind_in({EventKind.DISCHARGE, EventKind.CASE_CLOSED}))
+    cases = closures.get_column("case")
+    bend = closures.get_column("bend")
+    after_bend = bend + 1
+
+    def first_after(mask: pl.Expr) -> pl.Series:
+        return _search(table, mask, after_bend, cases, after=True)
+
+    def last_upto(mask: pl.Expr, rows: pl.Series) -> pl.Series:
+        return _search(table, mask, rows, cases, after=False)
+
+    planned = (
+        _kind_in(rules._FOLLOW_UP_KINDS)  # the rule's own kinds
+        & ~pl.col("service").is_in(sorted(k.value for k in rules.EMERGENCY_SERVICES))
+        & (pl.col("principal") != Principal.INFORMAL.value)
+    )
+    hard = _kind_in({EventKind.ADMISSION, EventKind.CASE_CLOSED, EventKind.DEATH})
+    eligible = _kind_is(EventKind.REFERRAL) & ~pl.col("source")
+    units = table.get_column("unit")
+    after_in_case = (
+        table.get_column("case").gather(after_bend.clip(upper_bound=table.height - 1)) == cases
+    )
+    nxt = pl.select(pl.when(after_in_case & (after_bend < table.height)).then(after_bend))
+    nxt_row = nxt.to_series()
+    la = last_upto(pl.col("appointment"), bend)
+    closures = closures.with_columns(
+        next_hard=first_after(hard),
+        next_any=first_after(planned),
+        **{f"next_{n}": first_after(planned & pl.col(f"serves_{n}")) for n in _SERVED_NEEDS},
+        nxt_unit=units.gather(nxt_row),
+        nxt_handover=table.get_column("handover").gather(nxt_row).fill_null(False),
+        unit_b=units.gather(bend),
+        la=la,
+        lau=units.gather(la),
+        rl=(rl := last_upto(eligible, bend)),
+        rl_ts=table.get_column("ts").gather(rl),
+        rl_bend=table.get_column("bend").gather(rl),
+    )
+    opened_at = (
+        table.filter(pl.col("appointment"))
+        .select("block", nxt_unit="unit")
+        .unique()
+        .with_columns(opened=pl.lit(True))
+    )
+    apps = _runs_of_appointments(table)
+    at_la = apps.select(la="row", la_pd="pd")
+    closures = (
+        closures.join(opened_at, on=["block", "nxt_unit"], how="left")
+        .join(at_la, on="la", how="left")
+        .with_columns(
+            opened=pl.col("opened").fill_null(False),
+            p1=pl.when(pl.col("lau") != pl.col("unit")).then(pl.col("la")).otherwise("la_pd"),
+        )
+    )
+    at_p1 = apps.select(p1="row", p1_pd="pd", p1_pdu="pdu", p1_alt="alt").with_columns(
+        pl.col("p1").cast(pl.Int64)
+    )
+    closures = closures.with_columns(pl.col("p1").cast(pl.Int64)).join(at_p1, on="p1", how="left")
+    closures = closures.with_columns(y1=units.gather(closures.get_column("p1")))
+    referrals = (
+        table.filter(eligible)
+        .select("case", y1="unit", r1="row", r1_ts="ts", r1_bend="bend")
+        .with_columns(pl.col("r1").cast(pl.Int64))
+    )
+    closures = (
+        closures.sort("p1", nulls_last=True)
+        .join_asof(
+            referrals.sort("r1"),
+            left_on="p1",
+            right_on="r1",
+            by=["case", "y1"],
+            strategy="backward",
+            check_sortedness=False,  # sorted by the key, hence within each group too
+        )
+        .sort("row")
+    )
+    p2 = pl.when(pl.col("p1_pdu") == pl.col("unit")).then("p1_alt").otherwise("p1_pd")
+    within = per_journey.FOLLOW_BAD
+    latest = (
+        pl.col("rl").is_not_null()
+        & (_days_between(pl.col("rl_ts"), ts) <= within)
+        & (pl.col("p1").is_null() | (pl.col("rl_bend") >= pl.col("p1")))
+    )
+    at_y1 = (
+        pl.col("p1").is_not_null()
+        & pl.col("r1").is_not_null()
+        & (_days_between(pl.col("r1_ts"), ts) <= within)
+        & (p2.is_null() | (pl.col("r1_bend") >= p2))
+    )
+    pending = pl.col("nxt_handover") & (pl.col("unit_b") == pl.col("unit")) & ~pl.col("opened")
+    by_need = [pl.when(pl.col(f"serves_{n}")).then(pl.col(f"next_{n}")) for n in _SERVED_NEEDS]
+    planned_at = (
+        pl.when(pl.any_horizontal(*serves)).then(pl.min_horizontal(*by_need)).otherwise("next_any")
+    )
+    closures = closures.with_columns(
+        unheld=(pending | latest.fill_null(False) | at_y1.fill_null(False)),
+        planned_at=planned_at,
+        j=pl.min_horizontal(pl.col("next_hard"), planned_at),
+    )
+    j = closures.get_column("j")
+    closures = closures.with_columns(
+        ts_j=table.get_column("ts").gather(j), kind_j=table.get_column("kind").gather(j)
+    )
+    gap = _days_between(ts, pl.col("ts_j"))
+    found = (pl.col("planned_at") == pl.col("j")).fill_null(False) | (
+        (pl.col("kind_j") == EventKind.ADMISSION.value) & (gap <= 1.0)
+    ).fill_null(False)
+    to_end = _days_between(ts, pl.col("end_ts"))
+    follow = (
+        pl.when(pl.col("j").is_null())
+        .then(
+            pl.when(pl.col("has_death") | (to_end >= per_journey.FOLLOW_BAD))
+            .then(0.0)
+            .otherwise(None)
+        )
+        .when(found)
+        .then(
+            _linear(
+                pl.max_horizontal(pl.lit(0.0), gap), per_journey.FOLLOW_GOOD, per_journey.FOLLOW_BAD
+            )
+        )
+        .otherwise(0.0)
+    )
+    value = (
+        pl.when(pl.col("unheld"))
+        .then(0.0)
+        .when(_kind_is(EventKind.DISCHARGE))
+        .then(follow)
+        .otherwise(None)
+    )
+    out = (
+        closures.select("case", value=value)
+        .group_by("case")
+        .agg(
+            follow_up_sum=pl.col("value").sum(),
+            follow_ups=pl.col("value").is_not_null().sum(),
+        )
+    )
+    case_type = events.collect_schema()["case"]
+    return out.with_columns(pl.col("case").cast(case_type)).lazy()
+
+
+_TABLES: Final[dict[str, CaseTable]] = {
+    "follow_up": _follow_up,
+    "treated_covered": _covered("treated", "treated_covered"),
+    "everyday_covered": _covered("help_everyday", "everyday_covered"),
+    "both_covered": _both_covered,
+    "unit_squares": _unit_squares,
+    "waits": _waits,
+    "loops": _loops,
+}
+
+
+def case_facts(
+    events: pl.LazyFrame,
+    indicators: Iterable[BulkIndicator],
+    *,
+    recorded_completely: frozenset[Aspect] = frozenset(),
+) -> pl.LazyFrame:
+    """One row per case (sorted by case) with the facts the indicators need.
+
+    ``recorded_completely`` is the log's declaration (its mapping's, as
+    :attr:`careflow.model.Journey.recorded_completely` per journey) of the aspects it
+    records completely; each is the fact ``complete_<aspect>``.
+    """
     needed: dict[str, Callable[[], pl.Expr]] = {"n_events": _FACTS["n_events"]}
+    tables: dict[str, None] = {}
     for ind in indicators:
         needed.update(ind.facts)
+        tables.update(dict.fromkeys(ind.tables))
+    flagged = events.with_columns(event_columns()).with_columns(_derived_columns())
+    if tables:
+        flagged = flagged.collect().lazy()  # read once by the facts and every table
     facts = flagged.group_by("case", maintain_order=True).agg(
         [make().alias(name) for name, make in needed.items()]
     )
-    facts = facts.join(_covered(flagged), on="case", how="left", maintain_order="left")
-    supports = flagged.with_columns(
-        supports=pl.col("help")
-        & pl.any_horizontal(
-            [_addressing(d) & (pl.col("need") == d).any().over("case") for d in _EVERYDAY]
-        )
-    )
-    facts = facts.join(
-        _covered(supports, "supports", "support_covered"),
-        on="case",
-        how="left",
-        maintain_order="left",
-    )
-    return facts.join(_unit_squares(flagged), on="case", how="left", maintain_order="left")
+    declared = {Aspect(a) for a in recorded_completely}
+    facts = facts.with_columns(pl.lit(a in declared).alias(f"complete_{a.value}") for a in _ASPECTS)
+    for name in tables:
+        table = _TABLES[name](flagged)
+        facts = facts.join(table, on="case", how="left", maintain_order="left")
+    return facts
