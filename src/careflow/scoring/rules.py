@@ -13,6 +13,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 from collections.abc import Callable
+from itertools import accumulate
 from typing import Any, Final, TypeVar
 
 import attrs
@@ -131,6 +132,17 @@ def _memo(key: tuple[Any, ...], journey: Journey, compute: Callable[[], _T]) -> 
 def _stamps(journey: Journey) -> list[dt.datetime]:
     """The timeline's timestamps, in order (non-decreasing), computed once per journey."""
     return _memo(("stamps",), journey, lambda: [e.timestamp for e in journey.timeline])
+
+
+def _sorted_stamps(journey: Journey) -> list[dt.datetime]:
+    """The timestamps made non-decreasing (a running maximum), for :mod:`bisect`.
+
+    A death known by date only sorts last on its day but stands at midnight, so the
+    timestamps themselves need not be sorted; searching them as if they were would
+    depend on the search's path. For searching, the death counts at the latest time
+    seen before it, where it stands in the timeline.
+    """
+    return _memo(("sorted_stamps",), journey, lambda: list(accumulate(_stamps(journey), max)))
 
 
 def _days(a: dt.datetime, b: dt.datetime) -> float:
@@ -387,7 +399,7 @@ def _pending_transition(journey: Journey, ci: int, onward: list[Transition]) -> 
             continue
         opened_before = any(
             timeline[k].actor == dst.actor and timeline[k].kind in APPOINTMENT_KINDS
-            for k in _span(stamps, src.timestamp, stamps[ci])
+            for k in _span(_sorted_stamps(journey), src.timestamp, stamps[ci])
         )
         if not opened_before and (best is None or (dst.timestamp, tr.id) < best[:2]):
             best = (dst.timestamp, tr.id, tr)
@@ -404,7 +416,8 @@ def _pending_referral(journey: Journey, ci: int, window_days: float) -> Event | 
     timeline, stamps = journey.timeline, _stamps(journey)
     closure = timeline[ci]
     sources = _memo(("sources",), journey, lambda: {t.source for t in journey.transitions})
-    for ri in range(bisect.bisect_right(stamps, stamps[ci]) - 1, -1, -1):
+    search = _sorted_stamps(journey)
+    for ri in range(bisect.bisect_right(search, stamps[ci]) - 1, -1, -1):
         event = timeline[ri]
         if _days(stamps[ri], stamps[ci]) > window_days:
             return None
@@ -414,7 +427,7 @@ def _pending_referral(journey: Journey, ci: int, window_days: float) -> Event | 
             timeline[k].kind in APPOINTMENT_KINDS
             and timeline[k].actor not in (event.actor, closure.actor)
             for k in range(
-                bisect.bisect_right(stamps, stamps[ri]), bisect.bisect_right(stamps, stamps[ci])
+                bisect.bisect_right(search, stamps[ri]), bisect.bisect_right(search, stamps[ci])
             )
         )
         if not led_on:
@@ -453,6 +466,7 @@ def held_by_nobody(journey: Journey, min_days: float, window_days: float) -> lis
 
 def _held(journey: Journey, min_days: float, window_days: float) -> tuple[Unheld, ...]:
     timeline, stamps = journey.timeline, _stamps(journey)
+    search = _sorted_stamps(journey)
     end = journey.end
     onward = [t for t in journey.transitions if t.kind in _ONWARD]
     out = []
@@ -466,13 +480,13 @@ def _held(journey: Journey, min_days: float, window_days: float) -> tuple[Unheld
         if tr is None and referral is None and not sent_on:
             continue
         since = referral.timestamp if referral is not None else stamps[ci]
-        met_before = {e.actor for e in timeline[: bisect.bisect_right(stamps, since)]}
+        met_before = {e.actor for e in timeline[: bisect.bisect_right(search, since)]}
         condition = addresses(journey, referral if referral is not None else event)
         receiving = None if tr is None else journey.event(tr.target).actor
         first = next(
             (
                 e
-                for e in timeline[bisect.bisect_right(stamps, stamps[ci]) :]
+                for e in timeline[bisect.bisect_right(search, stamps[ci]) :]
                 if e.kind in APPOINTMENT_KINDS
                 and (
                     e.actor == receiving
