@@ -21,6 +21,7 @@ capped målbild against :func:`careflow.gaps.find_gaps` and
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Final
 
@@ -135,40 +136,75 @@ _NOT_OUTREACH: Final = _kinds(
 _INFORMAL: Final = Principal.INFORMAL.value
 
 
-def _at_next_run(column: pl.Expr) -> pl.Expr:
-    """``column``'s value at the first event after this one with a later time (or a death).
+# Events are sorted by case, so per-case values are global passes (shifts, fills, running
+# sums) that stop at a case's first or last event; a fill that may find nothing in its
+# case stops at a sentinel put on the case's last event, which then reads as null.
+_NEVER: Final = dt.datetime(1, 1, 1)
+_NO: Final = -1
+_LAST: Final = pl.col("_last")
 
-    ``column`` must be "the next event at or after this one with some property" (null
-    when none), so a null at one start of a run of equal times stays null later.
+
+def _sentinel(value: object) -> pl.Expr:
+    return pl.lit(value, dtype=pl.Datetime("us") if isinstance(value, dt.datetime) else pl.Int64)
+
+
+def _unsentinel(expr: pl.Expr, value: object) -> pl.Expr:
+    return pl.when(expr == _sentinel(value)).then(None).otherwise(expr)
+
+
+def _next_where(flag: pl.Expr, value: pl.Expr, none: object = _NEVER) -> pl.Expr:
+    """``value`` at the next event of the case at or after this one where ``flag`` holds."""
+    filled = pl.when(flag).then(value).when(_LAST).then(_sentinel(none)).backward_fill()
+    return _unsentinel(filled, none)
+
+
+def _at_next_run(column: str, none: object = _NEVER) -> pl.Expr:
+    """``column``'s value at the first event of the case after this one with a later time.
+
+    (A death starts a run of its own.) ``column`` must be "the next event at or after
+    this one with some property" (null when none), so a null at one start of a run of
+    equal times stays null at the later ones.
     """
-    return (
-        pl.when(pl.col("_new_run"))
-        .then(column)
-        .otherwise(None)
-        .shift(-1)
-        .backward_fill()
-        .over("case")
-    )
+    starts = pl.when(pl.col("_new_run")).then(pl.col(column)).shift(-1)
+    filled = pl.when(_LAST).then(_sentinel(none)).otherwise(starts).backward_fill()
+    return _unsentinel(filled, none)
 
 
-def _next_where(flag: pl.Expr, value: pl.Expr) -> pl.Expr:
-    """``value`` at the next event at or after this one where ``flag`` holds (per case)."""
-    return pl.when(flag).then(value).otherwise(None).backward_fill().over("case")
+def _case_any(flag: pl.Expr) -> pl.Expr:
+    """Whether ``flag`` holds at any event of the case, on every event of the case."""
+    n = flag.fill_null(False).cast(pl.UInt32)
+    upto = n.cum_sum()
+    through = pl.when(_LAST).then(upto).backward_fill()
+    before = pl.when(pl.col("pos") == 0).then(upto - n).forward_fill()
+    return through > before
+
+
+def _case_last(value: pl.Expr) -> pl.Expr:
+    """``value`` at the case's last event, on every event of the case (never null)."""
+    return pl.when(_LAST).then(value).backward_fill()
+
+
+def _position_columns() -> list[pl.Expr]:
+    return [(pl.col("pos").shift(-1).fill_null(0) == 0).alias("_last")]
 
 
 def _base_columns() -> list[pl.Expr]:
-    prev_ts = pl.col("ts").shift(1).over("case")
+    prev_ts = pl.when(pl.col("pos") > 0).then(pl.col("ts").shift(1))
     death = pl.col("kind") == _DEATH
     return [
         prev_ts.alias("_prev_ts"),
         ((pl.col("pos") == 0) | (pl.col("ts") != prev_ts) | death).alias("_new_run"),
-        pl.col("handover").shift(-1).over("case").fill_null(False).alias("_source"),
+        # the next case's first event is no handover
+        pl.col("handover").shift(-1).fill_null(False).alias("_source"),
         (~pl.col("kind").is_in([_DEATH, EventKind.NEED_SIGNAL.value]))
         .and_(pl.col("principal") != _INFORMAL)
         .alias("_service_contact"),
-        (pl.col("kind") != EventKind.CONTACT.value).any().over("case").alias("_kinds"),
-        pl.col("ts").max().over("case").alias("_end"),
-        pl.when(death).then(pl.col("ts")).otherwise(None).max().over("case").alias("_death_ts"),
+        _case_any(pl.col("kind") != EventKind.CONTACT.value).alias("_kinds"),
+        # the latest time: the last event's, or the one before a death by date
+        _case_last(pl.max_horizontal(pl.col("ts"), prev_ts)).alias("_end"),
+        _unsentinel(
+            _case_last(pl.when(death).then(pl.col("ts")).otherwise(_sentinel(_NEVER))), _NEVER
+        ).alias("_death_ts"),
         _kind_in(APPOINTMENT_KINDS).alias("_appointment"),
     ]
 
@@ -187,6 +223,36 @@ def _works_on(condition: frozenset[str]) -> pl.Expr:
     return pl.col("service").is_in(sorted(serving))
 
 
+def _discharge_ends(conditions: Sequence[frozenset[str]]) -> list[pl.Expr]:
+    """Per condition ``k``, where the search for follow-up from each event would end.
+
+    ``_end_ts_k`` and ``_end_code_k``: the time and kind (0 planned follow-up, 1
+    admission, 2 closure or death) of the next event at or after this one that ends the
+    search for follow-up after a discharge from a service working on condition ``k``.
+    """
+    stop = pl.col("kind").is_in([EventKind.ADMISSION.value, EventKind.CASE_CLOSED.value, _DEATH])
+    followable = (
+        pl.col("kind").is_in(_FOLLOW_UP)
+        & ~pl.col("service").is_in(sorted(s.value for s in EMERGENCY_SERVICES))
+        & (pl.col("principal") != _INFORMAL)
+    )
+    out = []
+    for k, condition in enumerate(conditions):
+        planned = followable & _works_on(condition)
+        term = stop | planned
+        code = (
+            pl.when(planned)
+            .then(0)
+            .when(pl.col("kind") == EventKind.ADMISSION.value)
+            .then(1)
+            .otherwise(2)
+            .cast(pl.Int64)
+        )
+        out.append(_next_where(term, pl.col("ts")).alias(f"_end_ts_{k}"))
+        out.append(_next_where(term, code, _NO).alias(f"_end_code_{k}"))
+    return out
+
+
 def _discharge_columns(conditions: Sequence[frozenset[str]]) -> list[pl.Expr]:
     """``_ncad``: the discharge failed (:func:`careflow.scoring.rules.discharge_follow_ups`).
 
@@ -198,27 +264,11 @@ def _discharge_columns(conditions: Sequence[frozenset[str]]) -> list[pl.Expr]:
     that ends the search is a failure; no end at all fails once ``follow_up_days`` are
     observed.
     """
-    stop = pl.col("kind").is_in([EventKind.ADMISSION.value, EventKind.CASE_CLOSED.value, _DEATH])
-    followable = (
-        pl.col("kind").is_in(_FOLLOW_UP)
-        & ~pl.col("service").is_in(sorted(s.value for s in EMERGENCY_SERVICES))
-        & (pl.col("principal") != _INFORMAL)
-    )
     discharge = pl.col("kind") == EventKind.DISCHARGE.value
     failed: pl.Expr = pl.lit(False)
-    for condition in conditions:
-        planned = followable & _works_on(condition)
-        term = stop | planned
-        # 0: planned follow-up, 1: admission, 2: closure or death
-        code = (
-            pl.when(planned)
-            .then(0)
-            .when(pl.col("kind") == EventKind.ADMISSION.value)
-            .then(1)
-            .otherwise(2)
-        )
-        at_ts = _at_next_run(_next_where(term, pl.col("ts")))
-        at_code = _at_next_run(_next_where(term, code))
+    for k, condition in enumerate(conditions):
+        at_ts = _at_next_run(f"_end_ts_{k}")
+        at_code = _at_next_run(f"_end_code_{k}", _NO)
         gap = _days(pl.col("ts"), at_ts)
         to_end = _days(pl.col("ts"), pl.col("_end"))
         this = (
@@ -237,47 +287,64 @@ def _discharge_columns(conditions: Sequence[frozenset[str]]) -> list[pl.Expr]:
     return [(discharge & failed).alias("_ncad")]
 
 
+_TURNED_AWAY: Final = _kinds({EventKind.REJECTION, EventKind.REDIRECTION})
+
+
+def _next_columns() -> list[pl.Expr]:
+    """The next blocker of ``death_after_contact`` and the next outreach, per event."""
+    let_go = pl.col("kind").is_in(_LET_GO)
+    outreach = (pl.col("channel") == Channel.OUTREACH.value) & ~pl.col("kind").is_in(_NOT_OUTREACH)
+    return [
+        _next_where(pl.col("_service_contact") & ~let_go, pl.col("pos").cast(pl.Int64), _NO)
+        .is_not_null()
+        .alias("_blocked"),
+        _next_where(outreach, pl.col("ts")).alias("_outreach"),
+    ]
+
+
 def _event_columns(needs: Sequence[str]) -> list[pl.Expr]:
-    """Per-event flags of the simple detectors (after :func:`_base_columns`)."""
+    """Per-event flags of the simple detectors (after :func:`_next_columns`)."""
     kr = pl.col("_kinds")
     handover = pl.col("handover")
     wait = _days(pl.col("_prev_ts"), pl.col("ts"))
     long_wait = kr & handover & pl.col("_appointment") & (wait > _TH.wait_days)
     let_go = pl.col("kind").is_in(_LET_GO)
-    contact = pl.col("_service_contact")
-    blocker = pl.when(contact & ~let_go).then(pl.col("pos")).otherwise(None).max().over("case")
     to_death = pl.max_horizontal(pl.lit(0.0), _days(pl.col("ts"), pl.col("_death_ts")))
-    referral_here = (
-        (pl.col("kind") == EventKind.REFERRAL.value).any().over("case", "unit", "is_date", "ts")
-    )
-    outreach = (pl.col("channel") == Channel.OUTREACH.value) & ~pl.col("kind").is_in(_NOT_OUTREACH)
-    reached = _at_next_run(_next_where(outreach, pl.col("ts")))
+    reached = _at_next_run("_outreach")
     help_ = _kind_in(HELP_KINDS)
     untreated: pl.Expr = pl.lit(False)
     for need in needs:
-        acted = (help_ & _works_on(frozenset({need}))).any().over("case")
+        acted = _case_any(help_ & _works_on(frozenset({need})))
         untreated = pl.when(pl.col("need") == need).then(~acted).otherwise(untreated)
     return [
         long_wait.alias("_long_wait"),
         (long_wait & (wait >= _TH.wait_high_days)).alias("_long_wait_high"),
         (
-            contact
+            pl.col("_service_contact")
             & let_go
-            & (pl.col("pos") > blocker.fill_null(-1))
+            & ~pl.col("_blocked")  # a let-go event is no blocker: "at or after" is "after"
             & pl.col("_death_ts").is_not_null()
             & (to_death <= _TH.follow_up_days)
         ).alias("_death_after"),
-        (
-            pl.col("kind").is_in(_kinds({EventKind.REJECTION, EventKind.REDIRECTION}))
-            & ~pl.col("_source")
-            & ~referral_here
-        ).alias("_rejected"),
         (
             (pl.col("kind") == EventKind.DROP_OUT.value)
             & ~(reached.is_not_null() & (_days(pl.col("ts"), reached) <= _TH.drop_out_days))
         ).alias("_dropped"),
         (pl.col("need").is_not_null() & untreated).alias("_untreated"),
     ]
+
+
+def _rejections(events: pl.LazyFrame) -> pl.LazyFrame:
+    """Per case, rejections and redirections nobody passed on (``_rejected``).
+
+    Not the source of a handover, and no referral at the same unit at the same date (or
+    date and time: a date and a date-time are never the same ``date``).
+    """
+    keys = ["case", "unit", "is_date", "ts"]
+    referrals = events.filter(pl.col("kind") == EventKind.REFERRAL.value).select(keys).unique()
+    turned = events.filter(pl.col("kind").is_in(_TURNED_AWAY) & ~pl.col("_source"))
+    alone = turned.select(keys).join(referrals, on=keys, how="anti", nulls_equal=True)
+    return alone.group_by("case").agg(pl.len().cast(pl.UInt32).alias("_rejected"))
 
 
 def _gap_columns() -> list[pl.Expr]:
@@ -287,8 +354,8 @@ def _gap_columns() -> list[pl.Expr]:
     between two consecutive events; it is not reported after a failed discharge, and
     only while the person has needs.
     """
-    has_need = pl.col("need").is_not_null().any().over("case")
-    after_failed = pl.col("_ncad").shift(1).over("case").fill_null(False)
+    has_need = _case_any(pl.col("need").is_not_null())
+    after_failed = pl.when(pl.col("pos") > 0).then(pl.col("_ncad").shift(1)).fill_null(False)
     return [
         (
             has_need
@@ -300,18 +367,23 @@ def _gap_columns() -> list[pl.Expr]:
 
 
 def _closure_columns() -> list[pl.Expr]:
-    return [
-        pl.col("_new_run").cum_sum().over("case").alias("_run"),
-        pl.col("unit").shift(-1).over("case").alias("_next_unit"),
-    ]
+    return [pl.col("unit").shift(-1).alias("_next_unit")]
 
 
 def _run_columns() -> list[pl.Expr]:
-    by_run = ("case", "_run")
+    """What each run of equal times ends with: its last unit and the handover after it.
+
+    Events are sorted by case and every case's last event ends a run, so filling back
+    from the ends of runs never crosses into another case.
+    """
+    ends = pl.col("_new_run").shift(-1).fill_null(True)
+    # the next unit matters only where a handover follows, which never leaves the case
+    nxt = pl.when(pl.col("_source")).then(pl.col("_next_unit")).otherwise(pl.col("unit"))
     return [
-        pl.col("unit").last().over(*by_run).alias("_run_last_unit"),
-        pl.col("_source").last().over(*by_run).alias("_run_hands_on"),
-        pl.col("_next_unit").last().over(*by_run).alias("_run_next_unit"),
+        ends.alias("_run_end"),
+        pl.when(ends).then(pl.col("unit")).backward_fill().alias("_run_last_unit"),
+        pl.when(ends).then(pl.col("_source")).backward_fill().alias("_run_hands_on"),
+        pl.when(ends).then(nxt).backward_fill().alias("_run_next_unit"),
     ]
 
 
@@ -327,32 +399,41 @@ def _pending_handover() -> list[pl.Expr]:
     event is at the closing unit, the next one at another unit, and the receiving unit
     had no appointment at the closure's time.
     """
-    opened = (pl.col("_appointment") & (pl.col("unit") == pl.col("_run_next_unit"))).any()
+    opened = pl.col("_appointment") & (pl.col("unit") == pl.col("_run_next_unit"))
+    # how many of the run's events are such appointments: running totals at its two ends
+    upto = opened.cast(pl.UInt32).cum_sum()
+    before = pl.when(pl.col("_new_run")).then(upto - opened.cast(pl.UInt32)).forward_fill()
+    through = pl.when(pl.col("_run_end")).then(upto).backward_fill()
     return [
         (
             pl.col("kind").is_in(_CLOSURES)
             & pl.col("_run_hands_on")
             & (pl.col("unit") == pl.col("_run_last_unit"))
-            & ~opened.over("case", "_run")
+            & (through == before)
         ).alias("_pending_tr")
     ]
 
 
-def _appointments_until(
-    pairs: pl.LazyFrame, appointments: pl.LazyFrame, at: str, unit: str | None, name: str
-) -> pl.LazyFrame:
-    """``pairs`` with ``name``: the case's appointments (at ``unit``, if given) up to ``at``."""
-    by = ["case"] if unit is None else ["case", "unit"]
-    counts = (
+def _running_counts(appointments: pl.LazyFrame, by: list[str]) -> pl.LazyFrame:
+    """Per ``by`` group and time, how many appointments came up to that time."""
+    return (
         appointments.group_by(*by, "ts")
         .agg(n=pl.len())
         .sort("ts")
-        .with_columns(pl.col("n").cum_sum().over(by).alias(name))
-        .select(*by, pl.col("ts").alias(at), name)
+        .with_columns(pl.col("n").cum_sum().over(by).alias("_until"))
+        .select(*by, "ts", "_until")
     )
+
+
+def _appointments_until(
+    pairs: pl.LazyFrame, counts: pl.LazyFrame, at: str, unit: str | None, name: str
+) -> pl.LazyFrame:
+    """``pairs`` with ``name``: the case's appointments (at ``unit``, if given) up to ``at``."""
+    by = ["case"] if unit is None else ["case", "unit"]
+    right = counts.rename({"ts": at, "_until": name})
     left = pairs if unit is None else pairs.with_columns(pl.col(unit).alias("unit"))
     joined = left.sort(at).join_asof(
-        counts, on=at, by=by, strategy="backward", check_sortedness=False
+        right, on=at, by=by, strategy="backward", check_sortedness=False
     )
     joined = joined.with_columns(pl.col(name).fill_null(0))
     return joined if unit is None else joined.drop("unit")
@@ -378,11 +459,18 @@ def _pending_referrals(events: pl.LazyFrame) -> pl.LazyFrame:
     pairs = closures.join(referrals, on="case").filter(
         (pl.col("ts_r") <= pl.col("ts_c")) & (within <= _TH.follow_up_days)
     )
-    appointments = events.filter(pl.col("_appointment")).select("case", "unit", "ts")
+    pairs = pairs.collect().lazy()
+    appointments = (
+        events.filter(pl.col("_appointment"))
+        .select("case", "unit", "ts")
+        .join(pairs.select("case").unique(), on="case", how="semi")
+    )
+    per_case = _running_counts(appointments, ["case"]).collect().lazy()
+    per_unit = _running_counts(appointments, ["case", "unit"]).collect().lazy()
     for at in ("ts_c", "ts_r"):
-        pairs = _appointments_until(pairs, appointments, at, None, f"all_{at}")
+        pairs = _appointments_until(pairs, per_case, at, None, f"all_{at}")
         for unit in ("unit_c", "unit_r"):
-            pairs = _appointments_until(pairs, appointments, at, unit, f"{unit}_{at}")
+            pairs = _appointments_until(pairs, per_unit, at, unit, f"{unit}_{at}")
     at_closing = pl.col("unit_c_ts_c") - pl.col("unit_c_ts_r")
     third = (
         (pl.col("all_ts_c") - pl.col("all_ts_r"))
@@ -529,7 +617,7 @@ def bulk_findings(recorded_completely: frozenset[Aspect] = frozenset()) -> dict[
                 BulkFinding(
                     code="rejection_without_referral",
                     detector=gaps.rejections_without_referral,
-                    facts={"_rejected": _n("_rejected")},
+                    facts={},  # counted by _rejections, joined per case
                     count=_fact("_rejected"),
                 )
             ),
@@ -647,26 +735,32 @@ def finding_table(
         .to_list()
     )
     needs = sorted(events.get_column("need").drop_nulls().unique().cast(pl.String).to_list())
+    conditions = _address_sets(discharge_services)
     lazy = (
         events.lazy()
+        .with_columns(_position_columns())
         .with_columns(_base_columns())
-        .with_columns(_discharge_columns(_address_sets(discharge_services)))
-        .with_columns(_event_columns(needs))
-        .with_columns(_gap_columns())
-        .with_columns(_closure_columns())
+        .with_columns(_discharge_ends(conditions) + _next_columns())
+        .with_columns(_discharge_columns(conditions) + _event_columns(needs))
+        .with_columns(_gap_columns() + _closure_columns())
         .with_columns(_run_columns())
         .with_columns(_pending_handover())
     )
-    pending = _pending_referrals(lazy)
-    lazy = lazy.join(pending, on=["case", "pos"], how="left", maintain_order="left").with_columns(
+    prepared = lazy.collect().lazy()  # read three times below: computed once
+    pending = _pending_referrals(prepared)
+    lazy = prepared.join(pending, on=["case", "pos"], how="left", maintain_order="left")
+    lazy = lazy.with_columns(
         (pl.col("_pending_tr") | pl.col("_pending_ref").fill_null(False)).alias("_unheld")
     )
     facts: dict[str, Callable[[], pl.Expr]] = {}
     for finding in registry.values():
         facts.update(finding.facts)
     facts.update(death_columns())
-    per_case = lazy.group_by("case", maintain_order=True).agg(
-        [make().alias(name) for name, make in facts.items()]
+    per_case = (
+        lazy.group_by("case", maintain_order=True)
+        .agg([make().alias(name) for name, make in facts.items()])
+        .join(_rejections(prepared), on="case", how="left", maintain_order="left")
+        .with_columns(pl.col("_rejected").fill_null(0))
     )
     targets = sorted({t for f in registry.values() for t in f.high})
     highs = []
