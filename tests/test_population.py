@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 import json
 import math
+import re
 import subprocess
 import sys
 from collections import Counter
@@ -20,6 +22,7 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from careflow import gaps
 from careflow.cli import main
 from careflow.errors import JourneyFileError
 from careflow.gaps import find_gaps
@@ -29,11 +32,17 @@ from careflow.io.mapping import DiagnosisRule, LogMapping, UnitRule, normalise_c
 from careflow.model import Aspect, EventKind, Journey, Need, ServiceKind
 from careflow.population import BULK, NOT_IN_BULK, ScoreTable, read_events, score_events
 from careflow.population.aggregate import TOTAL, Aggregates, AggregationError, aggregate, combine
-from careflow.population.findings import BULK_FINDINGS, FINDINGS_NOT_IN_BULK
+from careflow.population.findings import (
+    BULK_FINDINGS,
+    FINDINGS_NOT_IN_BULK,
+    FROM_INDICATORS,
+    ZERO,
+)
 from careflow.population.indicators import case_facts
 from careflow.population.output import population_schema
 from careflow.population.privacy import constraints, count_columns, is_personal_id, suppress
 from careflow.scoring import INDICATORS, score_journey
+from careflow.scoring.profile import HIGH_FINDING_CAP
 from careflow.targets import framework_from_dict
 
 GENERATOR = Path(__file__).resolve().parents[2] / "shared" / "bench" / "gen_eventlog.py"
@@ -53,7 +62,21 @@ def _per_journey(journey: Journey) -> dict[str, Any]:
             out[scored.id] = scored.value
     for code, n in Counter(f.code for f in find_gaps(journey)).items():
         out[f"finding_{code}"] = n
+    out.update(_deaths(journey))
     return out
+
+
+def _deaths(journey: Journey) -> dict[str, int]:
+    """``died`` and ``died_within_30d_of_discharge``, read from the journey's timeline."""
+    death = journey.death
+    if death is None:
+        return {"died": 0, "died_within_30d_of_discharge": 0}
+    near = any(
+        e.kind is EventKind.DISCHARGE
+        and max(0.0, (death.timestamp - e.timestamp).total_seconds() / 86_400.0) <= 30.0
+        for e in journey.timeline
+    )
+    return {"died": 1, "died_within_30d_of_discharge": int(near)}
 
 
 def _assert_same(journeys: Sequence[Journey], table: pl.DataFrame, skip: Mapping[str, str]) -> None:
@@ -119,6 +142,19 @@ def _death_row(
         "activity": unit,
         "legal_basis": "",
     }
+
+
+def test_every_finding_code_is_counted_in_bulk_or_listed() -> None:
+    """Each code a detector of careflow.gaps can give is in BULK_FINDINGS or listed as not.
+
+    The codes that cannot fire on a journey from a log count 0 by construction, with the
+    reason (ZERO); the property tests check that they are indeed 0 per journey.
+    """
+    codes = set(re.findall(r'\bcode="(\w+)"', inspect.getsource(gaps)))
+    assert set(BULK_FINDINGS) | set(FINDINGS_NOT_IN_BULK) | set(FROM_INDICATORS) == codes
+    assert set(ZERO) <= set(BULK_FINDINGS)
+    for code, finding in BULK_FINDINGS.items():
+        assert finding.detector in gaps.DETECTORS, code
 
 
 @st.composite
@@ -442,6 +478,33 @@ def test_aggregates_add_up_across_disjoint_parts(
             ), column
 
 
+def test_aggregates_count_deaths_per_group_under_the_small_cell_rules() -> None:
+    """Deaths (and deaths soon after a discharge) are counted per group under suppression.
+
+    They add up per group, per 1,000 journeys is derived from them, and a count below
+    the minimum is suppressed like any other count.
+    """
+    rows = []
+    for i in range(12):
+        unit = "A" if i < 8 else "B"
+        rows.append({"case_id": f"K{i:02}", "timestamp": "2023-01-01", "unit": unit,
+                     "kind": "discharge"})  # fmt: skip
+        if i % 2:
+            day = "2023-01-20" if i < 10 else "2023-03-01"
+            rows.append({"case_id": f"K{i:02}", "timestamp": day, "unit": unit, "kind": "death"})
+    events = read_events(pl.DataFrame(rows))
+    agg = aggregate(events, score_events(events), "unit")
+    table = {r["unit"]: r for r in agg.table.to_dicts()}
+    assert {u: table[u]["deaths"] for u in ("A", "B", TOTAL)} == {"A": 4, "B": 2, TOTAL: 6}
+    assert table["B"]["deaths_within_30d_of_discharge"] == 1
+    assert table[TOTAL]["deaths_within_30d_of_discharge"] == 5
+    assert table["A"]["deaths_per_1000"] == 500.0
+    assert "deaths" in count_columns(agg)
+    published = {r["unit"]: r for r in suppress(agg, min_count=3).table.to_dicts()}
+    assert published["A"]["deaths"] == 4
+    assert published["B"]["deaths_within_30d_of_discharge"] is None
+
+
 def test_an_unknown_grouping_is_refused(rich_scored: tuple[pl.DataFrame, ScoreTable]) -> None:
     """Grouping by a column the log does not have is a clear error."""
     events, scores = rich_scored
@@ -680,14 +743,171 @@ def test_events_after_a_death_are_refused_as_per_journey() -> None:
         read_events(pl.DataFrame(rows))
 
 
-def test_target_scores_a_high_finding_may_cap_are_not_computed_in_bulk() -> None:
-    """Målbilder a high-severity finding may cap are null in bulk, with the reason listed."""
-    rows = [{"case_id": "K0", "timestamp": "2023-01-01", "unit": "A", "kind": "contact"}]
+#: Services given to the generated units (as a mapping would), so that the rules that read
+#: what a service works on (follow-up, needs acted on, emergency services) are exercised.
+SERVICES: Final = {
+    "Vårdcentral": "primary_care",
+    "Psykiatri": "psychiatric_inpatient",
+    "Socialtjänst": "social_services",
+    "Hemtjänst": "addiction_medicine",
+    "FK": "other",
+    "Akuten": "emergency_care",
+}
+#: Kinds the finding detectors turn on, drawn more often than the others.
+FINDING_KINDS: Final = [
+    "discharge", "discharge", "admission", "admission", "referral", "referral", "contact",
+    "case_closed", "rejection", "redirection", "drop_out", "first_contact", "treatment",
+    "support", "need_signal", "assessment", "crisis", "plan_meeting",
+]  # fmt: skip
+
+
+@st.composite
+def _finding_logs(draw: st.DrawFn) -> list[dict[str, Any]]:
+    """Logs that make findings fire: discharges followed or not, returns, deaths, laws.
+
+    Units return (few units, many events), admissions carry LPT or LVM, diagnoses name
+    both needs, some contacts are outreach, one unit may be the person's own network, and
+    a case may end in a death by date or at a time, days to months after a discharge.
+    """
+    principal_of = {
+        u: draw(st.sampled_from(["region", "kommun", "other", "informal"])) for u in UNIT_NAMES
+    }
+    rows: list[dict[str, Any]] = []
+    for c in range(draw(st.integers(1, 4))):
+        day = draw(st.integers(0, 40))
+        last: dt.date | None = None
+        for _ in range(draw(st.integers(1, 12))):
+            day += draw(st.sampled_from([0, 0, 1, 2, 5, 20, 31, 45, 95]))
+            date = dt.date(2023, 1, 1) + dt.timedelta(days=day)
+            last = date
+            clock = draw(st.sampled_from([None, "08:00", "13:30:15"]))
+            unit = draw(st.sampled_from(UNIT_NAMES))
+            kind = draw(st.sampled_from(FINDING_KINDS))
+            rows.append(
+                {
+                    "case_id": f"K{c}",
+                    "timestamp": date.isoformat() + ("" if clock is None else f" {clock}"),
+                    "unit": unit,
+                    "principal": principal_of[unit],
+                    "kind": kind,
+                    "contact_type": draw(st.sampled_from(["visit", "phone", "outreach", ""])),
+                    "diagnosis": draw(st.sampled_from(["", "", "F10.2", "F32", "F20.0"])),
+                    "legal_basis": draw(st.sampled_from(["", "LPT", "LVM", "none"])),
+                }
+            )
+        if last is not None and draw(st.booleans()):
+            when = last + dt.timedelta(days=draw(st.sampled_from([0, 3, 29, 30, 31, 60])))
+            clock = draw(st.sampled_from([None, "23:00"]))
+            rows.append(
+                {
+                    **rows[-1],
+                    "timestamp": when.isoformat() + ("" if clock is None else f" {clock}"),
+                    "kind": "death",
+                    "legal_basis": "",
+                }
+            )
+    return draw(st.permutations(rows))
+
+
+def _with_services(
+    journeys: Sequence[Journey], events: pl.DataFrame
+) -> tuple[list[Journey], pl.DataFrame]:
+    """The journeys and events with :data:`SERVICES` as each unit's service."""
+    out = [
+        attrs.evolve(j, actors=tuple(attrs.evolve(a, service=SERVICES[a.name]) for a in j.actors))
+        for j in journeys
+    ]
+    service = pl.col("unit").cast(pl.String).replace_strict(SERVICES)
+    return out, events.with_columns(service.cast(events.schema["service"]).alias("service"))
+
+
+@settings(max_examples=50, deadline=None)
+@given(_finding_logs(), st.booleans())
+def test_finding_counts_and_capped_scores_equal_per_journey(
+    rows: list[dict[str, Any]], with_services: bool
+) -> None:
+    """Bulk finding counts, capped målbild scores, overall and deaths equal per journey.
+
+    On logs where the detectors fire (with or without services given to the units), every
+    count equals ``find_gaps`` and every computed målbild score ``score_journey``.
+    """
+    journeys = journeys_from_rows(rows)
+    events = read_events(pl.DataFrame(rows))
+    if not with_services:
+        scores = score_events(events)
+        _assert_same(journeys, scores.table, scores.not_computed)
+        return
+    # the bulk indicators read no services yet (a mapping's): compare the findings
+    journeys, events = _with_services(journeys, events)
+    _assert_same_findings(journeys, score_events(events))
+
+
+def _assert_same_findings(journeys: Sequence[Journey], scores: ScoreTable) -> None:
+    """Every bulk finding count and death column equals the per-journey one."""
+    for journey, row in zip(journeys, scores.table.to_dicts(), strict=True):
+        found = Counter(f.code for f in find_gaps(journey))
+        for code in scores.finding_codes:
+            assert row[f"finding_{code}"] == found.get(code, 0), (journey.id, code)
+        for column, value in _deaths(journey).items():
+            assert row[column] == value, (journey.id, column)
+
+
+@settings(max_examples=30, deadline=None)
+@given(_finding_logs(), st.sampled_from([Aspect.CONTACTS, Aspect.PLANS]))
+def test_finding_counts_follow_what_is_recorded_completely(
+    rows: list[dict[str, Any]], aspect: Aspect
+) -> None:
+    """Declared-complete contacts (or plans) change the bulk counts as they do per journey.
+
+    ``no_coordinator`` (``no_sip``) and every other count still equal ``find_gaps``.
+    """
+    journeys = [
+        attrs.evolve(j, recorded_completely=frozenset({aspect})) for j in journeys_from_rows(rows)
+    ]
+    scores = score_events(read_events(pl.DataFrame(rows)), recorded_completely=frozenset({aspect}))
+    _assert_same_findings(journeys, scores)
+
+
+def test_capped_target_scores_equal_per_journey() -> None:
+    """A målbild with a high finding tied to it is capped at HIGH_FINDING_CAP, as per journey.
+
+    Two days of treatment at a unit that works on no known condition score målbild 3 at
+    1.0; with a substance-use diagnosis that nothing treated, ``unaddressed_need`` (high,
+    målbild 3 and 5) caps it at 0.5 in bulk exactly as ``score_journey`` does.
+    """
+    rows = [
+        {"case_id": case, "timestamp": f"2023-01-0{day}", "unit": "A", "kind": "treatment",
+         "diagnosis": diagnosis}
+        for case, diagnosis in (("K0", "F10.2"), ("K1", ""))
+        for day in (1, 2)
+    ]  # fmt: skip
+    journeys = journeys_from_rows(rows)
     scores = score_events(read_events(pl.DataFrame(rows)))
-    assert "HIGH_FINDING_CAP" not in scores.not_computed
-    for column in ("target_2", "target_4", "target_9"):
-        assert scores.table.get_column(column).to_list() == [None]
-        assert column in scores.not_computed
+    _assert_same(journeys, scores.table, scores.not_computed)
+    assert score_journey(journeys[0]).target(3).capped_by == ("unaddressed_need",)
+    assert "target_3" not in scores.not_computed
+    assert scores.table.get_column("target_3").to_list() == [HIGH_FINDING_CAP, 1.0]
+    assert scores.table.get_column("finding_unaddressed_need").to_list() == [1, 0]
+
+
+def test_death_columns_count_deaths_and_deaths_soon_after_a_discharge() -> None:
+    """``died`` marks a death; ``died_within_30d_of_discharge`` one soon after a discharge.
+
+    Soon: at most 30 days after it; a contact in between does not matter.
+    """
+    rows = [
+        {"case_id": "K0", "timestamp": "2023-01-01", "unit": "A", "kind": "discharge"},
+        {"case_id": "K0", "timestamp": "2023-01-10", "unit": "B", "kind": "contact"},
+        {"case_id": "K0", "timestamp": "2023-01-31", "unit": "B", "kind": "death"},
+        {"case_id": "K1", "timestamp": "2023-01-01", "unit": "A", "kind": "discharge"},
+        {"case_id": "K1", "timestamp": "2023-02-01", "unit": "A", "kind": "death"},
+        {"case_id": "K2", "timestamp": "2023-01-01", "unit": "A", "kind": "discharge"},
+    ]
+    table = score_events(read_events(pl.DataFrame(rows))).table
+    assert table.get_column("died").to_list() == [1, 1, 0]
+    assert table.get_column("died_within_30d_of_discharge").to_list() == [1, 0, 0]
+    for journey, row in zip(journeys_from_rows(rows), table.to_dicts(), strict=True):
+        assert _deaths(journey) == {k: row[k] for k in _deaths(journey)}
 
 
 def test_the_events_table_holds_needs_legal_bases_and_handovers_as_per_journey() -> None:

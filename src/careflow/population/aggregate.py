@@ -39,6 +39,7 @@ from careflow.population.scores import ScoreTable
 from careflow.scoring.facts import APPOINTMENT_KINDS
 
 __all__ = [
+    "DEATHS",
     "PERIODS",
     "SCORE_BINS",
     "TOTAL",
@@ -58,6 +59,11 @@ PERIODS: Final = ("month", "quarter", "year")
 #: The group value of the row over all journeys.
 TOTAL: Final = "(all)"
 _KNOWN: Final = ("unit", "principal", "kommun", "region", "boundary", "period")
+#: Death counts (issue 12) by the per-case column they add up.
+DEATHS: Final = {
+    "deaths": "died",
+    "deaths_within_30d_of_discharge": "died_within_30d_of_discharge",
+}
 
 
 class AggregationError(CareflowError, ValueError):
@@ -99,6 +105,7 @@ def additive_columns(
         if m in binned:
             cols += [f"{m}_bin{i}" for i in range(len(SCORE_BINS))]
     cols += [f"with_{code}" for code in findings]
+    cols += list(DEATHS)
     cols += ["handovers", "handovers_boundary", "handovers_cold", "handovers_unknown"]
     cols += ["waits_n", "waits_sum"] + [f"waits_bin{i}" for i in range(len(WAIT_BINS))]
     return cols
@@ -237,6 +244,7 @@ def _journey_aggs(
                 aggs.append(((value >= lo) & upper).sum().cast(pl.Int64).alias(f"{m}_bin{i}"))
                 lo = hi
     aggs += [(pl.col(f"finding_{c}") > 0).sum().cast(pl.Int64).alias(f"with_{c}") for c in findings]
+    aggs += [pl.col(case).sum().cast(pl.Int64).alias(name) for name, case in DEATHS.items()]
     return aggs
 
 
@@ -279,7 +287,9 @@ def derive(agg: Aggregates) -> pl.DataFrame:
     """The table with its derived columns (re)computed from the additive ones.
 
     ``<m>_mean`` = sum / n; ``<m>_median`` from the histogram; ``share_<code>`` =
-    journeys with the finding / journeys; ``share_cold_or_unknown`` = (cold + unknown
+    journeys with the finding / journeys; ``deaths_per_1000`` and
+    ``deaths_within_30d_of_discharge_per_1000`` = deaths per 1,000 journeys;
+    ``share_cold_or_unknown`` = (cold + unknown
     handovers) / handovers; ``waits_mean`` and ``waits_median`` in days.
     """
     table = agg.table.select([c for c in agg.table.columns if c in agg.keys or c in agg.additive])
@@ -292,6 +302,9 @@ def derive(agg: Aggregates) -> pl.DataFrame:
         )
     derived += [
         (pl.col(f"with_{c}") / pl.col("journeys")).alias(f"share_{c}") for c in agg.findings
+    ]
+    derived += [
+        (pl.col(name) * 1000 / pl.col("journeys")).alias(f"{name}_per_1000") for name in DEATHS
     ]
     derived.append(
         pl.when(pl.col("handovers") > 0)

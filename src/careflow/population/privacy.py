@@ -12,7 +12,7 @@ import attrs
 import polars as pl
 
 from careflow.errors import JourneyFileError
-from careflow.population.aggregate import SCORE_BINS, WAIT_BINS, Aggregates
+from careflow.population.aggregate import DEATHS, SCORE_BINS, WAIT_BINS, Aggregates
 
 __all__ = [
     "DEFAULT_MIN_COUNT",
@@ -305,7 +305,10 @@ def _why(agg: Aggregates, cell: _Cell) -> str:
 def _dependants(agg: Aggregates, column: str) -> list[str]:
     """The sums and derived columns that would reveal ``column``."""
     if column == "journeys":
-        return ["events", *[f"share_{c}" for c in agg.findings]]
+        per_1000 = [f"{name}_per_1000" for name in DEATHS]
+        return ["events", *[f"share_{c}" for c in agg.findings], *per_1000]
+    if column in DEATHS:
+        return [f"{column}_per_1000"]
     if column.startswith("with_"):
         return [f"share_{column.removeprefix('with_')}"]
     if column in {"handovers", "handovers_cold", "handovers_unknown"}:

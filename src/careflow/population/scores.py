@@ -7,15 +7,17 @@
 - one column per indicator of :data:`careflow.population.indicators.BULK`, named by its id
   (null: not assessable);
 - ``target_<id>`` per målbild of the framework: the weighted mean of its assessable
-  indicators, combined exactly as :func:`careflow.score_journey` does, and ``overall``,
-  the plain mean of the assessable målbild scores (null when fewer than half are
-  assessable). A målbild that uses an indicator without a bulk expression is not
-  computed (null), nor is one that a high-severity finding may cap
-  (:data:`careflow.population.findings.HIGH_FINDING_TARGETS`: per journey it is then at
-  most :data:`careflow.scoring.profile.HIGH_FINDING_CAP`, and the bulk path has no
-  per-finding severity), and then neither is ``overall``; the table's
-  :attr:`ScoreTable.not_computed` says which and why;
-- ``finding_<code>``: how many findings of each code the case has.
+  indicators, combined exactly as :func:`careflow.score_journey` does, then at most
+  :data:`careflow.scoring.profile.HIGH_FINDING_CAP` when a high-severity finding tied to
+  it is present (from the bulk finding counts), and ``overall``, the plain mean of the
+  assessable målbild scores (null when fewer than half are assessable). A målbild that
+  uses an indicator without a bulk expression is not computed (null), nor is one that a
+  high finding without a bulk count may cap
+  (:data:`careflow.population.findings.HIGH_FINDING_TARGETS`), and then neither is
+  ``overall``; the table's :attr:`ScoreTable.not_computed` says which and why;
+- ``finding_<code>``: how many findings of each code the case has;
+- ``died`` and ``died_within_30d_of_discharge`` (0 or 1, see
+  :func:`careflow.population.findings.death_columns`).
 """
 
 from __future__ import annotations
@@ -27,11 +29,11 @@ import attrs
 import polars as pl
 
 from careflow.errors import FrameworkError
+from careflow.model import Aspect
 from careflow.population.findings import (
-    BULK_FINDINGS,
     FINDINGS_NOT_IN_BULK,
     HIGH_FINDING_TARGETS,
-    finding_event_columns,
+    finding_table,
 )
 from careflow.population.indicators import BULK, NOT_IN_BULK, case_facts
 from careflow.scoring import INDICATORS
@@ -72,8 +74,17 @@ class ScoreTable:
         return [c.removeprefix(_FINDING) for c in self.table.columns if c.startswith(_FINDING)]
 
 
-def score_events(events: pl.DataFrame, framework: Framework | None = None) -> ScoreTable:
+def score_events(
+    events: pl.DataFrame,
+    framework: Framework | None = None,
+    *,
+    recorded_completely: frozenset[Aspect] = frozenset(),
+) -> ScoreTable:
     """Score every case of sorted ``events`` (from :func:`read_events`) against ``framework``.
+
+    ``recorded_completely`` is what the log's source records completely (a mapping's
+    ``recorded_completely``, as :func:`careflow.read_event_log` gives it to every journey):
+    with ``contacts`` declared, nobody named means nobody coordinated.
 
     Raises
     ------
@@ -88,35 +99,54 @@ def score_events(events: pl.DataFrame, framework: Framework | None = None) -> Sc
             f"{', '.join(unknown)}"
         )
     used = [i for i in BULK if i in framework.indicator_ids()]
-    lazy = events.lazy().with_columns(finding_event_columns())
-    facts = case_facts(lazy, [BULK[i] for i in used])
-    finding_counts = (
-        lazy.with_columns(_handover_column())
-        .group_by("case", maintain_order=True)
-        .agg([f.count().alias(_FINDING + code) for code, f in BULK_FINDINGS.items()])
-    )
+    lazy = events.lazy()
+    # the ping_pong finding counts the loops the ping_pong indicator finds (one chain rule)
+    needed = [BULK[i] for i in dict.fromkeys([*used, "ping_pong"])]
+    facts = case_facts(lazy, needed, recorded_completely=recorded_completely)
+    findings, registry = finding_table(events, recorded_completely)
+    loops = pl.when(pl.col("kinds_recorded")).then(pl.col("loops").fill_null(0)).otherwise(0)
     values = facts.select(
         "case",
         pl.col("n_events").alias("events"),
         *[BULK[i].value().alias(i) for i in used],
+        loops.cast(pl.UInt32).alias(_FINDING + "ping_pong"),
+    ).join(findings, on="case", how="left", maintain_order="left")
+    findings_schema = findings.collect_schema().names()
+    pinged = pl.col(_FINDING + "ping_pong") > 0
+    values = values.with_columns(
+        (pl.col(f"high_{t}") | pinged if f"high_{t}" in findings_schema else pinged).alias(
+            f"high_{t}"
+        )
+        for t in HIGH_FINDING_TARGETS["ping_pong"]
+    )
+    high_targets = {t for f in registry.values() for t in f.high} | set(
+        HIGH_FINDING_TARGETS["ping_pong"]
     )
     not_computed = {i: f"no bulk expression: {why}" for i, why in NOT_IN_BULK.items()}
     targets = []
     for target in framework.targets:
         column = f"target_{target.id}"
         missing = [r.id for r in target.indicators if r.id not in BULK]
-        capping = [c for c, ids in HIGH_FINDING_TARGETS.items() if target.id in ids]
+        uncounted = [
+            c for c in FINDINGS_NOT_IN_BULK if target.id in HIGH_FINDING_TARGETS.get(c, ())
+        ]
         if missing:
             not_computed[column] = f"uses {', '.join(missing)}, which has no bulk expression"
             targets.append(pl.lit(None, dtype=pl.Float64).alias(column))
-        elif capping:
+        elif uncounted:
             not_computed[column] = (
-                f"a high-severity {', '.join(capping)} finding caps it at "
-                f"{HIGH_FINDING_CAP} per journey; the bulk path has no per-finding severity"
+                f"a high-severity {', '.join(uncounted)} finding caps it at "
+                f"{HIGH_FINDING_CAP} per journey, and that finding has no bulk count"
             )
             targets.append(pl.lit(None, dtype=pl.Float64).alias(column))
         else:
-            targets.append(_weighted_mean([(r.id, r.weight) for r in target.indicators], column))
+            mean = _weighted_mean([(r.id, r.weight) for r in target.indicators], column)
+            if target.id in high_targets:
+                # score_journey: at most HIGH_FINDING_CAP while a tied high finding is open
+                capped = pl.col(f"high_{target.id}") & mean.is_not_null()
+                cap = pl.min_horizontal(mean, HIGH_FINDING_CAP)
+                mean = pl.when(capped).then(cap).otherwise(mean).alias(column)
+            targets.append(mean)
     scored = values.with_columns(targets)
     target_cols = [f"target_{t.id}" for t in framework.targets]
     if any(c in not_computed for c in target_cols):
@@ -127,12 +157,9 @@ def score_events(events: pl.DataFrame, framework: Framework | None = None) -> Sc
     scored = scored.with_columns(overall.alias("overall"))
     for code, why in FINDINGS_NOT_IN_BULK.items():
         not_computed[_FINDING + code] = f"no bulk count: {why}"
-    table = scored.join(finding_counts, on="case", how="left", maintain_order="left").collect()
+    columns = [c for c in scored.collect_schema().names() if not c.startswith("high_")]
+    table = scored.select(columns).collect()
     return ScoreTable(table=table, framework=framework, not_computed=not_computed)
-
-
-def _handover_column() -> pl.Expr:
-    return ((pl.col("pos") > 0) & (pl.col("unit") != pl.col("unit").shift(1))).alias("handover")
 
 
 def _weighted_mean(refs: Sequence[tuple[str, float]], name: str) -> pl.Expr:

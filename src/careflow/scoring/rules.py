@@ -13,6 +13,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 from collections.abc import Callable
+from itertools import accumulate
 from typing import Any, Final, TypeVar
 
 import attrs
@@ -130,6 +131,17 @@ def _memo(key: tuple[Any, ...], journey: Journey, compute: Callable[[], _T]) -> 
 def _stamps(journey: Journey) -> list[dt.datetime]:
     """The timeline's timestamps, in order (non-decreasing), computed once per journey."""
     return per_journey(journey).stamps
+
+
+def _sorted_stamps(journey: Journey) -> list[dt.datetime]:
+    """The timestamps made non-decreasing (a running maximum), for :mod:`bisect`.
+
+    A death known by date only sorts last on its day but stands at midnight, so the
+    timestamps themselves need not be sorted; searching them as if they were would
+    depend on the search's path. For searching, the death counts at the latest time
+    seen before it, where it stands in the timeline.
+    """
+    return _memo(("sorted_stamps",), journey, lambda: list(accumulate(_stamps(journey), max)))
 
 
 def _days(a: dt.datetime, b: dt.datetime) -> float:
@@ -408,7 +420,7 @@ def _pending_transition(journey: Journey, ci: int, onward: _Onward) -> Transitio
             continue
         opened_before = any(
             timeline[k].actor == dst_actor and timeline[k].kind in APPOINTMENT_KINDS
-            for k in _span(stamps, src_stamp, stamps[ci])
+            for k in _span(_sorted_stamps(journey), src_stamp, stamps[ci])
         )
         if not opened_before and (best is None or (dst_stamp, tr.id) < best[:2]):
             best = (dst_stamp, tr.id, tr)
@@ -425,7 +437,8 @@ def _pending_referral(journey: Journey, ci: int, window_days: float) -> Event | 
     timeline, stamps = journey.timeline, _stamps(journey)
     closure = timeline[ci]
     sources = _memo(("sources",), journey, lambda: {t.source for t in journey.transitions})
-    for ri in range(bisect.bisect_right(stamps, stamps[ci]) - 1, -1, -1):
+    search = _sorted_stamps(journey)
+    for ri in range(bisect.bisect_right(search, stamps[ci]) - 1, -1, -1):
         event = timeline[ri]
         if _days(stamps[ri], stamps[ci]) > window_days:
             return None
@@ -435,7 +448,7 @@ def _pending_referral(journey: Journey, ci: int, window_days: float) -> Event | 
             timeline[k].kind in APPOINTMENT_KINDS
             and timeline[k].actor not in (event.actor, closure.actor)
             for k in range(
-                bisect.bisect_right(stamps, stamps[ri]), bisect.bisect_right(stamps, stamps[ci])
+                bisect.bisect_right(search, stamps[ri]), bisect.bisect_right(search, stamps[ci])
             )
         )
         if not led_on:
@@ -475,6 +488,7 @@ def held_by_nobody(journey: Journey, min_days: float, window_days: float) -> lis
 def _held(journey: Journey, min_days: float, window_days: float) -> tuple[Unheld, ...]:
     shared = per_journey(journey)
     timeline, stamps, end = shared.timeline, shared.stamps, shared.end
+    search = _sorted_stamps(journey)
     onward = _onward_by_source(journey)
     out = []
     for ci, event in enumerate(timeline):
@@ -487,13 +501,13 @@ def _held(journey: Journey, min_days: float, window_days: float) -> tuple[Unheld
         if tr is None and referral is None and not sent_on:
             continue
         since = referral.timestamp if referral is not None else stamps[ci]
-        met_before = {e.actor for e in timeline[: bisect.bisect_right(stamps, since)]}
+        met_before = {e.actor for e in timeline[: bisect.bisect_right(search, since)]}
         condition = addresses(journey, referral if referral is not None else event)
         receiving = None if tr is None else journey.event(tr.target).actor
         first = next(
             (
                 e
-                for e in timeline[bisect.bisect_right(stamps, stamps[ci]) :]
+                for e in timeline[bisect.bisect_right(search, stamps[ci]) :]
                 if e.kind in APPOINTMENT_KINDS
                 and (
                     e.actor == receiving
