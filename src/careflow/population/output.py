@@ -109,7 +109,7 @@ def population_schema() -> dict[str, Any]:
                     "patternProperties": {
                         "^(journeys|events|handovers.*|waits_n|waits_bin\\d+|with_.*|.*_n|"
                         ".*_bin\\d+)$": count,
-                        "^(.*_sum|.*_mean|.*_median|share_.*)$": number,
+                        "^(.*_sum|.*_sumsq|.*_mean|.*_median|share_.*)$": number,
                     },
                     "description": "One object per group, the (all) row last; null is a "
                     "suppressed or undefined value.",
