@@ -352,6 +352,16 @@ def test_sums_of_squares_are_additive_and_go_with_their_counts(
         assert hidden.get_column(f"{m}_sumsq").null_count() == hidden.height, m
 
 
+def test_aggregates_are_the_same_numbers_every_time(extracts: dict[str, Path]) -> None:
+    """Float sums do not depend on the order threads and joins produce: equal tables."""
+    events = read_events(extracts["odd"])
+    scores = score_events(events, framework_from_dict(FRAMEWORK))
+    for by in ("unit", "diagnosis"):
+        first = aggregate(events, scores, by).table
+        for _ in range(3):
+            assert aggregate(events, scores, by).table.equals(first), by
+
+
 def test_periods_of_a_trend_are_in_time_order(rich_log: Path) -> None:
     """`--by period` rows run from the earliest period to the latest, (all) last."""
     agg = _aggregate(rich_log, "period", "quarter")
