@@ -449,6 +449,9 @@ def test_compare_command_writes_csv_and_prints_a_table(
     assert "differences larger than the noise (95 %, two-sided, Holm correction)" in shown
     assert "Groups not compared:" in shown
     assert TOTAL in shown
+    swedish = _invoke(runner, [*args, "--min-count", "200", "--lang", "sv"]).output
+    assert "skillnader större än bruset (95 %, tvåsidigt, korrigering Holm)" in swedish
+    assert "färre än 200 resor i" in swedish
 
 
 def test_compare_command_compares_two_periods_of_one_log(

@@ -1134,6 +1134,14 @@ def _population_side(
     return published(agg, min_count, period=period if by == "period" else None, source=source)
 
 
+#: The status of a difference not tested, in Swedish.
+_STATUS_SV: Final = {
+    "suppressed": "undertryckt",
+    "not assessable": "ej bedömbart",
+    "too few": "för få",
+}
+
+
 def _population_table(comparison: Any, lang: str) -> list[str]:
     """The comparison as a readable table: one block per group, flagged rows marked."""
     sv = lang == "sv"
@@ -1167,9 +1175,10 @@ def _population_table(comparison: Any, lang: str) -> list[str]:
         digits = 1 if d.measure == "waits_mean" else 3
         if d.status == "compared":
             p_adj = f"{d.p_adjusted:.3g}" if d.p_adjusted is not None else ""
+            p_adj = p_adj.replace(".", ",") if sv else p_adj
             flag = " *" if d.significant else ""
         else:
-            p_adj, flag = "", f"  ({d.status})"
+            p_adj, flag = "", f"  ({_STATUS_SV.get(d.status, d.status) if sv else d.status})"
         lines.append(
             f"  {_fit(d.measure, 40):<40} {_fmt(d.a, lang, digits):>8} {_fmt(d.b, lang, digits):>8}"
             f" {number(d.difference, lang, digits=digits, sign=True):>9} {p_adj:>8}{flag}"
@@ -1184,7 +1193,15 @@ def _population_table(comparison: Any, lang: str) -> list[str]:
     if comparison.skipped:
         lines += ["", "Ej jämförda grupper:" if sv else "Groups not compared:"]
         for s in comparison.skipped:
-            lines.append(f"  {' / '.join(str(v) for v in s.group if v is not None)}: {s.reason}")
+            reason = s.reason
+            if sv:
+                sides = s.sides.replace("and", "och")
+                reason = (
+                    f"färre än {comparison.min_count} resor i {sides} (undertryckt)"
+                    if s.small
+                    else f"bara i {sides}"
+                )
+            lines.append(f"  {' / '.join(str(v) for v in s.group if v is not None)}: {reason}")
     return lines
 
 

@@ -382,10 +382,16 @@ class Difference:
 
 @attrs.frozen(kw_only=True, slots=True)
 class SkippedGroup:
-    """A group that was not compared, and why (too few journeys, or on one side only)."""
+    """A group that was not compared, and why (too few journeys, or on one side only).
+
+    ``sides`` names where (``A``, ``B`` or ``A and B``); ``small`` is True for too few
+    journeys there, False for a group found only there.
+    """
 
     group: tuple[str | None, ...]
     reason: str
+    sides: str
+    small: bool
 
 
 @attrs.frozen(kw_only=True, slots=True)
@@ -603,8 +609,9 @@ def compare_aggregates(
     for group in sorted({*rows_a, *rows_b}, key=_group_order):
         ra, rb = rows_a.get(group), rows_b.get(group)
         if ra is None or rb is None:
+            side = "B" if ra is None else "A"
             skipped.append(
-                SkippedGroup(group=group, reason=f"only in {'B' if ra is None else 'A'}")
+                SkippedGroup(group=group, reason=f"only in {side}", sides=side, small=False)
             )
             continue
         small = [
@@ -615,7 +622,7 @@ def compare_aggregates(
         if small:
             where = " and ".join(small)
             reason = f"fewer than {min_count} journeys in {where} (suppressed)"
-            skipped.append(SkippedGroup(group=group, reason=reason))
+            skipped.append(SkippedGroup(group=group, reason=reason, sides=where, small=True))
             continue
         raw += [(group, row) for row in _measure_rows(ra, rb, chosen, findings, min_count)]
     results = [row["result"] for _, row in raw if row["status"] == "compared"]
