@@ -354,7 +354,8 @@ def validate(files: tuple[str, ...], quiet: bool, fmt: str) -> None:
     show_default=True,
     help="journey: the journey file format (input); profile, gaps, compare, validate: the "
     "JSON that `careflow score`, `gaps`, `compare` and `validate` write with --format json; "
-    "mapping: event-log mapping files (input).",
+    "mapping: event-log mapping files (input); population-compare: the JSON of "
+    "`careflow population compare -o out.json`.",
 )
 def schema(kind: str) -> None:
     """Print a JSON Schema: of journey files (for editors), or of a command's JSON output.
@@ -959,8 +960,57 @@ def draft_mapping(report: LogReport, values: dict[str, list[tuple[str, int]]]) -
 
 # -- population (issue 10): bulk scoring and privacy-safe aggregates ------------------------
 
+#: The command ``careflow population LOG ...`` runs (also ``careflow population aggregate``).
+_POPULATION_DEFAULT: Final = "aggregate"
 
-@main.command(context_settings=_CONTEXT)
+
+class _PopulationGroup(_Group):
+    """``careflow population LOG ...`` (the default command) or ``... compare A B``.
+
+    A first argument that names no subcommand (a log, or an option such as ``--by``) is
+    handed to the default command, so ``careflow population LOG`` works as before.
+    """
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """Route a first argument that is no subcommand to the default command."""
+        if args and args[0] not in self.commands and args[0] not in ctx.help_option_names:
+            args = [_POPULATION_DEFAULT, *args]
+        return super().parse_args(ctx, args)
+
+    def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """Both forms: the default command and the subcommands."""
+        formatter.write_usage(ctx.command_path, "[OPTIONS] LOG")
+        formatter.write_usage(ctx.command_path, "compare [OPTIONS] A B", prefix="       ")
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The default command's options, then the subcommands."""
+        self.commands[_POPULATION_DEFAULT].format_options(ctx, formatter)
+        self.format_commands(ctx, formatter)
+
+
+class _PopulationDefault(click.Command):
+    """The default command of ``careflow population``: its usage names no subcommand."""
+
+    def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """``careflow population [OPTIONS] LOG``, as the user typed it."""
+        path = ctx.parent.command_path if ctx.parent is not None else ctx.command_path
+        formatter.write_usage(path, " ".join(self.collect_usage_pieces(ctx)))
+
+
+@main.group(name="population", cls=_PopulationGroup, context_settings=_CONTEXT)
+def population_group() -> None:
+    """Population scoring: every journey of an event log at once, privacy-safe aggregates.
+
+    `careflow population LOG -o OUT` scores LOG and writes aggregates per group (options
+    below); `careflow population compare A B` compares two populations (periods or
+    extracts) per group and says which differences exceed the noise. Needs the population
+    extra (pip install 'careflow[population]'); see docs/population.md.
+    """
+
+
+@population_group.command(
+    _POPULATION_DEFAULT, cls=_PopulationDefault, hidden=True, context_settings=_CONTEXT
+)
 @click.argument("log", type=click.Path(dir_okay=False, path_type=str))
 @click.option(
     "--by",
@@ -1094,6 +1144,270 @@ def _score_population(
             "(careflow score LOG --mapping M) or leave recorded_completely out"
         )
     return score_events(events, framework, recorded_completely=recorded_completely)
+
+
+def _population_side(
+    path: str,
+    *,
+    by: str,
+    period: str,
+    which: str | None,
+    min_count: int,
+    allow_personal_ids: bool,
+    framework_name: str,
+    cache: dict[str, Any],
+) -> Any:
+    """One side of ``population compare``: a population JSON, or a log aggregated here."""
+    from careflow.population import read_events, score_events  # noqa: PLC0415
+    from careflow.population.aggregate import aggregate  # noqa: PLC0415
+    from careflow.population.compare import (  # noqa: PLC0415
+        published,
+        read_population_json,
+        restrict_to_period,
+    )
+
+    if path.lower().endswith(".json"):
+        return read_population_json(path)
+    if path not in cache:
+        events = read_events(path, allow_personal_ids=allow_personal_ids)
+        cache[path] = (events, score_events(events, load_framework(framework_name)))
+    events, scores = cache[path]
+    source = path
+    if which is not None:
+        events, scores = restrict_to_period(events, scores, period, which)
+        source = f"{path} ({which})"
+        if not scores.table.height:
+            raise CareflowError(f"no journey starts in {period} {which}", file=path)
+    agg = aggregate(events, scores, by, period=period)
+    return published(agg, min_count, period=period if by == "period" else None, source=source)
+
+
+#: The status of a difference not tested, in Swedish.
+_STATUS_SV: Final = {
+    "suppressed": "undertryckt",
+    "not assessable": "ej bedömbart",
+    "too few": "för få",
+}
+
+
+def _population_table(comparison: Any, lang: str) -> list[str]:
+    """The comparison as a readable table: one block per group, flagged rows marked."""
+    sv = lang == "sv"
+    head = (
+        ("Mått", "A", "B", "ändring", "p just.")
+        if sv
+        else ("Measure", "A", "B", "change", "p adj.")
+    )
+    level = number(100 * (1 - comparison.alpha), lang, digits=0)
+    method = {"holm": "Holm", "bh": "Benjamini-Hochberg", "none": "ingen" if sv else "none"}
+    lines = [
+        f"{comparison.a} → {comparison.b}",
+        (
+            f"{len(comparison.significant)} av {comparison.tested} skillnader större än "
+            f"bruset ({level} %, tvåsidigt, korrigering {method[comparison.correction]})"
+            if sv
+            else f"{len(comparison.significant)} of {comparison.tested} differences larger "
+            f"than the noise ({level} %, two-sided, {method[comparison.correction]} correction)"
+        ),
+    ]
+    current = None
+    unassessable = 0
+    for d in comparison.differences:
+        if d.status == "not assessable":
+            unassessable += 1
+            continue
+        if d.group != current:
+            current = d.group
+            lines += ["", " / ".join(str(v) for v in d.group if v is not None)]
+            lines.append(f"  {head[0]:<40} {head[1]:>8} {head[2]:>8} {head[3]:>9} {head[4]:>8}")
+        digits = 1 if d.measure == "waits_mean" else 3
+        if d.status == "compared":
+            p_adj = f"{d.p_adjusted:.3g}" if d.p_adjusted is not None else ""
+            p_adj = p_adj.replace(".", ",") if sv else p_adj
+            flag = " *" if d.significant else ""
+        else:
+            p_adj, flag = "", f"  ({_STATUS_SV.get(d.status, d.status) if sv else d.status})"
+        lines.append(
+            f"  {_fit(d.measure, 40):<40} {_fmt(d.a, lang, digits):>8} {_fmt(d.b, lang, digits):>8}"
+            f" {number(d.difference, lang, digits=digits, sign=True):>9} {p_adj:>8}{flag}"
+        )
+    if unassessable:
+        lines += [
+            "",
+            f"{unassessable} mått utan värde i A eller B utelämnade (se -o out.json)"
+            if sv
+            else f"{unassessable} measures with no value in A or B left out (see -o out.json)",
+        ]
+    if comparison.skipped:
+        lines += ["", "Ej jämförda grupper:" if sv else "Groups not compared:"]
+        for s in comparison.skipped:
+            reason = s.reason
+            if sv:
+                sides = s.sides.replace("and", "och")
+                reason = (
+                    f"färre än {comparison.min_count} resor i {sides} (undertryckt)"
+                    if s.small
+                    else f"bara i {sides}"
+                )
+            lines.append(f"  {' / '.join(str(v) for v in s.group if v is not None)}: {reason}")
+    return lines
+
+
+@population_group.command("compare", context_settings=_CONTEXT)
+@click.argument("a", type=click.Path(dir_okay=False, path_type=str))
+@click.argument("b", type=click.Path(dir_okay=False, path_type=str))
+@click.option(
+    "--by",
+    default="unit",
+    show_default=True,
+    metavar="unit|boundary|kommun|region|principal|period|COLUMN",
+    help="Group both populations alike (taken from the files when they are population JSON).",
+)
+@click.option(
+    "--period",
+    type=click.Choice(["month", "quarter", "year"]),
+    default="quarter",
+    show_default=True,
+    help="Length of a period for --by period, --period-a and --period-b.",
+)
+@click.option(
+    "--period-a",
+    metavar="PERIOD",
+    help="Only the journeys of log A that started in PERIOD (e.g. 2024-Q1).",
+)
+@click.option(
+    "--period-b",
+    metavar="PERIOD",
+    help="Only the journeys of log B that started in PERIOD (A and B may be one log).",
+)
+@click.option(
+    "--min-count",
+    type=click.IntRange(min=1),
+    default=5,
+    show_default=True,
+    help="Groups with fewer journeys in A or B are not compared; smaller counts are suppressed.",
+)
+@click.option(
+    "--alpha",
+    type=click.FloatRange(min=0, max=1, min_open=True, max_open=True),
+    default=0.05,
+    show_default=True,
+    help="Significance level of each two-sided test, after the correction.",
+)
+@click.option(
+    "--correction",
+    type=click.Choice(["holm", "bh", "none"]),
+    default="holm",
+    show_default=True,
+    help="For many comparisons: Holm (family-wise), bh (Benjamini-Hochberg) or none.",
+)
+@click.option(
+    "--allow-personal-ids",
+    is_flag=True,
+    help="Accept case ids that look like personnummer (closed environments only).",
+)
+@_FRAMEWORK
+@_LANG
+@click.option(
+    "-o", "--output", help="Write .json or .csv instead of printing a table on standard output."
+)
+@click.pass_context
+def population_compare(  # noqa: PLR0917 - one parameter per option
+    ctx: click.Context,
+    a: str,
+    b: str,
+    by: str,
+    period: str,
+    period_a: str | None,
+    period_b: str | None,
+    min_count: int,
+    alpha: float,
+    correction: str,
+    allow_personal_ids: bool,
+    framework_name: str,
+    lang: str,
+    output: str | None,
+) -> None:
+    """Compare two populations per group: which differences exceed the noise.
+
+    A and B are event logs (CSV, Parquet: aggregated here, by --by) or JSON written by
+    `careflow population -o out.json` (grouped as written); A is before, B after. Per
+    group in both and measure (each målbild mean, overall, the mean wait, each finding's
+    share, the share of cold or unknown handovers): A, B, B − A and a two-sided test
+    (Welch's t for means, the two-proportion z-test for shares), corrected for many
+    comparisons. Groups with fewer than --min-count journeys on either side are not
+    compared. Two periods of one log: --period-a and --period-b. See docs/population.md.
+    """
+    inputs = _inputs([a, b], framework_name)
+    out = Path(_check_output(output, inputs)) if output is not None else None
+    if out is not None and out.suffix.lower() not in {".csv", ".json"}:
+        raise click.BadParameter("name a .csv or .json file", param_hint="-o")
+    jsons = [p for p in (a, b) if p.lower().endswith(".json")]
+    if jsons and (period_a or period_b):
+        raise click.BadParameter(
+            "applies to event logs, not population JSON", param_hint="--period-a/--period-b"
+        )
+    if (period_a or period_b) and by == "period":
+        raise click.BadParameter(
+            "cannot be combined with --by period", param_hint="--period-a/--period-b"
+        )
+    try:
+        from careflow.population.compare import (  # noqa: PLC0415
+            compare_aggregates,
+            comparison_csv,
+            comparison_json,
+            read_population_json,
+        )
+    except ImportError:
+        raise CareflowError(
+            "population scoring needs polars: pip install 'careflow[population]'"
+        ) from None
+    if jsons:
+        first = read_population_json(jsons[0])
+        checks: list[tuple[str, str, str | None]] = [("--by", by, first.by)]
+        if first.by == "period":
+            checks.append(("--period", period, first.period))
+        for name, given, written in checks:
+            explicit = (
+                ctx.get_parameter_source(name.lstrip("-")) is not click.core.ParameterSource.DEFAULT
+            )
+            if explicit and written is not None and given != written:
+                raise click.BadParameter(
+                    f"{jsons[0]} was written with {name} {written}", param_hint=name
+                )
+        by, period = first.by, first.period or period
+    cache: dict[str, Any] = {}
+    sides = [
+        _population_side(
+            path,
+            by=by,
+            period=period,
+            which=which,
+            min_count=min_count,
+            allow_personal_ids=allow_personal_ids,
+            framework_name=framework_name,
+            cache=cache,
+        )
+        for path, which in ((a, period_a), (b, period_b))
+    ]
+    comparison = compare_aggregates(
+        sides[0], sides[1], min_count=min_count, alpha=alpha, correction=correction
+    )
+    if out is None:
+        for line in _population_table(comparison, lang):
+            click.echo(line)
+        return
+    data = (
+        comparison_json(comparison) if out.suffix.lower() == ".json" else comparison_csv(comparison)
+    )
+    write_output(str(out), data, inputs=inputs)
+    click.echo(
+        f"wrote {out}: {comparison.tested:,} differences tested, "
+        f"{len(comparison.significant):,} larger than the noise; "
+        f"{len(comparison.skipped):,} groups not compared (fewer than {min_count} journeys "
+        "or on one side only)",
+        err=True,
+    )
 
 
 @contextlib.contextmanager

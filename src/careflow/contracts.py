@@ -15,7 +15,7 @@ by ``careflow schema --kind KIND``.
 Examples
 --------
 >>> sorted(SCHEMA_KINDS)
-['compare', 'gaps', 'journey', 'mapping', 'profile', 'validate']
+['compare', 'gaps', 'journey', 'mapping', 'population-compare', 'profile', 'validate']
 >>> output_schema("gaps")["title"]
 'careflow gaps'
 """
@@ -30,11 +30,14 @@ from careflow.io.mapping import mapping_schema
 from careflow.scoring import profile_schema
 
 __all__ = [
+    "POPULATION_COMPARE_VERSION",
+    "POPULATION_DIFFERENCE_FIELDS",
     "SCHEMA_KINDS",
     "compare_schema",
     "finding_schema",
     "gaps_schema",
     "output_schema",
+    "population_compare_schema",
     "validate_schema",
 ]
 
@@ -43,6 +46,25 @@ _TEXT: Final = {"type": "string"}
 _SCORE: Final = {"type": ["number", "null"], "minimum": 0, "maximum": 1}
 _DELTA: Final = {"type": ["number", "null"], "minimum": -1, "maximum": 1}
 _VERSION: Final = {"type": "string", "pattern": r"^1\.[0-9]+$"}
+#: Version of the JSON that ``careflow population compare -o out.json`` writes.
+POPULATION_COMPARE_VERSION: Final = "1.0"
+#: The fields of one difference of ``careflow population compare``, in output order.
+POPULATION_DIFFERENCE_FIELDS: Final = (
+    "group",
+    "measure",
+    "test",
+    "n_a",
+    "n_b",
+    "a",
+    "b",
+    "difference",
+    "statistic",
+    "df",
+    "p",
+    "p_adjusted",
+    "significant",
+    "status",
+)
 
 
 def _head(kind: str, description: str) -> dict[str, Any]:
@@ -162,6 +184,81 @@ def validate_schema() -> dict[str, Any]:
     }
 
 
+def population_compare_schema() -> dict[str, Any]:
+    """The output of ``careflow population compare -o out.json`` (two populations per group).
+
+    Defined here, without polars, so ``careflow schema`` needs no population extra.
+    """
+    number = {"type": ["number", "null"]}
+    count = {"type": ["integer", "null"], "minimum": 0}
+    group = {"type": "object", "additionalProperties": {"type": ["string", "null"]}}
+    difference = {
+        "type": "object",
+        "required": list(POPULATION_DIFFERENCE_FIELDS),
+        "properties": {
+            "group": group,
+            "measure": _TEXT,
+            "test": {"enum": ["welch", "proportion"]},
+            "n_a": count,
+            "n_b": count,
+            "a": number,
+            "b": number,
+            "difference": number,
+            "statistic": number,
+            "df": {"type": ["number", "null"], "exclusiveMinimum": 0},
+            "p": {"type": ["number", "null"], "minimum": 0, "maximum": 1},
+            "p_adjusted": {"type": ["number", "null"], "minimum": 0, "maximum": 1},
+            "significant": {"type": ["boolean", "null"]},
+            "status": {"enum": ["compared", "suppressed", "not assessable", "too few"]},
+        },
+    }
+    return {
+        **_head(
+            "population-compare",
+            "Two populations (A before, B after) per group and measure: the values, the "
+            "difference B - A, a two-sided test and whether the difference exceeds the noise "
+            "after the correction for many comparisons.",
+        ),
+        "required": [
+            "schema_version",
+            "a",
+            "b",
+            "by",
+            "keys",
+            "min_count",
+            "alpha",
+            "correction",
+            "tested",
+            "significant",
+            "differences",
+            "not_compared",
+        ],
+        "properties": {
+            "schema_version": _VERSION,
+            "a": _TEXT,
+            "b": _TEXT,
+            "by": _TEXT,
+            "keys": {"type": "array", "items": _TEXT},
+            "period": {"enum": ["month", "quarter", "year", None]},
+            "min_count": {"type": "integer", "minimum": 1},
+            "alpha": {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1},
+            "correction": {"enum": ["holm", "bh", "none"]},
+            "tests": {"type": "object", "additionalProperties": _TEXT},
+            "tested": {"type": "integer", "minimum": 0},
+            "significant": {"type": "integer", "minimum": 0},
+            "differences": {"type": "array", "items": difference},
+            "not_compared": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["group", "reason"],
+                    "properties": {"group": group, "reason": _TEXT},
+                },
+            },
+        },
+    }
+
+
 #: Each kind ``careflow schema --kind`` knows, and the function that builds its schema.
 SCHEMA_KINDS: Final[dict[str, Callable[[], dict[str, Any]]]] = {
     "journey": journey_schema,
@@ -170,6 +267,7 @@ SCHEMA_KINDS: Final[dict[str, Callable[[], dict[str, Any]]]] = {
     "compare": compare_schema,
     "validate": validate_schema,
     "mapping": mapping_schema,
+    "population-compare": population_compare_schema,
 }
 
 

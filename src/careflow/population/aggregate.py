@@ -6,6 +6,9 @@ and distributions are derived from those sums and from histograms over fixed bin
 (:data:`SCORE_BINS`, :data:`WAIT_BINS`). A median is read from the histogram (linear
 within its bin), so it combines too; it is exact to the bin width.
 
+Each mean also keeps its sum of squares (``<m>_sumsq``, ``waits_sumsq``), so its variance
+and standard error follow from the sums too (:mod:`.compare` tests differences with them).
+
 Groupings (``by``):
 
 ``unit``
@@ -101,13 +104,14 @@ def additive_columns(
     """Names of the additive columns for these measures and finding codes."""
     cols = ["journeys", "events"]
     for m in measures:
-        cols += [f"{m}_n", f"{m}_sum"]
+        cols += [f"{m}_n", f"{m}_sum", f"{m}_sumsq"]
         if m in binned:
             cols += [f"{m}_bin{i}" for i in range(len(SCORE_BINS))]
     cols += [f"with_{code}" for code in findings]
     cols += list(DEATHS)
     cols += ["handovers", "handovers_boundary", "handovers_cold", "handovers_unknown"]
-    cols += ["waits_n", "waits_sum"] + [f"waits_bin{i}" for i in range(len(WAIT_BINS))]
+    cols += ["waits_n", "waits_sum", "waits_sumsq"]
+    cols += [f"waits_bin{i}" for i in range(len(WAIT_BINS))]
     return cols
 
 
@@ -229,6 +233,16 @@ def aggregate(
     return attrs.evolve(agg, table=derive(agg))
 
 
+#: Fixed-point type float sums are added in: exact integer sums, whatever the order of
+#: their terms (threads, joins), so the same log gives the same bytes.
+_EXACT: Final = pl.Decimal(38, 12)
+
+
+def _exact_sum(value: pl.Expr) -> pl.Expr:
+    """The sum of ``value``, each term rounded to 1e-12 and added exactly, as a float."""
+    return value.cast(pl.Float64).cast(_EXACT).sum().cast(pl.Float64)
+
+
 def _journey_aggs(
     measures: Iterable[str], binned: Iterable[str], findings: Iterable[str]
 ) -> list[pl.Expr]:
@@ -236,7 +250,11 @@ def _journey_aggs(
     aggs = [pl.len().cast(pl.Int64).alias("journeys"), pl.col("events").sum().cast(pl.Int64)]
     for m in measures:
         value = pl.col(m)
-        aggs += [value.count().cast(pl.Int64).alias(f"{m}_n"), value.sum().alias(f"{m}_sum")]
+        aggs += [
+            value.count().cast(pl.Int64).alias(f"{m}_n"),
+            _exact_sum(value).alias(f"{m}_sum"),
+            _exact_sum(value * value).alias(f"{m}_sumsq"),
+        ]
         if m in binned:
             lo = 0.0
             for i, hi in enumerate(SCORE_BINS):
@@ -257,7 +275,8 @@ def _handover_aggs() -> list[pl.Expr]:
         pl.lit(0, dtype=pl.Int64).alias("handovers_cold"),
         pl.len().cast(pl.Int64).alias("handovers_unknown"),
         wait.count().cast(pl.Int64).alias("waits_n"),
-        wait.sum().alias("waits_sum"),
+        _exact_sum(wait).alias("waits_sum"),
+        _exact_sum(wait * wait).alias("waits_sumsq"),
     ]
     lo = 0.0
     for i, hi in enumerate(WAIT_BINS):

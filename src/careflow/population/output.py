@@ -109,7 +109,7 @@ def population_schema() -> dict[str, Any]:
                     "patternProperties": {
                         "^(journeys|events|handovers.*|waits_n|waits_bin\\d+|with_.*|.*_n|"
                         ".*_bin\\d+|deaths|deaths_within_30d_of_discharge)$": count,
-                        "^(.*_sum|.*_mean|.*_median|share_.*|.*_per_1000)$": number,
+                        "^(.*_sum|.*_sumsq|.*_mean|.*_median|share_.*|.*_per_1000)$": number,
                     },
                     "description": "One object per group, the (all) row last; null is a "
                     "suppressed or undefined value.",

@@ -152,8 +152,8 @@ def handover_columns(agg: Aggregates) -> list[str]:
 
 
 def count_columns(agg: Aggregates) -> list[str]:
-    """The additive columns that count journeys, handovers or waits (not sums)."""
-    return [c for c in agg.additive if not c.endswith("_sum") and c != "events"]
+    """The additive columns that count journeys, handovers or waits (not sums of values)."""
+    return [c for c in agg.additive if not c.endswith(("_sum", "_sumsq")) and c != "events"]
 
 
 def determined(unknown: set[_Cell], equations: list[tuple[list[_Cell], _Cell]]) -> set[_Cell]:
@@ -314,12 +314,12 @@ def _dependants(agg: Aggregates, column: str) -> list[str]:
     if column in {"handovers", "handovers_cold", "handovers_unknown"}:
         return ["share_cold_or_unknown"]
     if column == "waits_n":
-        return ["waits_sum", "waits_mean"]
+        return ["waits_sum", "waits_sumsq", "waits_mean"]
     if column.startswith("waits_bin"):
         return ["waits_median"]
     for m in agg.measures:
         if column == f"{m}_n":
-            return [f"{m}_sum", f"{m}_mean"]
+            return [f"{m}_sum", f"{m}_sumsq", f"{m}_mean"]
         if column.startswith(f"{m}_bin"):
             return [f"{m}_median"]
     return []
