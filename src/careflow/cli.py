@@ -17,7 +17,7 @@ import sys
 import textwrap
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, Final, TypeVar
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 import click
 
@@ -45,6 +45,11 @@ from careflow.render.journey_map import MAX_DRAWN_EVENTS, check_drawable, too_la
 from careflow.render.report import report_html
 from careflow.scoring import Profile, score_journey
 from careflow.targets import BUILTIN_FRAMEWORKS, load_framework
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from careflow.population import ScoreTable
 
 __all__ = ["main"]
 
@@ -982,7 +987,14 @@ def draft_mapping(report: LogReport, values: dict[str, list[tuple[str, int]]]) -
     help="Also write the per-case score table (.csv or .parquet; holds case ids).",
 )
 @_FRAMEWORK
-@click.option("-o", "--output", required=True, help="The .csv, .json or .parquet file to write.")
+@_LANG
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    help="The .csv, .json or .parquet file to write; .html: the report; .svg, .dot, .png, "
+    ".pdf: the population actor network.",
+)
 def population(  # noqa: PLR0917 - one parameter per option
     log: str,
     by: str,
@@ -991,6 +1003,7 @@ def population(  # noqa: PLR0917 - one parameter per option
     allow_personal_ids: bool,
     scores_path: str | None,
     framework_name: str,
+    lang: str,
     output: str,
 ) -> None:
     """Score every journey of an event log at once and write privacy-safe aggregates.
@@ -1001,8 +1014,10 @@ def population(  # noqa: PLR0917 - one parameter per option
     """
     inputs = _inputs([log], framework_name)
     out = Path(_check_output(output, inputs))
-    if out.suffix.lower() not in {".csv", ".json", ".parquet"}:
-        raise click.BadParameter("name a .csv, .json or .parquet file", param_hint="-o")
+    if out.suffix.lower() not in {".csv", ".json", ".parquet", *_POPULATION_VISUAL}:
+        raise click.BadParameter(
+            "name a .csv, .json, .parquet, .html, .svg, .dot, .png or .pdf file", param_hint="-o"
+        )
     extra = Path(_check_output(scores_path, inputs)) if scores_path else None
     if extra is not None and extra.suffix.lower() not in {".csv", ".parquet"}:
         raise click.BadParameter("name a .csv or .parquet file", param_hint="--scores")
@@ -1027,9 +1042,12 @@ def population(  # noqa: PLR0917 - one parameter per option
         step()
         published = suppress(agg, min_count)
         step()
-        data = write_population(
-            out, agg, published, not_computed=scores.not_computed, period=period
-        )
+        if out.suffix.lower() in _POPULATION_VISUAL:
+            data = _population_visual(out, events, scores, by, period, min_count, lang)
+        else:
+            data = write_population(
+                out, agg, published, not_computed=scores.not_computed, period=period
+            )
         write_output(str(out), data, inputs=inputs)
         if extra is not None:
             table = scores.table.with_columns(case=scores.table.get_column("case").cast(str))
@@ -1046,6 +1064,26 @@ def population(  # noqa: PLR0917 - one parameter per option
         f"{len(published.cells) - primary:,} more to protect them",
         err=True,
     )
+
+
+_POPULATION_VISUAL: Final = (".html", ".svg", ".dot", ".gv", ".png", ".pdf")
+
+
+def _population_visual(  # noqa: PLR0917 - the population command's choices, passed on
+    out: Path,
+    events: pl.DataFrame,
+    scores: ScoreTable,
+    by: str,
+    period: str,
+    min_count: int,
+    lang: str,
+) -> bytes:
+    """The population report or actor network: every grouping it shows, published."""
+    from careflow.population.output import write_visual  # noqa: PLC0415
+    from careflow.population.report import report_tables  # noqa: PLC0415
+
+    tables = report_tables(events, scores, by=by, period=period, min_count=min_count)
+    return write_visual(out, tables, lang=lang)
 
 
 @contextlib.contextmanager
