@@ -200,8 +200,8 @@ def test_network_dot_is_deterministic_with_the_expected_nodes_and_edges(tmp_path
             (ids["Hemtjänst"], ids["Psykiatri"], "20"),
         ]
     )
-    # both pairs cross the region–kommun boundary: drawn as double lines
-    assert text.count(":#ffffff:") == 2
+    # both pairs cross the region–kommun boundary: double lines, grey (all unknown in a log)
+    assert text.count('color="#718096:#ffffff:#718096"') == 2
     assert "20 journeys" in text
     assert "nod = enhet" in render_bytes(
         population_network(tables.units, tables.boundary, lang="sv"), "dot"

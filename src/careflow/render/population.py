@@ -742,8 +742,8 @@ def population_network(
     boundary
         The published ``boundary`` grouping: one edge per handover pair, as wide as its
         handovers (log scale), a double line when it crosses the region–kommun boundary,
-        red as its share of cold or unknown handovers grows. A suppressed pair is a
-        dashed grey edge labelled ``–``.
+        redder as more of its handovers are known to be cold (grey when all are
+        unknown). A suppressed pair is a dashed grey edge labelled ``–``.
     lang
         ``"sv"`` or ``"en"``.
     max_edges
@@ -832,14 +832,14 @@ def population_network(
             and row["to_principal"] in {"region", "kommun"}
         )
         n = row["handovers"]
-        share = row.get("share_cold_or_unknown")
+        cold = row.get("handovers_cold")
         grey = QUALITY["unknown"][0]
         if n is None:
             colour, text, width, style = grey, _DASH, "1", "dashed"
         else:
             # all unknown (every handover of an event log) stays grey; known cold ones redden
-            known = share is not None and row.get("handovers_unknown") != n
-            colour = _mix(grey, QUALITY["bad"][0], share) if known and share is not None else grey
+            known = cold is not None and row.get("handovers_unknown") != n
+            colour = _mix(grey, QUALITY["bad"][0], cold / n) if known and n else grey
             text, style = _int(n, lang), "solid"
             width = f"{1 + 1.5 * math.log2(max(1, n)) * scale:.2f}"
         g.edge(
