@@ -15,7 +15,8 @@ from click.testing import CliRunner
 
 from careflow.cli import main
 from careflow.population import read_events, score_events
-from careflow.population.aggregate import TOTAL
+from careflow.population.aggregate import TOTAL, aggregate
+from careflow.population.privacy import constraints, count_columns, determined
 from careflow.population.report import ReportTables, report_tables
 from careflow.render import population_network, population_report, render_bytes
 from tests.test_population import BULK_FRAMEWORK, GENERATOR
@@ -159,6 +160,43 @@ def test_the_whole_population_row_hides_what_any_grouping_hid(rich: Path) -> Non
                 assert total[cell.column] is None, (p.by, cell.column)
     shown = {c for c, v in total.items() if v is not None}
     assert shown  # the rest of the row is still there
+
+
+def test_no_suppressed_cell_is_solvable_from_all_groupings_together(rich: Path) -> None:
+    """An attacker with every published count of every grouping solves no suppressed cell.
+
+    The attacker's system holds each grouping's sums (bins to their total; groups of a
+    partition to the ``(all)`` row), with one ``(all)`` row shared by all groupings (the
+    same population) and known wherever the report shows it. Handover counts are not in
+    any sum across groupings because the report shows them per pair only.
+    """
+    events = read_events(rich)
+    scores = score_events(events, BULK_FRAMEWORK)
+    tables = report_tables(events, scores, by="diagnosis", period="month", min_count=25)
+    unknown: set[tuple[int, str]] = set()
+    secondary: set[tuple[int, str]] = set()
+    equations: list[tuple[list[tuple[int, str]], tuple[int, str]]] = []
+    offset = 0
+    for p in tables.groupings:
+        structure = aggregate(events, scores, p.by, period="month")  # the sums, not values
+        last = p.table.height - 1
+
+        def cell(r: int, c: str, last: int = last, offset: int = offset) -> tuple[int, str]:
+            return (-1 if r == last else offset + r, c)
+
+        for parts, (r, c) in constraints(structure):
+            equations.append(([cell(*x) for x in parts], cell(r, c)))
+        for c in count_columns(structure):
+            values = p.table.get_column(c).to_list()[:-1]
+            unknown |= {(offset + r, c) for r, v in enumerate(values) if v is None}
+        rows = {p.group(row): r for r, row in enumerate(p.table.to_dicts())}
+        secondary |= {cell(rows[c.group], c.column) for c in p.cells if c.reason == "secondary"}
+        offset += p.table.height
+        counts = set(count_columns(structure))
+        unknown |= {(-1, c) for c, v in tables.total().items() if v is None and c in counts}
+    assert len(unknown) > 1000
+    assert not determined(unknown, equations)
+    assert determined(unknown - secondary, equations)  # the check has teeth
 
 
 @needs_dot
