@@ -45,6 +45,7 @@ MAX_EDGES: Final = 60
 MAX_UNITS: Final = 40
 _DASH: Final = "–"
 _BINS: Final = 10
+_LABEL: Final = 34
 _SERIES: Final = ("#2b6cb0", "#2f855a", "#805ad5", "#b7791f", "#c53030", "#319795", "#d53f8c")
 
 _CSS: Final = """
@@ -191,6 +192,20 @@ def _int(value: int, lang: str) -> str:
     """A count with thousands separated: ``1 234`` in Swedish, ``1,234`` in English."""
     text = f"{value:,}"
     return text.replace(",", "\u00a0") if lang == "sv" else text
+
+
+def _compact(value: int, lang: str) -> str:
+    """A count in at most four characters: ``987``, ``1,2k`` (Swedish) or ``1.2k``, ``12k``."""
+    if value < 1000:
+        return str(value)
+    if value < 10000:
+        return number(value / 1000, lang, digits=1) + "k"
+    return f"{value / 1000:.0f}k"
+
+
+def _short(text: str) -> str:
+    """``text`` cut to :data:`_LABEL` characters, with an ellipsis when cut."""
+    return text if len(text) <= _LABEL else text[: _LABEL - 1] + "…"
 
 
 def _pct(value: float, lang: str) -> str:
@@ -390,20 +405,22 @@ def _heatmap(
     log: bool,
     label: str,
     fmt: Callable[[float], str],
+    brief: Callable[[float], str],
     title: str,
 ) -> str:
     """A grid of cells coloured by value; absent pairs blank, suppressed ones a red ``–``."""
-    size, left, top = 22.0, 190.0, 150.0
+    longest = min(_LABEL, max((len(x) for x in [*rows, *cols]), default=1))
+    size, left, top = 24.0, 12 + 5.2 * longest, 14 + 4.6 * longest
     body: list[str] = []
     for j, c in enumerate(cols):
         x = left + j * size + size / 2
         body.append(
             f'<text font-size="9" transform="translate({_f(x + 3)},{_f(top - 4)}) rotate(-60)">'
-            f"{cell(c, 28)}</text>"
+            f"{cell(c, _LABEL)}</text>"
         )
     for i, r in enumerate(rows):
         y = top + i * size
-        body.append(_text(left - 4, y + size / 2 + 3, r[:32], size=9, anchor="end"))
+        body.append(_text(left - 4, y + size / 2 + 3, _short(r), size=9, anchor="end"))
         for j, c in enumerate(cols):
             x = left + j * size
             if (r, c) not in values:
@@ -432,10 +449,10 @@ def _heatmap(
             ink = "#ffffff" if t > 0.6 else "#1a202c"
             body.append(
                 _text(
-                    x + size / 2, y + size / 2 + 3, fmt(value), size=6.5, anchor="middle", fill=ink
+                    x + size / 2, y + size / 2 + 3, brief(value), size=7, anchor="middle", fill=ink
                 )
             )
-    width = left + len(cols) * size + 10
+    width = left + len(cols) * size + 10 + 2.7 * longest
     height = top + len(rows) * size + 22
     body.append(_text(left, height - 6, label, size=10))
     return _svg(width, height, body, title)
@@ -470,6 +487,7 @@ def _boundaries(tables: ReportTables, lang: str) -> list[str]:
         log=True,
         label=w["heat_volume"],
         fmt=lambda v: _int(int(v), lang),
+        brief=lambda v: _compact(int(v), lang),
         title=w["heat_volume"],
     )
     cold_svg = _heatmap(
@@ -481,6 +499,7 @@ def _boundaries(tables: ReportTables, lang: str) -> list[str]:
         log=False,
         label=w["heat_cold"],
         fmt=lambda v: _pct(v, lang),
+        brief=lambda v: f"{100 * v:.0f}",
         title=w["heat_cold"],
     )
     parts.append(f'<h3>{_e(w["heat_volume"])}</h3><div class="figure">{vol_svg}</div>')
