@@ -312,7 +312,9 @@ def _header(tables: ReportTables, lang: str) -> list[str]:
         + "</p><ul>",
     ]
     for p in tables.groupings:
-        parts.append(f"<li>{_e(w['suppressed_count'].format(n=len(p.cells), by=p.by))}</li>")
+        parts.append(
+            f"<li>{_e(w['suppressed_count'].format(n=_int(len(p.cells), lang), by=p.by))}</li>"
+        )
     parts.append("</ul>")
     parts.append(
         f'<p class="meta"><span class="sup">{_DASH}</span> '
