@@ -12,12 +12,13 @@ from pathlib import Path
 import polars as pl
 import pytest
 from click.testing import CliRunner
+from polars.testing import assert_frame_equal
 
 from careflow.cli import main
-from careflow.population import read_events, score_events
-from careflow.population.aggregate import TOTAL, aggregate
+from careflow.population import ScoreTable, read_events, score_events
+from careflow.population.aggregate import TOTAL, AggregationError, aggregate, combine
 from careflow.population.privacy import constraints, count_columns, determined
-from careflow.population.report import ReportTables, report_tables
+from careflow.population.report import FIXED, ReportTables, publish_report, report_tables
 from careflow.render import population_network, population_report, render_bytes
 from tests.test_population import BULK_FRAMEWORK, GENERATOR
 from tests.test_render import _Tags
@@ -310,3 +311,44 @@ def test_population_command_writes_the_network(tmp_path: Path, runner: CliRunner
     assert text.startswith("digraph population_network")
     assert "Vårdcentral" in text
     assert "K001x" not in text
+
+
+def test_a_report_from_combined_parts_is_the_report_of_the_whole(tmp_path: Path) -> None:
+    """Aggregates of two halves of the cases, combined, give the same published tables."""
+    events = read_events(_chain_log(tmp_path, rare=6))
+    scores = score_events(events, BULK_FRAMEWORK)
+    whole = report_tables(events, scores, by="unit", min_count=3)
+    cases = sorted(scores.table.get_column("case").to_list())
+    halves = [cases[::2], cases[1::2]]
+    aggs = {}
+    for name in FIXED:
+        parts = []
+        for half in halves:
+            part = scores.table.filter(pl.col("case").is_in(half))
+            part_scores = ScoreTable(
+                table=part, framework=scores.framework, not_computed=scores.not_computed
+            )
+            part_events = events.filter(pl.col("case").is_in(half))
+            parts.append(aggregate(part_events, part_scores, name))
+        aggs[name] = combine(parts)
+    combined = publish_report(
+        aggs,
+        by="unit",
+        period="quarter",
+        min_count=3,
+        framework=scores.framework,
+        not_computed=scores.not_computed,
+    )
+    for mine, theirs in zip(combined.groupings, whole.groupings, strict=True):
+        # sums of floats in another order: equal to 1e-9, counts exactly
+        assert_frame_equal(mine.table, theirs.table, check_exact=False, rel_tol=0, abs_tol=1e-9)
+        assert mine.cells == theirs.cells
+    with pytest.raises(AggregationError, match="boundary"):
+        publish_report(
+            {k: v for k, v in aggs.items() if k != "boundary"},
+            by="unit",
+            period="quarter",
+            min_count=3,
+            framework=scores.framework,
+            not_computed={},
+        )

@@ -28,12 +28,18 @@ from typing import Any, Final
 import attrs
 import polars as pl
 
-from careflow.population.aggregate import SCORE_BINS, TOTAL, Aggregates, aggregate
+from careflow.population.aggregate import (
+    SCORE_BINS,
+    TOTAL,
+    Aggregates,
+    AggregationError,
+    aggregate,
+)
 from careflow.population.privacy import DEFAULT_MIN_COUNT, SuppressedCell, suppress
 from careflow.population.scores import ScoreTable
 from careflow.targets import Framework
 
-__all__ = ["Published", "ReportTables", "publish", "report_tables"]
+__all__ = ["FIXED", "Published", "ReportTables", "publish", "publish_report", "report_tables"]
 
 #: Groupings the report always needs, besides the one of ``by``.
 FIXED: Final = ("unit", "boundary", "period")
@@ -178,10 +184,42 @@ def report_tables(
     careflow.population.aggregate.AggregationError
         When ``by`` is neither a known grouping nor a column, or ``period`` is unknown.
     """
-    done: dict[str, Published] = {}
-    for name in (by, *FIXED):
-        if name not in done:
-            done[name] = publish(aggregate(events, scores, name, period=period), min_count)
+    aggs = {name: aggregate(events, scores, name, period=period) for name in {by, *FIXED}}
+    return publish_report(
+        aggs,
+        by=by,
+        period=period,
+        min_count=min_count,
+        framework=scores.framework,
+        not_computed=scores.not_computed,
+    )
+
+
+def publish_report(
+    aggs: Mapping[str, Aggregates],
+    *,
+    by: str,
+    period: str,
+    min_count: int,
+    framework: Framework,
+    not_computed: Mapping[str, str],
+) -> ReportTables:
+    """Suppress aggregates made elsewhere (e.g. combined over partitions) for the report.
+
+    ``aggs`` maps ``by`` and each of ``unit``, ``boundary`` and ``period`` to its
+    aggregates (:func:`careflow.population.aggregate.aggregate` or
+    :func:`~careflow.population.aggregate.combine`); :func:`report_tables` is this
+    function over one events table.
+
+    Raises
+    ------
+    careflow.population.aggregate.AggregationError
+        When a grouping the report needs is missing.
+    """
+    missing = [name for name in (by, *FIXED) if name not in aggs]
+    if missing:
+        raise AggregationError(f"the report needs the groupings {', '.join(missing)} too")
+    done = {name: publish(aggs[name], min_count) for name in sorted({by, *FIXED})}
     hidden: set[str] = set()
     for p in done.values():
         hidden |= p.hidden.get((TOTAL, *[None] * (len(p.keys) - 1)), frozenset())
@@ -192,7 +230,7 @@ def report_tables(
         periods=done["period"],
         period=period,
         min_count=min_count,
-        framework=scores.framework,
-        not_computed=dict(sorted(scores.not_computed.items())),
+        framework=framework,
+        not_computed=dict(sorted(not_computed.items())),
         total_hidden=frozenset(hidden),
     )
