@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import inspect
 import io
 import json
 import os
@@ -18,7 +17,7 @@ import sys
 import textwrap
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, Final, TypeVar
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 import click
 
@@ -40,13 +39,18 @@ from careflow.io.journey_file import MAX_ERRORS
 from careflow.io.loading import INPUT_FORMATS, ReadSettings, load_journeys_report
 from careflow.io.mapping import ROLES, load_mapping
 from careflow.io.output import check_output, write_output
-from careflow.model import Journey, Principal
+from careflow.model import Aspect, Journey, Principal
 from careflow.render import actor_map, format_for_path, journey_map, profile_chart, render_bytes
 from careflow.render.actor_map import MAX_EDGES
 from careflow.render.journey_map import MAX_DRAWN_EVENTS, check_drawable, too_large_to_draw
 from careflow.render.report import report_html
 from careflow.scoring import Profile, score_journey
 from careflow.targets import BUILTIN_FRAMEWORKS, load_framework
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from careflow.population import ScoreTable
 
 __all__ = ["main"]
 
@@ -1051,7 +1055,14 @@ def population_group() -> None:
     help="A mapping file (YAML/JSON) that says how to read the log, as for the other commands.",
 )
 @_FRAMEWORK
-@click.option("-o", "--output", required=True, help="The .csv, .json or .parquet file to write.")
+@_LANG
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    help="The .csv, .json or .parquet file to write; .html: the report; .svg, .dot, .png, "
+    ".pdf: the population actor network.",
+)
 def population(  # noqa: PLR0917 - one parameter per option
     log: str,
     by: str,
@@ -1061,6 +1072,7 @@ def population(  # noqa: PLR0917 - one parameter per option
     scores_path: str | None,
     mapping_path: str | None,
     framework_name: str,
+    lang: str,
     output: str,
 ) -> None:
     """Score every journey of an event log at once and write privacy-safe aggregates.
@@ -1073,8 +1085,10 @@ def population(  # noqa: PLR0917 - one parameter per option
     """
     inputs = _inputs([log, *([mapping_path] if mapping_path else [])], framework_name)
     out = Path(_check_output(output, inputs))
-    if out.suffix.lower() not in {".csv", ".json", ".parquet"}:
-        raise click.BadParameter("name a .csv, .json or .parquet file", param_hint="-o")
+    if out.suffix.lower() not in {".csv", ".json", ".parquet", *_POPULATION_VISUAL}:
+        raise click.BadParameter(
+            "name a .csv, .json, .parquet, .html, .svg, .dot, .png or .pdf file", param_hint="-o"
+        )
     extra = Path(_check_output(scores_path, inputs)) if scores_path else None
     if extra is not None and extra.suffix.lower() not in {".csv", ".parquet"}:
         raise click.BadParameter("name a .csv or .parquet file", param_hint="--scores")
@@ -1102,9 +1116,12 @@ def population(  # noqa: PLR0917 - one parameter per option
         step()
         published = suppress(agg, min_count)
         step()
-        data = write_population(
-            out, agg, published, not_computed=scores.not_computed, period=period
-        )
+        if out.suffix.lower() in _POPULATION_VISUAL:
+            data = _population_visual(out, events, scores, by, period, min_count, lang)
+        else:
+            data = write_population(
+                out, agg, published, not_computed=scores.not_computed, period=period
+            )
         write_output(str(out), data, inputs=inputs)
         if extra is not None:
             table = scores.table.with_columns(case=scores.table.get_column("case").cast(str))
@@ -1129,21 +1146,9 @@ def _score_population(
     framework: Any,
     recorded_completely: frozenset[str],
 ) -> Any:
-    """Score the events, with what the mapping says the source records completely.
-
-    A mapping that declares ``recorded_completely`` changes per-journey values (issue 7);
-    the bulk scores take it where :func:`careflow.population.score_events` accepts it,
-    and are refused otherwise rather than differ from the per-journey values.
-    """
-    if not recorded_completely:
-        return score_events(events, framework)
-    if "recorded_completely" not in inspect.signature(score_events).parameters:
-        raise CareflowError(
-            "the mapping declares recorded_completely, which this version's population "
-            "scoring does not take into account; score the journeys per journey "
-            "(careflow score LOG --mapping M) or leave recorded_completely out"
-        )
-    return score_events(events, framework, recorded_completely=recorded_completely)
+    """Score the events, with what the mapping says the source records completely (issue 7)."""
+    declared = frozenset(Aspect(a) for a in recorded_completely)
+    return score_events(events, framework, recorded_completely=declared)
 
 
 def _population_side(
@@ -1408,6 +1413,26 @@ def population_compare(  # noqa: PLR0917 - one parameter per option
         "or on one side only)",
         err=True,
     )
+
+
+_POPULATION_VISUAL: Final = (".html", ".svg", ".dot", ".gv", ".png", ".pdf")
+
+
+def _population_visual(  # noqa: PLR0917 - the population command's choices, passed on
+    out: Path,
+    events: pl.DataFrame,
+    scores: ScoreTable,
+    by: str,
+    period: str,
+    min_count: int,
+    lang: str,
+) -> bytes:
+    """The population report or actor network: every grouping it shows, published."""
+    from careflow.population.output import write_visual  # noqa: PLC0415
+    from careflow.population.report import report_tables  # noqa: PLC0415
+
+    tables = report_tables(events, scores, by=by, period=period, min_count=min_count)
+    return write_visual(out, tables, lang=lang)
 
 
 @contextlib.contextmanager

@@ -1,7 +1,9 @@
 """Write published population aggregates: CSV, JSON (with a schema) or Parquet.
 
 Only suppressed tables (:class:`~careflow.population.privacy.Suppressed`) are written, so
-no output skips the privacy rules; case ids are never part of them.
+no output skips the privacy rules; case ids are never part of them. The HTML report and
+the population actor network (:func:`write_visual`) read published tables too
+(:class:`~careflow.population.report.ReportTables`).
 """
 
 from __future__ import annotations
@@ -14,13 +16,33 @@ from typing import Any, Final
 
 from careflow.population.aggregate import Aggregates
 from careflow.population.privacy import Suppressed
+from careflow.population.report import ReportTables
+from careflow.render.output import render_bytes
+from careflow.render.population import population_network, population_report
 
-__all__ = ["FORMATS", "SCHEMA_VERSION", "population_json", "population_schema", "write_population"]
+__all__ = [
+    "FORMATS",
+    "SCHEMA_VERSION",
+    "VISUAL_FORMATS",
+    "population_json",
+    "population_schema",
+    "write_population",
+    "write_visual",
+]
 
 #: Version of the population JSON contract.
 SCHEMA_VERSION: Final = "1.0"
 #: Output formats by file suffix.
 FORMATS: Final = {".csv": "csv", ".json": "json", ".parquet": "parquet"}
+#: The report (``.html``) and the population actor network (the rest) by file suffix.
+VISUAL_FORMATS: Final = {
+    ".html": "html",
+    ".svg": "svg",
+    ".dot": "dot",
+    ".gv": "dot",
+    ".png": "png",
+    ".pdf": "pdf",
+}
 
 
 def _clean(value: Any) -> Any:
@@ -71,6 +93,18 @@ def write_population(
     else:
         published.table.write_parquet(buffer)
     return buffer.getvalue()
+
+
+def write_visual(path: Path, tables: ReportTables, *, lang: str) -> bytes:
+    """The population report (``.html``) or actor network (``.svg`` ...) for ``path``'s suffix.
+
+    The caller writes the bytes atomically. Needs Graphviz's ``dot`` for all but ``.dot``
+    (:class:`~careflow.errors.RenderError` without it).
+    """
+    kind = VISUAL_FORMATS[path.suffix.lower()]
+    if kind == "html":
+        return population_report(tables, lang=lang).encode("utf-8")
+    return render_bytes(population_network(tables.units, tables.boundary, lang=lang), kind)
 
 
 def population_schema() -> dict[str, Any]:
