@@ -25,6 +25,7 @@ previous event and the event is not a death: where the per-journey reader puts a
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, Final
@@ -105,10 +106,14 @@ def read_events(
     columns: EventLogColumns | None = None,
     max_bytes: int = MAX_LOG_BYTES,
     allow_personal_ids: bool = False,
+    file: str | None = None,
+    row_numbers: str | None = None,
 ) -> pl.DataFrame:
     """Read a CSV or Parquet event log (or a polars table) into sorted events.
 
     There is no row limit: the table is columnar. ``max_bytes`` still bounds a CSV file.
+    The whole log is held in memory; :func:`careflow.population.pipeline.run_population`
+    reads a big log part by part.
 
     Parameters
     ----------
@@ -122,6 +127,12 @@ def read_events(
     allow_personal_ids
         Accept case ids that look like Swedish personnummer or samordningsnummer (only
         for closed environments; see ``docs/population.md``).
+    file
+        The file a :class:`polars.DataFrame` ``source`` was read from, named in errors.
+    row_numbers
+        A column of a :class:`polars.DataFrame` ``source`` holding each row's 1-based row
+        number in the file it came from (a part of a log): errors name those rows. The
+        column is not a column of the log.
 
     Raises
     ------
@@ -129,8 +140,12 @@ def read_events(
         When a column is missing, a value is not in careflow's vocabulary, a unit has two
         principals in one case, or the case ids look like personal identity numbers.
     """
+    numbers: pl.Series | None = None
     if isinstance(source, pl.DataFrame):
-        frame, file = source, None
+        frame = source
+        if row_numbers is not None:
+            numbers = frame.get_column(row_numbers)
+            frame = frame.drop(row_numbers)
     else:
         file = os.fspath(source)
         frame = _read_file(file, max_bytes=max_bytes)
@@ -138,7 +153,10 @@ def read_events(
         raise JourneyFileError("the event log has no rows", file=file)
     header = [str(c) for c in frame.columns]
     roles = (columns or EventLogColumns()).resolve(header, file=file)
-    events = _normalise(frame, roles, header, file=file)
+    try:
+        events = _normalise(frame, roles, header, file=file)
+    except JourneyFileError as exc:
+        raise _in_file_rows(exc, numbers) from None
     if not allow_personal_ids:
         check_pseudonymous(events.get_column("case").unique(), file=file, column=roles["case"])
     # a role's own column (diagnosis...) stays groupable, but is no tie key per journey
@@ -148,6 +166,29 @@ def read_events(
     return ordered
 
 
+_ROW_PATH: Final = re.compile(r"^row (\d+)(,.*)?$", re.DOTALL)
+
+
+def _in_file_rows(error: JourneyFileError, numbers: pl.Series | None) -> JourneyFileError:
+    """The error with its row (of the frame read) replaced by the row of the file.
+
+    The readers below number the rows of the frame they get (``row N, column``); a part of
+    a log carries each row's number in the whole file.
+    """
+    match = _ROW_PATH.match(error.path or "") if numbers is not None else None
+    if match is None or numbers is None:
+        return error
+    row = int(match.group(1))
+    if not 1 <= row <= len(numbers):
+        return error
+    return JourneyFileError(
+        error.message,
+        file=error.file,
+        line=error.line,
+        path=f"row {numbers[row - 1]}{match.group(2) or ''}",
+    )
+
+
 def _check_deaths(events: pl.DataFrame, *, file: str | None) -> None:
     """Nothing follows a death, as :class:`careflow.model.Journey` checks per journey.
 
@@ -155,7 +196,11 @@ def _check_deaths(events: pl.DataFrame, *, file: str | None) -> None:
     time, else by the date.
     """
     death = pl.col("kind") == EventKind.DEATH.value
-    per_case = events.lazy().with_columns(
+    dead = events.lazy().filter(death).select("case").unique()
+    if dead.select(pl.len()).collect().item() == 0:
+        return  # most logs: no death, nothing to check
+    # only the cases with a death (few), in the events' order
+    per_case = events.lazy().join(dead, on="case", how="semi", maintain_order="left").with_columns(
         deaths=death.sum().over("case"),
         death_ts=pl.col("ts").filter(death).first().over("case"),
         death_is_date=pl.col("is_date").filter(death).first().over("case"),
@@ -524,14 +569,22 @@ def sort_events(events: pl.DataFrame, *, not_keys: Iterable[str] = ()) -> pl.Dat
     others = [c for c in events.columns if c not in fixed]
     ties = [c for c in _TIE_COLUMNS if c in events.columns]
     text_keys = ["case", "activity", "unit", "_channel_text", *ties, *others]
-    coded = events.with_columns(_ordered_codes(events, text_keys))
+    # each text key as an enum whose order is the text's (code point) order: sorting
+    # enums compares small integers and gives the order Python's string comparison gives
+    categories = {name: events.get_column(name).unique().sort() for name in text_keys}
+    coded = events.with_columns(pl.col(n).cast(pl.Enum(c)) for n, c in categories.items())
     # careflow.model.order_time: a death known by date only sorts last on its day
     last = pl.col("ts") + pl.duration(days=1) - pl.duration(microseconds=1)
     death_by_date = (pl.col("kind") == EventKind.DEATH.value) & pl.col("is_date")
     coded = coded.with_columns(_order=pl.when(death_by_date).then(last).otherwise(pl.col("ts")))
     keys = ["case", "_order", "rank", "activity", "unit", "_channel_text", *ties, *others]
-    ordered = coded.sort(keys)
-    pos = pl.int_range(pl.len(), dtype=pl.UInt32).over("case")
+    # a key with one value in the whole table breaks no tie (a column the log lacks)
+    constant = {c for c in text_keys[1:] if len(categories[c]) == 1}
+    ordered = coded.sort([k for k in keys if k not in constant])
+    # the event's place in its case: rows since the case's first row (the table is sorted)
+    row = pl.int_range(pl.len(), dtype=pl.UInt32)
+    first = pl.col("case") != pl.col("case").shift(1)
+    pos = row - pl.when(first.fill_null(True)).then(row).otherwise(None).forward_fill()
     changed = (pl.col("pos") > 0) & (pl.col("unit") != pl.col("unit").shift(1))
     return (
         ordered.with_columns(pos=pos)
@@ -539,15 +592,3 @@ def sort_events(events: pl.DataFrame, *, not_keys: Iterable[str] = ()) -> pl.Dat
         .drop("_channel_text", "_order", *ties)
     )
 
-
-def _ordered_codes(events: pl.DataFrame, columns: list[str]) -> list[pl.Expr]:
-    """Each text column as an enum whose order is the text's (code point) order.
-
-    Sorting enums compares small integers, not strings, and gives the order Python's
-    string comparison gives.
-    """
-    out = []
-    for name in columns:
-        categories = events.get_column(name).unique().sort()
-        out.append(pl.col(name).cast(pl.Enum(categories)))
-    return out
