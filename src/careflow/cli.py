@@ -981,6 +981,13 @@ def draft_mapping(report: LogReport, values: dict[str, list[tuple[str, int]]]) -
     metavar="FILE",
     help="Also write the per-case score table (.csv or .parquet; holds case ids).",
 )
+@click.option(
+    "--partitions",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="N",
+    help="Read the log in N parts by case id (default: from its rows, about 2 GiB a part).",
+)
 @_FRAMEWORK
 @click.option("-o", "--output", required=True, help="The .csv, .json or .parquet file to write.")
 def population(  # noqa: PLR0917 - one parameter per option
@@ -990,6 +997,7 @@ def population(  # noqa: PLR0917 - one parameter per option
     min_count: int,
     allow_personal_ids: bool,
     scores_path: str | None,
+    partitions: int | None,
     framework_name: str,
     output: str,
 ) -> None:
@@ -1007,63 +1015,60 @@ def population(  # noqa: PLR0917 - one parameter per option
     if extra is not None and extra.suffix.lower() not in {".csv", ".parquet"}:
         raise click.BadParameter("name a .csv or .parquet file", param_hint="--scores")
     try:
-        from careflow.population import read_events, score_events  # noqa: PLC0415
-        from careflow.population.aggregate import aggregate  # noqa: PLC0415
         from careflow.population.output import write_population  # noqa: PLC0415
-        from careflow.population.privacy import suppress  # noqa: PLC0415
+        from careflow.population.pipeline import run_population  # noqa: PLC0415
     except ImportError:
         raise CareflowError(
             "population scoring needs polars: pip install 'careflow[population]'"
         ) from None
     framework = load_framework(framework_name)
-    steps = ["reading", "scoring", "aggregating", "suppressing", "writing"]
-    with _stages(steps) as step:
-        step()
-        events = read_events(log, allow_personal_ids=allow_personal_ids)
-        step()
-        scores = score_events(events, framework)
-        step()
-        agg = aggregate(events, scores, by, period=period)
-        step()
-        published = suppress(agg, min_count)
-        step()
-        data = write_population(
-            out, agg, published, not_computed=scores.not_computed, period=period
+    with _parts_bar("population") as progress:
+        result = run_population(
+            log,
+            by=by,
+            period=period,
+            framework=framework,
+            min_count=min_count,
+            allow_personal_ids=allow_personal_ids,
+            partitions=partitions,
+            scores=extra,
+            inputs=inputs,
+            progress=progress,
         )
-        write_output(str(out), data, inputs=inputs)
-        if extra is not None:
-            table = scores.table.with_columns(case=scores.table.get_column("case").cast(str))
-            buffer = io.BytesIO()
-            if extra.suffix.lower() == ".csv":
-                table.write_csv(buffer)
-            else:
-                table.write_parquet(buffer)
-            write_output(str(extra), buffer.getvalue(), inputs=inputs)
+    agg, published = result.aggregates, result.published
+    data = write_population(out, agg, published, not_computed=result.not_computed, period=period)
+    write_output(str(out), data, inputs=inputs)
     primary = sum(1 for c in published.cells if c.reason == "primary")
     click.echo(
-        f"wrote {out}: {scores.table.height:,} journeys in {agg.table.height - 1:,} groups; "
+        f"wrote {out}: {result.journeys:,} journeys in {agg.table.height - 1:,} groups; "
         f"{primary:,} cells suppressed below {min_count}, "
         f"{len(published.cells) - primary:,} more to protect them",
         err=True,
     )
 
 
+def _show_progress() -> bool:
+    """Progress bars go to stderr only when it is a terminal and not in CI."""
+    return sys.stderr.isatty() and os.environ.get("CI", "").lower() not in {"true", "1"}
+
+
 @contextlib.contextmanager
-def _stages(steps: Sequence[str]) -> Iterator[Callable[[], None]]:
-    """A progress bar over named stages on stderr, only when stderr is a terminal."""
-    if not sys.stderr.isatty():
-        yield lambda: None
+def _parts_bar(label: str) -> Iterator[Callable[[int, int], None] | None]:
+    """A progress bar advanced with (steps done, steps in all), or None when not shown."""
+    if not _show_progress():
+        yield None
         return
-    with click.progressbar(
-        length=len(steps), label="population", file=sys.stderr, show_pos=True
-    ) as bar:
-        done = [0]
+    bar: Any = None
+    try:
 
-        def step() -> None:
-            if done[0]:
-                bar.update(1)
-            bar.label = steps[min(done[0], len(steps) - 1)]
-            done[0] += 1
+        def advance(done: int, total: int) -> None:
+            nonlocal bar
+            if bar is None:
+                bar = click.progressbar(length=total, label=label, file=sys.stderr, show_pos=True)
+                bar.__enter__()
+            bar.update(done - bar.pos)
 
-        yield step
-        bar.update(1)
+        yield advance
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)

@@ -1,0 +1,404 @@
+"""Score a population part by part, so memory is bounded by a part, not by the log.
+
+:func:`run_population` is the whole population path (read, sort, score, aggregate,
+suppress) for an event log of any length. It splits the log into ``K`` parts by ranges of
+the case id, so that every case is whole in one part and the parts follow each other in
+case order, and then, one part at a time, reads the part's rows (their 1-based row numbers
+in the file kept for errors), sorts and scores them (:func:`read_events`,
+:func:`score_events`) and aggregates them (:func:`aggregate`). Aggregates hold only sums
+and counts, so the parts' tables add up to the whole log's (:func:`combine`); small cells
+are suppressed once, on the sum (:func:`suppress`).
+
+The number of parts (:func:`partition_count`)
+    ``K = ceil(rows × BYTES_PER_EVENT / memory_budget)``, at least 1: a part's working
+    memory (the part's rows as read, the sorted events table, the per-event columns of
+    scoring and aggregation) was measured at about :data:`BYTES_PER_EVENT` bytes per row
+    on the shared rich workload (ten columns), and ``memory_budget`` defaults to
+    :data:`DEFAULT_MEMORY_BUDGET`. A 20M-row log is read in 6 parts.
+
+How memory stays bounded
+    Only one part's events are in memory at a time. Across parts the pipeline keeps the
+    sorted case ids (to cut the ranges, about 60 bytes a case), each part's aggregate
+    table (one row per group) and nothing per event. The per-case table (``scores``) is
+    written part by part to a temporary Parquet file per part, and the parts are copied
+    into the target in order by polars' streaming engine: the target is sorted by case
+    because the parts are ranges of case ids. A CSV log larger than one part is first
+    copied, streamed, to a temporary Parquet file (with its row numbers), so that the
+    parts can be read from it without parsing the CSV again.
+
+Errors name the file and the row of the file, as :func:`read_events` does for a whole
+log; with several errors in a log the first one found in case order is reported.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import os
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Final
+
+import attrs
+import polars as pl
+
+from careflow.errors import JourneyFileError, OutputError
+from careflow.io.eventlog import EventLogColumns
+from careflow.io.output import check_output, write_output
+from careflow.population._read import read_events
+from careflow.population.aggregate import Aggregates, aggregate, combine
+from careflow.population.privacy import (
+    DEFAULT_MIN_COUNT,
+    Suppressed,
+    check_pseudonymous,
+    suppress,
+)
+from careflow.population.scores import score_events
+from careflow.targets import Framework, builtin_framework
+
+__all__ = [
+    "BYTES_PER_EVENT",
+    "DEFAULT_MAX_BYTES",
+    "DEFAULT_MEMORY_BUDGET",
+    "PopulationResult",
+    "partition_count",
+    "run_population",
+]
+
+#: Working memory of one event (one row of the log) while its part is scored, measured
+#: on the shared rich workload; the rule of :func:`partition_count`.
+BYTES_PER_EVENT: Final = 640
+#: Memory a part may take by default (2 GiB): with polars and Python themselves, a run
+#: stays under 4 GiB whatever the length of the log.
+DEFAULT_MEMORY_BUDGET: Final = 2 * 1024**3
+#: Largest CSV log read by default (64 GiB). Memory no longer grows with the file, so
+#: this limit only guards against reading the wrong file; raise it with ``max_bytes``.
+DEFAULT_MAX_BYTES: Final = 64 * 1024**3
+_ROW: Final = "__careflow_row"
+_PARQUET: Final = frozenset({".parquet", ".pq"})
+
+#: Called after each step with (steps done, steps in all).
+Progress = Callable[[int, int], None]
+
+
+@attrs.frozen(kw_only=True, slots=True)
+class PopulationResult:
+    """What :func:`run_population` computed.
+
+    ``aggregates`` are the sums and counts of the whole log (with derived columns),
+    ``published`` the same table after small-cell suppression, the one to publish;
+    ``not_computed`` names the columns the bulk path does not compute, with the reason;
+    ``journeys`` and ``events`` count the log, ``partitions`` the parts it was read in.
+    """
+
+    aggregates: Aggregates
+    published: Suppressed
+    not_computed: dict[str, str]
+    journeys: int
+    events: int
+    partitions: int
+
+
+def partition_count(rows: int, *, memory_budget: int = DEFAULT_MEMORY_BUDGET) -> int:
+    """How many parts a log of ``rows`` rows is read in: ``ceil(rows × 640 / budget)``.
+
+    Examples
+    --------
+    >>> partition_count(2_000_000), partition_count(20_000_000)
+    (1, 6)
+    """
+    if memory_budget <= 0:
+        raise ValueError("memory_budget must be positive")
+    return max(1, math.ceil(rows * BYTES_PER_EVENT / memory_budget))
+
+
+def run_population(
+    source: str | os.PathLike[str],
+    *,
+    by: str = "unit",
+    period: str = "quarter",
+    framework: Framework | None = None,
+    min_count: int = DEFAULT_MIN_COUNT,
+    columns: EventLogColumns | None = None,
+    allow_personal_ids: bool = False,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    partitions: int | None = None,
+    memory_budget: int = DEFAULT_MEMORY_BUDGET,
+    scores: str | os.PathLike[str] | None = None,
+    inputs: Sequence[str | os.PathLike[str]] = (),
+    progress: Progress | None = None,
+) -> PopulationResult:
+    """Score and aggregate every journey of a CSV or Parquet log, part by part.
+
+    Parameters
+    ----------
+    source
+        A ``.csv``, ``.parquet`` or ``.pq`` event log.
+    by, period
+        The grouping and period length, as for :func:`aggregate`.
+    framework
+        The målbilder to score (default the built-in framework).
+    min_count
+        Smallest count a published cell may hold (:func:`suppress`).
+    columns
+        Column names where they differ from the known ones.
+    allow_personal_ids
+        Accept case ids that look like personnummer (closed environments only).
+    max_bytes
+        Largest CSV file read.
+    partitions
+        How many parts to read the log in (default: :func:`partition_count`).
+    memory_budget
+        Bytes a part may take, for the default number of parts.
+    scores
+        Also write the per-case table here (``.csv`` or ``.parquet``; it holds case ids),
+        sorted by case, as :func:`score_events` gives it for the whole log.
+    inputs
+        Files that ``scores`` must not overwrite (besides ``source``).
+    progress
+        Called with (steps done, steps in all) as the work advances: one step per part,
+        then one for suppression.
+
+    Raises
+    ------
+    JourneyFileError
+        When the log cannot be read or holds an invalid row (naming the file and row),
+        or its case ids look like personal identity numbers.
+    """
+    file = os.fspath(source)
+    target = None if scores is None else os.fspath(scores)
+    if target is not None:
+        check_output(target, inputs=[file, *inputs])
+    settings = _Settings(
+        by=by,
+        period=period,
+        framework=framework or builtin_framework(),
+        columns=columns,
+        progress=progress,
+    )
+    with tempfile.TemporaryDirectory(prefix="careflow-population-") as folder:
+        work = Path(folder)
+        with _scan(
+            file, max_bytes=max_bytes, work=work, memory_budget=memory_budget, k=partitions
+        ) as (scan, k):
+            header = scan.collect_schema().names()
+            roles = (columns or EventLogColumns()).resolve(
+                [h for h in header if h != _ROW], file=file
+            )
+            case_text = _case_text(scan, roles["case"])
+            cases = _sorted_cases(scan, case_text, file=file)
+            if not allow_personal_ids:
+                check_pseudonymous(cases, file=file, column=roles["case"])
+            # a case column neither text nor integers: its text order is Python's, one part
+            bounds = _bounds(cases, k if case_text is not None else 1)
+            del cases
+            done = _score_parts(
+                scan, case_text, bounds, settings, file=file, work=work if target else None
+            )
+        if not done.parts:
+            raise JourneyFileError("the event log has no rows", file=file)
+        combined = done.parts[0] if len(done.parts) == 1 else combine(done.parts)
+        published = suppress(combined, min_count)
+        if target is not None:
+            _write_scores(done.score_files, target, inputs=[file, *inputs])
+        if progress is not None:
+            progress(len(bounds) + 1, len(bounds) + 1)
+    return PopulationResult(
+        aggregates=combined,
+        published=published,
+        not_computed=done.not_computed,
+        journeys=done.journeys,
+        events=done.events,
+        partitions=len(bounds),
+    )
+
+
+@attrs.frozen(kw_only=True, slots=True)
+class _Settings:
+    by: str
+    period: str
+    framework: Framework
+    columns: EventLogColumns | None
+    progress: Progress | None
+
+
+@attrs.define(kw_only=True, slots=True)
+class _Parts:
+    """What the parts gave: their aggregates, per-case files and counts."""
+
+    parts: list[Aggregates] = attrs.field(factory=list)
+    score_files: list[Path] = attrs.field(factory=list)
+    not_computed: dict[str, str] = attrs.field(factory=dict)
+    journeys: int = 0
+    events: int = 0
+
+
+def _score_parts(
+    scan: pl.LazyFrame,
+    case_text: pl.Expr | None,
+    bounds: Sequence[tuple[str | None, str | None]],
+    settings: _Settings,
+    *,
+    file: str,
+    work: Path | None,
+) -> _Parts:
+    """Read, sort, score and aggregate each part in turn; only one part is in memory."""
+    done = _Parts()
+    schema: pl.Schema | None = None
+    for i, (lo, hi) in enumerate(bounds):
+        part = scan
+        if case_text is not None and (lo is not None or hi is not None):
+            part = scan.filter(_between(case_text, lo, hi))
+        frame = _collect(part, file=file)
+        if frame.height:  # a range without rows happens only when cases are few
+            table = read_events(
+                frame,
+                columns=settings.columns,
+                allow_personal_ids=True,  # checked once for the whole log
+                file=file,
+                row_numbers=_ROW,
+            )
+            del frame
+            scored = score_events(table, settings.framework)
+            done.parts.append(aggregate(table, scored, settings.by, period=settings.period))
+            done.not_computed = scored.not_computed
+            done.journeys += scored.table.height
+            done.events += table.height
+            del table
+            if work is not None:
+                per_case = scored.table.with_columns(pl.col("case").cast(pl.String))
+                schema = schema or per_case.schema
+                done.score_files.append(work / f"scores-{i:05d}.parquet")
+                per_case.cast(schema).write_parquet(done.score_files[-1])
+            del scored
+        if settings.progress is not None:
+            settings.progress(i + 1, len(bounds) + 1)
+    return done
+
+
+@contextmanager
+def _scan(
+    file: str, *, max_bytes: int, work: Path, memory_budget: int, k: int | None
+) -> Iterator[tuple[pl.LazyFrame, int]]:
+    """The log as a lazy table with a 1-based row number column, and its number of parts.
+
+    A CSV log that takes more than one part is copied to Parquet first (streamed), so
+    that each part does not parse the whole CSV again.
+    """
+    suffix = Path(file).suffix.lower()
+    try:
+        if suffix in _PARQUET:
+            scan = pl.scan_parquet(file)
+        else:
+            size = os.path.getsize(file)
+            if size > max_bytes:
+                raise JourneyFileError(
+                    f"the event log is {size:,} bytes, more than the limit of {max_bytes:,}; "
+                    "split it or raise max_bytes",
+                    file=file,
+                )
+            scan = pl.scan_csv(file, infer_schema=False, encoding="utf8-lossy")
+        scan = scan.with_row_index(_ROW, offset=1)
+        rows = int(scan.select(pl.len()).collect().item())
+        k = k or partition_count(rows, memory_budget=memory_budget)
+        if suffix not in _PARQUET and k > 1:
+            copy = work / "log.parquet"
+            scan.sink_parquet(copy)
+            scan = pl.scan_parquet(copy)
+        yield scan, k
+    except OSError as exc:
+        raise JourneyFileError(f"cannot read the file ({exc})", file=file) from None
+    except pl.exceptions.PolarsError as exc:
+        raise _unreadable(exc, file) from None
+
+
+def _unreadable(exc: Exception, file: str) -> JourneyFileError:
+    return JourneyFileError(
+        f"not a readable event log ({type(exc).__name__}: {str(exc)[:200]})", file=file
+    )
+
+
+def _collect(scan: pl.LazyFrame, *, file: str) -> pl.DataFrame:
+    try:
+        return scan.collect()
+    except pl.exceptions.PolarsError as exc:
+        raise _unreadable(exc, file) from None
+
+
+def _case_text(scan: pl.LazyFrame, column: str) -> pl.Expr | None:
+    """The case id as the reader sees it (stripped text), when polars gives that text.
+
+    Text is stripped as by :func:`read_events`; integers are written as Python writes them.
+    Other types (rare as case ids) give ``None``: the log is then read in one part.
+    """
+    dtype = scan.collect_schema()[column]
+    if dtype == pl.String:
+        return pl.col(column).fill_null("").str.strip_chars()
+    if dtype.is_integer():
+        return pl.col(column).cast(pl.String).fill_null("")
+    return None
+
+
+def _sorted_cases(scan: pl.LazyFrame, case_text: pl.Expr | None, *, file: str) -> pl.Series:
+    """Every case id once, sorted as :func:`read_events` sorts them (for the ranges)."""
+    if case_text is None:
+        return pl.Series("case", [], dtype=pl.String)
+    found = _collect(scan.select(case_text.unique().sort().alias("case")), file=file)
+    return found.get_column("case")
+
+
+def _bounds(cases: pl.Series, k: int) -> list[tuple[str | None, str | None]]:
+    """``k`` ranges ``[lo, hi)`` of case ids with about as many cases each (None: open)."""
+    n = len(cases)
+    if k <= 1 or n <= 1:
+        return [(None, None)]
+    cuts = sorted({cases[n * i // k] for i in range(1, k)} - {cases[0]})
+    edges: list[str | None] = [None, *cuts, None]
+    return list(itertools.pairwise(edges))
+
+
+def _between(case_text: pl.Expr, lo: str | None, hi: str | None) -> pl.Expr:
+    condition = pl.lit(value=True)
+    if lo is not None:
+        condition &= case_text >= lo
+    if hi is not None:
+        condition &= case_text < hi
+    return condition
+
+
+def _write_scores(
+    files: list[Path], target: str, *, inputs: Sequence[str | os.PathLike[str]]
+) -> None:
+    """Copy the parts' per-case tables into ``target`` in order (streamed to a file)."""
+    csv = Path(target).suffix.lower() == ".csv"
+    if not files:
+        return
+    scan = pl.scan_parquet(files)
+    how = check_output(target, inputs=inputs)
+    if how != "replace":
+        table = scan.collect()
+        data = table.write_csv().encode("utf-8") if csv else _parquet_bytes(table)
+        write_output(target, data, inputs=inputs)
+        return
+    folder = os.path.dirname(os.path.abspath(target))
+    fd, temporary = tempfile.mkstemp(prefix=".careflow-", suffix=Path(target).suffix, dir=folder)
+    os.close(fd)
+    try:
+        if csv:
+            scan.sink_csv(temporary)
+        else:
+            scan.sink_parquet(temporary)
+        os.replace(temporary, target)
+    except (OSError, pl.exceptions.PolarsError) as exc:
+        Path(temporary).unlink(missing_ok=True)
+        raise OutputError(f"cannot write the per-case table ({exc})", file=target) from None
+
+
+def _parquet_bytes(table: pl.DataFrame) -> bytes:
+    import io  # noqa: PLC0415 - only for non-file targets
+
+    buffer = io.BytesIO()
+    table.write_parquet(buffer)
+    return buffer.getvalue()
