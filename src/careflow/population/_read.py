@@ -200,10 +200,14 @@ def _check_deaths(events: pl.DataFrame, *, file: str | None) -> None:
     if dead.select(pl.len()).collect().item() == 0:
         return  # most logs: no death, nothing to check
     # only the cases with a death (few), in the events' order
-    per_case = events.lazy().join(dead, on="case", how="semi", maintain_order="left").with_columns(
-        deaths=death.sum().over("case"),
-        death_ts=pl.col("ts").filter(death).first().over("case"),
-        death_is_date=pl.col("is_date").filter(death).first().over("case"),
+    per_case = (
+        events.lazy()
+        .join(dead, on="case", how="semi", maintain_order="left")
+        .with_columns(
+            deaths=death.sum().over("case"),
+            death_ts=pl.col("ts").filter(death).first().over("case"),
+            death_is_date=pl.col("is_date").filter(death).first().over("case"),
+        )
     )
     later = (
         pl.when(~pl.col("is_date") & ~pl.col("death_is_date"))
@@ -591,4 +595,3 @@ def sort_events(events: pl.DataFrame, *, not_keys: Iterable[str] = ()) -> pl.Dat
         .with_columns(handover=changed & (pl.col("kind") != EventKind.DEATH.value))
         .drop("_channel_text", "_order", *ties)
     )
-

@@ -303,7 +303,9 @@ def _scan(
         scan = scan.with_row_index(_ROW, offset=1)
         rows = int(scan.select(pl.len()).collect().item())
         k = k or partition_count(rows, memory_budget=memory_budget)
-        if suffix not in _PARQUET and k > 1:
+        if k == 1:
+            scan = scan.collect().lazy()  # one part: read the file once
+        elif suffix not in _PARQUET:
             copy = work / "log.parquet"
             scan.sink_parquet(copy)
             scan = pl.scan_parquet(copy)
