@@ -167,3 +167,16 @@ def test_population_command_reads_in_parts(
     assert first.exit_code == second.exit_code == 0, second.output
     assert one.read_bytes() == four.read_bytes()
     assert "population" not in second.stderr.replace(f"wrote {four}", "")
+
+
+def test_population_command_writes_the_per_case_table_in_case_order(
+    rich_small: Path, tmp_path: Path, runner: CliRunner
+) -> None:
+    """--scores with 3 parts writes the bytes the whole log's score table gives as CSV."""
+    out, cases = tmp_path / "agg.json", tmp_path / "cases.csv"
+    args = ["population", str(rich_small), "--partitions", "3", "--scores", str(cases)]
+    result = runner.invoke(main, [*args, "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    table = score_events(read_events(rich_small)).table
+    expected = table.with_columns(pl.col("case").cast(pl.String)).write_csv()
+    assert cases.read_text(encoding="utf-8") == expected
