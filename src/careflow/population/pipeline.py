@@ -2,12 +2,14 @@
 
 :func:`run_population` is the whole population path (read, sort, score, aggregate,
 suppress) for an event log of any length. It splits the log into ``K`` parts by ranges of
-the case id, so that every case is whole in one part and the parts follow each other in
-case order, and then, one part at a time, reads the part's rows (their 1-based row numbers
-in the file kept for errors), sorts and scores them (:func:`read_events`,
-:func:`score_events`) and aggregates them (:func:`aggregate`). Aggregates hold only sums
-and counts, so the parts' tables add up to the whole log's (:func:`combine`); small cells
-are suppressed once, on the sum (:func:`suppress`).
+the case id (cut at the quantiles of a sample of the case column, so the parts hold about
+as many rows each), so that every case is whole in one part and the parts follow each
+other in case order, and then, one part at a time, reads the part's rows (their 1-based
+row numbers in the file kept for errors), sorts and scores them (:func:`read_events`,
+:func:`score_events`), refuses personal case ids (counted over the whole log when there
+are any) and aggregates them (:func:`aggregate`). Aggregates hold only sums and counts, so
+the parts' tables add up to the whole log's (:func:`combine`); small cells are suppressed
+once, on the sum (:func:`suppress`).
 
 The number of parts (:func:`partition_count`)
     ``K = ceil(rows × BYTES_PER_EVENT / memory_budget)``, at least 1: a part's working
@@ -17,9 +19,9 @@ The number of parts (:func:`partition_count`)
     :data:`DEFAULT_MEMORY_BUDGET`. A 20M-row log is read in 6 parts.
 
 How memory stays bounded
-    Only one part's events are in memory at a time. Across parts the pipeline keeps the
-    sorted case ids (to cut the ranges, about 60 bytes a case), each part's aggregate
-    table (one row per group) and nothing per event. The per-case table (``scores``) is
+    Only one part's events are in memory at a time. Across parts the pipeline keeps a
+    sample of at most 200,000 case ids (to cut the ranges), each part's aggregate table
+    (one row per group) and nothing per event or per case. The per-case table (``scores``) is
     written part by part to a temporary Parquet file per part, and the parts are copied
     into the target in order by polars' streaming engine: the target is sorted by case
     because the parts are ranges of case ids. A CSV log larger than one part is first
@@ -77,6 +79,8 @@ DEFAULT_MEMORY_BUDGET: Final = 2 * 1024**3
 #: this limit only guards against reading the wrong file; raise it with ``max_bytes``.
 DEFAULT_MAX_BYTES: Final = 64 * 1024**3
 _ROW: Final = "__careflow_row"
+#: Rows sampled to cut a log into parts.
+_SAMPLE: Final = 200_000
 _PARQUET: Final = frozenset({".parquet", ".pq"})
 
 #: Called after each step with (steps done, steps in all).
@@ -182,20 +186,23 @@ def run_population(
         work = Path(folder)
         with _scan(
             file, max_bytes=max_bytes, work=work, memory_budget=memory_budget, k=partitions
-        ) as (scan, k):
+        ) as (scan, k, rows):
             header = scan.collect_schema().names()
             roles = (columns or EventLogColumns()).resolve(
                 [h for h in header if h != _ROW], file=file
             )
-            case_text = _case_text(scan, roles["case"])
-            cases = _sorted_cases(scan, case_text, file=file)
-            if not allow_personal_ids:
-                check_pseudonymous(cases, file=file, column=roles["case"])
+            case_column = roles["case"]
+            case_text = _case_text(scan, case_column)
             # a case column neither text nor integers: its text order is Python's, one part
-            bounds = _bounds(cases, k if case_text is not None else 1)
-            del cases
+            key, bounds = _plan(scan, case_column, case_text, k, rows, file=file)
             done = _score_parts(
-                scan, case_text, bounds, settings, file=file, work=work if target else None
+                scan,
+                key,
+                bounds,
+                settings,
+                ids=_Ids(check=not allow_personal_ids, column=case_column, text=case_text),
+                file=file,
+                work=work if target else None,
             )
         if not done.parts:
             raise JourneyFileError("the event log has no rows", file=file)
@@ -224,6 +231,31 @@ class _Settings:
     progress: Progress | None
 
 
+@attrs.frozen(kw_only=True, slots=True)
+class _Ids:
+    """Whether to refuse personal case ids, and where the case ids are."""
+
+    check: bool
+    column: str
+    text: pl.Expr | None
+
+    def refuse_personal(self, table: pl.DataFrame, scan: pl.LazyFrame, *, file: str) -> None:
+        """Refuse a part with personal case ids, counting them in the whole log."""
+        if not self.check:
+            return
+        case = table.get_column("case")
+        dtype = case.dtype
+        ids = dtype.categories if isinstance(dtype, pl.Enum) else case.unique()
+        try:
+            check_pseudonymous(ids, file=file, column=self.column)
+        except JourneyFileError:
+            if self.text is None:
+                raise  # one part: it was the whole log
+            every = _collect(scan.select(self.text.unique()), file=file).to_series()
+            check_pseudonymous(every, file=file, column=self.column)
+            raise
+
+
 @attrs.define(kw_only=True, slots=True)
 class _Parts:
     """What the parts gave: their aggregates, per-case files and counts."""
@@ -237,10 +269,11 @@ class _Parts:
 
 def _score_parts(
     scan: pl.LazyFrame,
-    case_text: pl.Expr | None,
+    key: pl.Expr | None,
     bounds: Sequence[tuple[str | None, str | None]],
     settings: _Settings,
     *,
+    ids: _Ids,
     file: str,
     work: Path | None,
 ) -> _Parts:
@@ -249,18 +282,19 @@ def _score_parts(
     schema: pl.Schema | None = None
     for i, (lo, hi) in enumerate(bounds):
         part = scan
-        if case_text is not None and (lo is not None or hi is not None):
-            part = scan.filter(_between(case_text, lo, hi))
+        if key is not None and (lo is not None or hi is not None):
+            part = scan.filter(_between(key, lo, hi))
         frame = _collect(part, file=file)
         if frame.height:  # a range without rows happens only when cases are few
             table = read_events(
                 frame,
                 columns=settings.columns,
-                allow_personal_ids=True,  # checked once for the whole log
+                allow_personal_ids=True,  # checked below, on the sorted part's case ids
                 file=file,
                 row_numbers=_ROW,
             )
             del frame
+            ids.refuse_personal(table, scan, file=file)
             scored = score_events(table, settings.framework)
             done.parts.append(aggregate(table, scored, settings.by, period=settings.period))
             done.not_computed = scored.not_computed
@@ -281,8 +315,8 @@ def _score_parts(
 @contextmanager
 def _scan(
     file: str, *, max_bytes: int, work: Path, memory_budget: int, k: int | None
-) -> Iterator[tuple[pl.LazyFrame, int]]:
-    """The log as a lazy table with a 1-based row number column, and its number of parts.
+) -> Iterator[tuple[pl.LazyFrame, int, int]]:
+    """The log as a lazy table with a 1-based row number column, its parts and rows.
 
     A CSV log that takes more than one part is copied to Parquet first (streamed), so
     that each part does not parse the whole CSV again.
@@ -309,7 +343,7 @@ def _scan(
             copy = work / "log.parquet"
             scan.sink_parquet(copy)
             scan = pl.scan_parquet(copy)
-        yield scan, k
+        yield scan, k, rows
     except OSError as exc:
         raise JourneyFileError(f"cannot read the file ({exc})", file=file) from None
     except pl.exceptions.PolarsError as exc:
@@ -343,22 +377,34 @@ def _case_text(scan: pl.LazyFrame, column: str) -> pl.Expr | None:
     return None
 
 
-def _sorted_cases(scan: pl.LazyFrame, case_text: pl.Expr | None, *, file: str) -> pl.Series:
-    """Every case id once, sorted as :func:`read_events` sorts them (for the ranges)."""
-    if case_text is None:
-        return pl.Series("case", [], dtype=pl.String)
-    found = _collect(scan.select(case_text.unique().sort().alias("case")), file=file)
-    return found.get_column("case")
+def _plan(
+    scan: pl.LazyFrame, column: str, case_text: pl.Expr | None, k: int, rows: int, *, file: str
+) -> tuple[pl.Expr | None, list[tuple[str | None, str | None]]]:
+    """The expression to cut the log by, and ``k`` ranges ``[lo, hi)`` of it (None: open).
 
-
-def _bounds(cases: pl.Series, k: int) -> list[tuple[str | None, str | None]]:
-    """``k`` ranges ``[lo, hi)`` of case ids with about as many cases each (None: open)."""
-    n = len(cases)
-    if k <= 1 or n <= 1:
-        return [(None, None)]
-    cuts = sorted({cases[n * i // k] for i in range(1, k)} - {cases[0]})
+    The cuts are read from a sorted sample of the case ids of every ``rows / _SAMPLE``-th
+    row, so the parts hold about as many rows each. When no case id needs stripping, the
+    parts are cut on the column itself (cheaper than stripping it for every part).
+    """
+    if case_text is None or k <= 1:
+        return case_text, [(None, None)]
+    raw = pl.col(column)
+    text = scan.collect_schema()[column] == pl.String
+    found = _collect(
+        scan.select(
+            sample=case_text.gather_every(max(1, rows // _SAMPLE)).sort().implode(),
+            plain=(raw.is_not_null() & (raw == case_text)).all() if text else pl.lit(False),
+        ),
+        file=file,
+    )
+    sample: pl.Series = found.item(0, "sample")
+    key = raw if found.item(0, "plain") else case_text
+    n = len(sample)
+    if n <= 1:
+        return key, [(None, None)]
+    cuts = sorted({sample[n * i // k] for i in range(1, k)} - {sample[0]})
     edges: list[str | None] = [None, *cuts, None]
-    return list(itertools.pairwise(edges))
+    return key, list(itertools.pairwise(edges))
 
 
 def _between(case_text: pl.Expr, lo: str | None, hi: str | None) -> pl.Expr:
