@@ -52,7 +52,7 @@ from careflow.io.mapping import DEFAULT_DIAGNOSES, normalise_code
 from careflow.model import KIND_RANK, LEGAL_BASIS_KINDS, EventKind, Principal, ServiceKind
 from careflow.population.privacy import check_pseudonymous
 
-__all__ = ["EVENT_COLUMNS", "read_events", "sort_events"]
+__all__ = ["EVENT_COLUMNS", "check_size", "read_events", "sort_events"]
 
 #: The columns every events table has, besides the log's other columns.
 EVENT_COLUMNS: Final = (
@@ -231,18 +231,23 @@ def _check_deaths(events: pl.DataFrame, *, file: str | None) -> None:
         raise JourneyFileError(f"case {case!r:.40} cannot be a journey: {problem}", file=file)
 
 
+def check_size(file: str, *, max_bytes: int) -> None:
+    """Refuse a CSV log larger than ``max_bytes`` (:class:`JourneyFileError`)."""
+    size = os.path.getsize(file)
+    if size > max_bytes:
+        raise JourneyFileError(
+            f"the event log is {size:,} bytes, more than the limit of {max_bytes:,}; "
+            "split it or raise max_bytes",
+            file=file,
+        )
+
+
 def _read_file(file: str, *, max_bytes: int) -> pl.DataFrame:
     suffix = Path(file).suffix.lower()
     try:
         if suffix in {".parquet", ".pq"}:
             return pl.read_parquet(file)
-        size = os.path.getsize(file)
-        if size > max_bytes:
-            raise JourneyFileError(
-                f"the event log is {size:,} bytes, more than the limit of {max_bytes:,}; "
-                "split it or raise max_bytes",
-                file=file,
-            )
+        check_size(file, max_bytes=max_bytes)
         return pl.read_csv(file, infer_schema=False, encoding="utf8-lossy")
     except OSError as exc:
         raise JourneyFileError(f"cannot read the file ({exc})", file=file) from None

@@ -49,7 +49,7 @@ import polars as pl
 from careflow.errors import JourneyFileError, OutputError
 from careflow.io.eventlog import EventLogColumns
 from careflow.io.output import check_output, write_output
-from careflow.population._read import read_events
+from careflow.population._read import check_size, read_events
 from careflow.population.aggregate import Aggregates, aggregate, combine
 from careflow.population.privacy import (
     DEFAULT_MIN_COUNT,
@@ -326,13 +326,7 @@ def _scan(
         if suffix in _PARQUET:
             scan = pl.scan_parquet(file)
         else:
-            size = os.path.getsize(file)
-            if size > max_bytes:
-                raise JourneyFileError(
-                    f"the event log is {size:,} bytes, more than the limit of {max_bytes:,}; "
-                    "split it or raise max_bytes",
-                    file=file,
-                )
+            check_size(file, max_bytes=max_bytes)
             scan = pl.scan_csv(file, infer_schema=False, encoding="utf8-lossy")
         scan = scan.with_row_index(_ROW, offset=1)
         rows = int(scan.select(pl.len()).collect().item())
