@@ -18,6 +18,7 @@ from careflow.population.aggregate import aggregate
 from careflow.population.pipeline import (
     BYTES_PER_EVENT,
     DEFAULT_MEMORY_BUDGET,
+    PartsError,
     partition_count,
     run_population,
 )
@@ -97,8 +98,10 @@ def test_the_number_of_parts_follows_the_memory_budget() -> None:
     assert partition_count(DEFAULT_MEMORY_BUDGET // BYTES_PER_EVENT + 1) == 2
     assert partition_count(20_000_000) == 6
     assert partition_count(1000, memory_budget=BYTES_PER_EVENT * 100) == 10
-    with pytest.raises(ValueError, match="positive"):
+    with pytest.raises(PartsError, match="positive"):
         partition_count(10, memory_budget=0)
+    with pytest.raises(PartsError, match="positive"):
+        run_population("log.parquet", partitions=0)
 
 
 def _log(tmp_path: Path, bad_row: int, rows: int = 40) -> Path:

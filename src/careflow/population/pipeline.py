@@ -46,7 +46,7 @@ from typing import Final
 import attrs
 import polars as pl
 
-from careflow.errors import JourneyFileError, OutputError
+from careflow.errors import CareflowError, JourneyFileError, OutputError
 from careflow.io.eventlog import EventLogColumns
 from careflow.io.output import check_output, write_output
 from careflow.population._read import check_size, read_events
@@ -64,6 +64,7 @@ __all__ = [
     "BYTES_PER_EVENT",
     "DEFAULT_MAX_BYTES",
     "DEFAULT_MEMORY_BUDGET",
+    "PartsError",
     "PopulationResult",
     "partition_count",
     "run_population",
@@ -87,6 +88,10 @@ _PARQUET: Final = frozenset({".parquet", ".pq"})
 Progress = Callable[[int, int], None]
 
 
+class PartsError(CareflowError, ValueError):
+    """A number of parts or a memory budget that cannot be used (not positive)."""
+
+
 @attrs.frozen(kw_only=True, slots=True)
 class PopulationResult:
     """What :func:`run_population` computed.
@@ -108,13 +113,18 @@ class PopulationResult:
 def partition_count(rows: int, *, memory_budget: int = DEFAULT_MEMORY_BUDGET) -> int:
     """How many parts a log of ``rows`` rows is read in: ``ceil(rows × 640 / budget)``.
 
+    Raises
+    ------
+    PartsError
+        When ``memory_budget`` is not positive.
+
     Examples
     --------
     >>> partition_count(2_000_000), partition_count(20_000_000)
     (1, 6)
     """
     if memory_budget <= 0:
-        raise ValueError("memory_budget must be positive")
+        raise PartsError(f"the memory budget must be positive, not {memory_budget}")
     return max(1, math.ceil(rows * BYTES_PER_EVENT / memory_budget))
 
 
@@ -170,7 +180,11 @@ def run_population(
     JourneyFileError
         When the log cannot be read or holds an invalid row (naming the file and row),
         or its case ids look like personal identity numbers.
+    PartsError
+        When ``partitions`` or ``memory_budget`` is not positive.
     """
+    if partitions is not None and partitions < 1:
+        raise PartsError(f"the number of parts must be positive, not {partitions}")
     file = os.fspath(source)
     target = None if scores is None else os.fspath(scores)
     if target is not None:
