@@ -1,21 +1,25 @@
 r"""Benchmark: population scoring of the shared rich workload, against PM4Py's handover network.
 
-Make the workload first (seed 42)::
+Make the workloads first (seed 42)::
 
-    python ../shared/bench/gen_eventlog.py --rich 100000 42 /tmp/i10bench
+    python ../shared/bench/gen_eventlog.py --rich 100000 42 /tmp/p100k
+    python ../shared/bench/gen_eventlog.py --rich 1000000 42 /tmp/p1m
 
 then run::
 
-    .venv/bin/python bench/bench_population.py /tmp/i10bench/care_100000_rich.parquet \\
-        [--runs 3] [--by unit] [--pm4py-python /path/to/python-with-pm4py]
+    .venv/bin/python bench/bench_population.py /tmp/p100k/care_100000_rich.parquet \\
+        /tmp/p1m/care_1000000_rich.parquet [--runs 3] [--by unit] \\
+        [--pm4py-python /path/to/python-with-pm4py]
 
-Each run is a fresh process that reads the Parquet log, scores every case
-(:func:`careflow.population.score_events`), aggregates per ``--by`` and suppresses small
-cells, as ``careflow population`` does; it reports its wall time and its peak resident
-memory (``ru_maxrss``). The bench prints the median of the runs. When a Python with pm4py
+Each run is a fresh process that does what ``careflow population LOG --by unit`` does
+(:func:`careflow.population.pipeline.run_population`: read the log part by part, sort,
+score every case, aggregate, add the parts up and suppress small cells) and reports its
+wall time, its CPU time (user + system, all threads) and its peak resident memory
+(``ru_maxrss``). The bench prints the median of the runs per log. When a Python with pm4py
 is given (or pm4py is importable here), PM4Py's handover-of-work network on the same file
 runs in the same way, alternating with careflow's runs, and the ratio is printed. PM4Py is
-a benchmark-only dependency, never one of careflow's.
+a benchmark-only dependency, never one of careflow's. The load average is printed before
+and after: on a shared machine wall times grow with it, CPU times much less.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import os
 import platform
 import statistics
 import subprocess
@@ -32,19 +37,14 @@ from pathlib import Path
 CAREFLOW_RUN = """
 import json, resource, sys, time
 t0 = time.perf_counter()
-from careflow.population import read_events, score_events
-from careflow.population.aggregate import aggregate
-from careflow.population.privacy import suppress
-events = read_events(sys.argv[1])
+from careflow.population.pipeline import run_population
+result = run_population(sys.argv[1], by=sys.argv[2])
 t1 = time.perf_counter()
-scores = score_events(events)
-t2 = time.perf_counter()
-published = suppress(aggregate(events, scores, sys.argv[2]), 5)
-t3 = time.perf_counter()
+usage = resource.getrusage(resource.RUSAGE_SELF)
 print(json.dumps({
-    "seconds": t3 - t0, "read": t1 - t0, "score": t2 - t1, "aggregate": t3 - t2,
-    "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-    "cases": scores.table.height, "events": events.height,
+    "seconds": t1 - t0, "cpu": usage.ru_utime + usage.ru_stime,
+    "rss_mib": usage.ru_maxrss / 1024, "cases": result.journeys, "events": result.events,
+    "partitions": result.partitions,
 }))
 """
 
@@ -60,8 +60,10 @@ log = pm4py.format_dataframe(
 log["org:resource"] = log["unit"]
 network = pm4py.discover_handover_of_work_network(log)
 t1 = time.perf_counter()
+usage = resource.getrusage(resource.RUSAGE_SELF)
 print(json.dumps({
-    "seconds": t1 - t0, "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    "seconds": t1 - t0, "cpu": usage.ru_utime + usage.ru_stime,
+    "rss_mib": usage.ru_maxrss / 1024,
 }))
 """
 
@@ -73,10 +75,47 @@ def _run(python: str, code: str, *args: str) -> dict[str, float]:
     return result
 
 
+def _load() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.1f} / {five:.1f} / {fifteen:.1f} (1 / 5 / 15 min)"
+
+
+def _median(runs: list[dict[str, float]]) -> dict[str, float]:
+    return {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+
+
+def _bench(log: Path, *, runs: int, by: str, pm4py_python: str | None) -> None:
+    print(f"{log.name}: before, {_load()}", flush=True)
+    ours: list[dict[str, float]] = []
+    theirs: list[dict[str, float]] = []
+    for _ in range(runs):
+        ours.append(_run(sys.executable, CAREFLOW_RUN, str(log), by))
+        if pm4py_python:
+            theirs.append(_run(pm4py_python, PM4PY_RUN, str(log)))
+    med = _median(ours)
+    walls = ", ".join(f"{r['seconds']:.1f}" for r in ours)
+    print(
+        f"careflow population --by {by}: {int(med['cases']):,} cases, "
+        f"{int(med['events']):,} events in {int(med['partitions'])} part(s): "
+        f"{med['seconds']:.1f} s wall, {med['cpu']:.1f} s CPU, "
+        f"peak RSS {med['rss_mib']:,.0f} MiB (median of {runs}; each run's wall: {walls})"
+    )
+    if theirs:
+        pm = _median(theirs)
+        print(
+            f"PM4Py handover-of-work network: {pm['seconds']:.1f} s wall, {pm['cpu']:.1f} s "
+            f"CPU, peak RSS {pm['rss_mib']:,.0f} MiB; careflow/PM4Py wall-time ratio "
+            f"{med['seconds'] / pm['seconds']:.2f}, CPU-time ratio {med['cpu'] / pm['cpu']:.2f}"
+        )
+    else:
+        print("PM4Py: not installed here (pass --pm4py-python); no ratio")
+    print(f"{log.name}: after, {_load()}", flush=True)
+
+
 def main() -> None:
-    """Run the benchmark and print the medians."""
+    """Run the benchmark on each log and print the medians."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("log", type=Path, help="a rich workload Parquet file")
+    parser.add_argument("logs", type=Path, nargs="+", help="rich workload Parquet files")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--by", default="unit")
     parser.add_argument("--pm4py-python", default=None, help="a Python that has pm4py")
@@ -84,32 +123,12 @@ def main() -> None:
     pm4py_python = args.pm4py_python
     if pm4py_python is None and importlib.util.find_spec("pm4py") is not None:
         pm4py_python = sys.executable
-    ours: list[dict[str, float]] = []
-    theirs: list[dict[str, float]] = []
-    for _ in range(args.runs):
-        ours.append(_run(sys.executable, CAREFLOW_RUN, str(args.log), args.by))
-        if pm4py_python:
-            theirs.append(_run(pm4py_python, PM4PY_RUN, str(args.log)))
-    med = {k: statistics.median(r[k] for r in ours) for k in ours[0]}
     print(
-        f"machine: {platform.machine()}, {platform.python_implementation()} "
-        f"{platform.python_version()}, runs: {args.runs} (medians)"
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, "
+        f"{platform.python_implementation()} {platform.python_version()}"
     )
-    print(
-        f"careflow population --by {args.by}: {int(med['cases']):,} cases, "
-        f"{int(med['events']):,} events in {med['seconds']:.1f} s "
-        f"(read+sort {med['read']:.1f} s, score {med['score']:.1f} s, "
-        f"aggregate+suppress {med['aggregate']:.1f} s), peak RSS {med['rss_mib']:,.0f} MiB"
-    )
-    if theirs:
-        pm = {k: statistics.median(r[k] for r in theirs) for k in theirs[0]}
-        print(
-            f"PM4Py handover-of-work network: {pm['seconds']:.1f} s, peak RSS "
-            f"{pm['rss_mib']:,.0f} MiB; careflow/PM4Py time ratio "
-            f"{med['seconds'] / pm['seconds']:.2f}"
-        )
-    else:
-        print("PM4Py: not installed here (pass --pm4py-python); no ratio")
+    for log in args.logs:
+        _bench(log, runs=args.runs, by=args.by, pm4py_python=pm4py_python)
 
 
 if __name__ == "__main__":

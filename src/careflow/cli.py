@@ -1054,6 +1054,13 @@ def population_group() -> None:
     metavar="FILE",
     help="A mapping file (YAML/JSON) that says how to read the log, as for the other commands.",
 )
+@click.option(
+    "--partitions",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="N",
+    help="Read the log in N parts by case id (default: from its rows, about 2 GiB a part).",
+)
 @_FRAMEWORK
 @_LANG
 @click.option(
@@ -1071,6 +1078,7 @@ def population(  # noqa: PLR0917 - one parameter per option
     allow_personal_ids: bool,
     scores_path: str | None,
     mapping_path: str | None,
+    partitions: int | None,
     framework_name: str,
     lang: str,
     output: str,
@@ -1094,50 +1102,71 @@ def population(  # noqa: PLR0917 - one parameter per option
         raise click.BadParameter("name a .csv or .parquet file", param_hint="--scores")
     try:
         from careflow.population import read_events_report, score_events  # noqa: PLC0415
-        from careflow.population.aggregate import aggregate  # noqa: PLC0415
         from careflow.population.output import write_population  # noqa: PLC0415
-        from careflow.population.privacy import suppress  # noqa: PLC0415
+        from careflow.population.pipeline import run_population  # noqa: PLC0415
     except ImportError:
         raise CareflowError(
             "population scoring needs polars: pip install 'careflow[population]'"
         ) from None
     mapping = load_mapping(mapping_path) if mapping_path else None
     framework = load_framework(framework_name)
-    steps = ["reading", "scoring", "aggregating", "suppressing", "writing"]
-    with _stages(steps) as step:
-        step()
-        read = read_events_report(log, mapping=mapping, allow_personal_ids=allow_personal_ids)
-        events = read.events
-        _note_report(read.report, full=False)
-        step()
-        scores = _score_population(score_events, events, framework, read.recorded_completely)
-        step()
-        agg = aggregate(events, scores, by, period=period)
-        step()
-        published = suppress(agg, min_count)
-        step()
-        if out.suffix.lower() in _POPULATION_VISUAL:
-            data = _population_visual(out, events, scores, by, period, min_count, lang)
-        else:
-            data = write_population(
-                out, agg, published, not_computed=scores.not_computed, period=period
+    if out.suffix.lower() in _POPULATION_VISUAL:
+        # the report shows several groupings at once: it reads the whole log in one part
+        with _parts_bar("population") as progress:
+            read = read_events_report(log, mapping=mapping, allow_personal_ids=allow_personal_ids)
+            _note_report(read.report, full=False)
+            if progress is not None:
+                progress(1, 3)
+            scores = _score_population(
+                score_events, read.events, framework, read.recorded_completely
             )
-        write_output(str(out), data, inputs=inputs)
-        if extra is not None:
-            table = scores.table.with_columns(case=scores.table.get_column("case").cast(str))
-            buffer = io.BytesIO()
-            if extra.suffix.lower() == ".csv":
-                table.write_csv(buffer)
-            else:
-                table.write_parquet(buffer)
-            write_output(str(extra), buffer.getvalue(), inputs=inputs)
+            if progress is not None:
+                progress(2, 3)
+            data = _population_visual(out, read.events, scores, by, period, min_count, lang)
+            write_output(str(out), data, inputs=inputs)
+            if extra is not None:
+                _write_scores_table(extra, scores.table, inputs)
+            if progress is not None:
+                progress(3, 3)
+        click.echo(f"wrote {out}: {scores.table.height:,} journeys", err=True)
+        return
+    with _parts_bar("population") as progress:
+        result = run_population(
+            log,
+            by=by,
+            period=period,
+            framework=framework,
+            mapping=mapping,
+            min_count=min_count,
+            allow_personal_ids=allow_personal_ids,
+            partitions=partitions,
+            scores=extra,
+            inputs=inputs,
+            progress=progress,
+        )
+    if result.report is not None:
+        _note_report(result.report, full=False)
+    agg, published = result.aggregates, result.published
+    data = write_population(out, agg, published, not_computed=result.not_computed, period=period)
+    write_output(str(out), data, inputs=inputs)
     primary = sum(1 for c in published.cells if c.reason == "primary")
     click.echo(
-        f"wrote {out}: {scores.table.height:,} journeys in {agg.table.height - 1:,} groups; "
+        f"wrote {out}: {result.journeys:,} journeys in {agg.table.height - 1:,} groups; "
         f"{primary:,} cells suppressed below {min_count}, "
         f"{len(published.cells) - primary:,} more to protect them",
         err=True,
     )
+
+
+def _write_scores_table(path: Path, table: Any, inputs: Sequence[str]) -> None:
+    """The per-case score table (it holds case ids) as CSV or Parquet."""
+    table = table.with_columns(case=table.get_column("case").cast(str))
+    buffer = io.BytesIO()
+    if path.suffix.lower() == ".csv":
+        table.write_csv(buffer)
+    else:
+        table.write_parquet(buffer)
+    write_output(str(path), buffer.getvalue(), inputs=inputs)
 
 
 def _score_population(
@@ -1435,22 +1464,28 @@ def _population_visual(  # noqa: PLR0917 - the population command's choices, pas
     return write_visual(out, tables, lang=lang)
 
 
+def _show_progress() -> bool:
+    """Progress bars go to stderr only when it is a terminal and not in CI."""
+    return sys.stderr.isatty() and os.environ.get("CI", "").lower() not in {"true", "1"}
+
+
 @contextlib.contextmanager
-def _stages(steps: Sequence[str]) -> Iterator[Callable[[], None]]:
-    """A progress bar over named stages on stderr, only when stderr is a terminal."""
-    if not sys.stderr.isatty():
-        yield lambda: None
+def _parts_bar(label: str) -> Iterator[Callable[[int, int], None] | None]:
+    """A progress bar advanced with (steps done, steps in all), or None when not shown."""
+    if not _show_progress():
+        yield None
         return
-    with click.progressbar(
-        length=len(steps), label="population", file=sys.stderr, show_pos=True
-    ) as bar:
-        done = [0]
+    bar: Any = None
+    try:
 
-        def step() -> None:
-            if done[0]:
-                bar.update(1)
-            bar.label = steps[min(done[0], len(steps) - 1)]
-            done[0] += 1
+        def advance(done: int, total: int) -> None:
+            nonlocal bar
+            if bar is None:
+                bar = click.progressbar(length=total, label=label, file=sys.stderr, show_pos=True)
+                bar.__enter__()
+            bar.update(done - bar.pos)
 
-        yield step
-        bar.update(1)
+        yield advance
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)

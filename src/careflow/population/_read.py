@@ -34,6 +34,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import os
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final
@@ -62,7 +63,15 @@ from careflow.io.mapping import ROLES, LogMapping, MissingPolicy
 from careflow.model import KIND_RANK, EventKind, Principal, ServiceKind
 from careflow.population.privacy import check_pseudonymous
 
-__all__ = ["EVENT_COLUMNS", "EventsRead", "read_events", "read_events_report", "sort_events"]
+__all__ = [
+    "EVENT_COLUMNS",
+    "EventsRead",
+    "check_size",
+    "read_events",
+    "read_events_report",
+    "separator",
+    "sort_events",
+]
 
 #: The columns every events table has, besides the log's other columns.
 EVENT_COLUMNS: Final = (
@@ -122,10 +131,14 @@ def read_events(
     mapping: LogMapping | None = None,
     max_bytes: int = MAX_LOG_BYTES,
     allow_personal_ids: bool = False,
+    file: str | None = None,
+    row_numbers: str | None = None,
 ) -> pl.DataFrame:
     """Read a CSV or Parquet event log (or a polars table) into sorted events.
 
     There is no row limit: the table is columnar. ``max_bytes`` still bounds a CSV file.
+    The whole log is held in memory; :func:`careflow.population.pipeline.run_population`
+    reads a big log part by part.
 
     Parameters
     ----------
@@ -145,6 +158,12 @@ def read_events(
     allow_personal_ids
         Accept case ids that look like Swedish personnummer or samordningsnummer (only
         for closed environments; see ``docs/population.md``).
+    file
+        The file a :class:`polars.DataFrame` ``source`` was read from, named in errors.
+    row_numbers
+        A column of a :class:`polars.DataFrame` ``source`` holding each row's 1-based row
+        number in the file it came from (a part of a log): errors name those rows. The
+        column is not a column of the log.
 
     Raises
     ------
@@ -160,6 +179,8 @@ def read_events(
         mapping=mapping,
         max_bytes=max_bytes,
         allow_personal_ids=allow_personal_ids,
+        file=file,
+        row_numbers=row_numbers,
     ).events
 
 
@@ -170,10 +191,22 @@ def read_events_report(
     mapping: LogMapping | None = None,
     max_bytes: int = MAX_LOG_BYTES,
     allow_personal_ids: bool = False,
+    file: str | None = None,
+    row_numbers: str | None = None,
 ) -> EventsRead:
-    """Like :func:`read_events`, and also report how the log was read (see :class:`EventsRead`)."""
+    """Like :func:`read_events`, and also report how the log was read (see :class:`EventsRead`).
+
+    ``file`` names the file a table ``source`` came from (for messages); ``row_numbers``
+    names a column of it holding each row's number in that file, used in messages
+    instead of the row's place in the table (a part of a log, see
+    :mod:`careflow.population.pipeline`).
+    """
+    numbers: pl.Series | None = None
     if isinstance(source, pl.DataFrame):
-        frame, file, fmt = source, None, "table"
+        frame, fmt = source, "table"
+        if row_numbers is not None:
+            numbers = frame.get_column(row_numbers)
+            frame = frame.drop(row_numbers)
     else:
         file = os.fspath(source)
         frame = _read_file(file, max_bytes=max_bytes)
@@ -190,7 +223,10 @@ def read_events_report(
     )
     roles = dict(builder.names)
     normaliser = _Normaliser(frame, builder, file=file)
-    events = _normalise(frame, normaliser, header)
+    try:
+        events = _normalise(frame, normaliser, header)
+    except JourneyFileError as exc:
+        raise _in_file_rows(exc, numbers) from None
     if not allow_personal_ids:
         check_pseudonymous(events.get_column("case").unique(), file=file, column=roles["case"])
     # a role's own column (diagnosis...) stays groupable, but is no tie key per journey
@@ -249,6 +285,29 @@ def _normalise(frame: pl.DataFrame, normaliser: _Normaliser, header: list[str]) 
     return out.with_columns(day=ordinal.cast(pl.Float64) + seconds / 86_400.0)
 
 
+_ROW_PATH: Final = re.compile(r"^row (\d+)(,.*)?$", re.DOTALL)
+
+
+def _in_file_rows(error: JourneyFileError, numbers: pl.Series | None) -> JourneyFileError:
+    """The error with its row (of the frame read) replaced by the row of the file.
+
+    The readers below number the rows of the frame they get (``row N, column``); a part of
+    a log carries each row's number in the whole file.
+    """
+    match = _ROW_PATH.match(error.path or "") if numbers is not None else None
+    if match is None or numbers is None:
+        return error
+    row = int(match.group(1))
+    if not 1 <= row <= len(numbers):
+        return error
+    return JourneyFileError(
+        error.message,
+        file=error.file,
+        line=error.line,
+        path=f"row {numbers[row - 1]}{match.group(2) or ''}",
+    )
+
+
 def _check_deaths(events: pl.DataFrame, *, file: str | None) -> None:
     """Nothing follows a death, as :class:`careflow.model.Journey` checks per journey.
 
@@ -256,10 +315,18 @@ def _check_deaths(events: pl.DataFrame, *, file: str | None) -> None:
     time, else by the date.
     """
     death = pl.col("kind") == EventKind.DEATH.value
-    per_case = events.lazy().with_columns(
-        deaths=death.sum().over("case"),
-        death_ts=pl.col("ts").filter(death).first().over("case"),
-        death_is_date=pl.col("is_date").filter(death).first().over("case"),
+    dead = events.lazy().filter(death).select("case").unique()
+    if dead.select(pl.len()).collect().item() == 0:
+        return  # most logs: no death, nothing to check
+    # only the cases with a death (few), in the events' order
+    per_case = (
+        events.lazy()
+        .join(dead, on="case", how="semi", maintain_order="left")
+        .with_columns(
+            deaths=death.sum().over("case"),
+            death_ts=pl.col("ts").filter(death).first().over("case"),
+            death_is_date=pl.col("is_date").filter(death).first().over("case"),
+        )
     )
     later = (
         pl.when(~pl.col("is_date") & ~pl.col("death_is_date"))
@@ -283,20 +350,25 @@ def _check_deaths(events: pl.DataFrame, *, file: str | None) -> None:
         raise JourneyFileError(f"case {case!r:.40} cannot be a journey: {problem}", file=file)
 
 
+def check_size(file: str, *, max_bytes: int) -> None:
+    """Refuse a CSV log larger than ``max_bytes`` (:class:`JourneyFileError`)."""
+    size = os.path.getsize(file)
+    if size > max_bytes:
+        raise JourneyFileError(
+            f"the event log is {size:,} bytes, more than the limit of {max_bytes:,}; "
+            "split it or raise max_bytes",
+            file=file,
+        )
+
+
 def _read_file(file: str, *, max_bytes: int) -> pl.DataFrame:
     suffix = Path(file).suffix.lower()
     try:
         if suffix in {".parquet", ".pq"}:
             return pl.read_parquet(file)
-        size = os.path.getsize(file)
-        if size > max_bytes:
-            raise JourneyFileError(
-                f"the event log is {size:,} bytes, more than the limit of {max_bytes:,}; "
-                "split it or raise max_bytes",
-                file=file,
-            )
+        check_size(file, max_bytes=max_bytes)
         return pl.read_csv(
-            file, infer_schema=False, encoding="utf8-lossy", separator=_separator(file)
+            file, infer_schema=False, encoding="utf8-lossy", separator=separator(file)
         )
     except OSError as exc:
         raise JourneyFileError(f"cannot read the file ({exc})", file=file) from None
@@ -306,7 +378,7 @@ def _read_file(file: str, *, max_bytes: int) -> pl.DataFrame:
         ) from None
 
 
-def _separator(file: str) -> str:
+def separator(file: str) -> str:
     """The delimiter the per-journey reader finds (, ; tab |), from the file's first lines."""
     with open(file, "rb") as fh:
         sample = fh.read(65536).decode("utf-8", errors="replace")
@@ -847,14 +919,22 @@ def sort_events(
     others = [c for c in events.columns if c not in fixed]
     ties = [c for c in _TIE_COLUMNS if c in events.columns]
     text_keys = ["case", "activity", "unit", "_channel_text", *ties, *others]
-    coded = events.with_columns(_ordered_codes(events, text_keys))
+    # each text key as an enum whose order is the text's (code point) order: sorting
+    # enums compares small integers and gives the order Python's string comparison gives
+    categories = {name: events.get_column(name).unique().sort() for name in text_keys}
+    coded = events.with_columns(pl.col(n).cast(pl.Enum(c)) for n, c in categories.items())
     # careflow.model.order_time: a death known by date only sorts last on its day
     last = pl.col("ts") + pl.duration(days=1) - pl.duration(microseconds=1)
     death_by_date = (pl.col("kind") == EventKind.DEATH.value) & pl.col("is_date")
     coded = coded.with_columns(_order=pl.when(death_by_date).then(last).otherwise(pl.col("ts")))
     keys = ["case", "_order", "rank", "activity", "unit", "_channel_text", *ties, *others]
-    ordered = coded.sort(keys)
-    pos = pl.int_range(pl.len(), dtype=pl.UInt32).over("case")
+    # a key with one value in the whole table breaks no tie (a column the log lacks)
+    constant = {c for c in text_keys[1:] if len(categories[c]) == 1}
+    ordered = coded.sort([k for k in keys if k not in constant])
+    # the event's place in its case: rows since the case's first row (the table is sorted)
+    row = pl.int_range(pl.len(), dtype=pl.UInt32)
+    first = pl.col("case") != pl.col("case").shift(1)
+    pos = row - pl.when(first.fill_null(True)).then(row).otherwise(None).forward_fill()
     changed = (pl.col("pos") > 0) & (pl.col("unit") != pl.col("unit").shift(1))
     handover = changed & (pl.col("kind") != EventKind.DEATH.value)
     if same_stay_hours is not None:
@@ -869,16 +949,3 @@ def sort_events(
         .with_columns(handover=handover)
         .drop("_channel_text", "_order", *ties)
     )
-
-
-def _ordered_codes(events: pl.DataFrame, columns: list[str]) -> list[pl.Expr]:
-    """Each text column as an enum whose order is the text's (code point) order.
-
-    Sorting enums compares small integers, not strings, and gives the order Python's
-    string comparison gives.
-    """
-    out = []
-    for name in columns:
-        categories = events.get_column(name).unique().sort()
-        out.append(pl.col(name).cast(pl.Enum(categories)))
-    return out
