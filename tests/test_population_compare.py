@@ -316,7 +316,9 @@ def test_doubled_waits_are_flagged_where_the_group_is_large(extracts: dict[str, 
     """Doubled waits are flagged in the whole population and several units, nothing else.
 
     Waits are skewed, so not every unit is flagged after the correction for some 400
-    tests; the målbild means do not depend on time and are not flagged.
+    tests; the målbild means (of this framework) do not depend on time and are not
+    flagged. The findings defined by durations (a wait over 30 days, a long gap between
+    contacts, no SIP long after both principals are involved) may rightly move too.
     """
     comparison = compare_aggregates(
         _aggregate(extracts["odd"], "unit"), _aggregate(extracts["slow"], "unit")
@@ -326,7 +328,10 @@ def test_doubled_waits_are_flagged_where_the_group_is_large(extracts: dict[str, 
     assert total.significant
     assert total.a is not None
     assert total.b == pytest.approx(2 * total.a)
-    assert {d.measure for d in comparison.significant} == {"waits_mean"}
+    flagged = {d.measure for d in comparison.significant}
+    durations = {"share_long_wait", "share_long_contact_gap", "share_no_sip"}
+    assert "waits_mean" in flagged
+    assert flagged <= {"waits_mean", *durations}
     assert len(comparison.significant) >= 5
     # a flagged unit's doubling is larger than the noise; the smallest unit's is not
     smallest = min((d for d in waits.values() if d.status == "compared"), key=lambda d: d.n_a or 0)
