@@ -25,7 +25,7 @@ from careflow.cli import _score_population, main
 from careflow.errors import CareflowError, JourneyFileError
 from careflow.io.eventlog import LogReport, read_event_log_report
 from careflow.io.mapping import LogMapping, load_mapping, loads_mapping
-from careflow.model import EventKind, Journey
+from careflow.model import Aspect, EventKind, Journey
 from careflow.population import read_events, read_events_report, score_events
 from careflow.scoring import score_journey
 
@@ -374,23 +374,16 @@ def test_the_report_carries_what_the_source_records_completely(tmp_path: Path) -
     assert read.recorded_completely == frozenset({"contacts", "plans"})
 
 
-def test_scoring_takes_recorded_completely_where_score_events_accepts_it() -> None:
-    """The CLI passes a declared ``recorded_completely`` on, or refuses to score without it."""
+def test_scoring_takes_the_declared_aspects() -> None:
+    """The CLI passes a mapping's declared ``recorded_completely`` on as aspects."""
     seen: dict[str, Any] = {}
 
-    def accepting(events: Any, framework: Any, *, recorded_completely: frozenset[str]) -> str:
+    def accepting(events: Any, framework: Any, *, recorded_completely: frozenset[Any]) -> str:
         seen["aspects"] = recorded_completely
         return "scored"
 
-    def older(events: Any, framework: Any) -> str:
-        return "scored"
-
-    aspects = frozenset({"contacts"})
-    assert _score_population(accepting, None, None, aspects) == "scored"
-    assert seen["aspects"] == aspects
-    assert _score_population(older, None, None, frozenset()) == "scored"
-    with pytest.raises(CareflowError, match="recorded_completely"):
-        _score_population(older, None, None, aspects)
+    assert _score_population(accepting, None, None, frozenset({"contacts"})) == "scored"
+    assert seen["aspects"] == frozenset({Aspect.CONTACTS})
 
 
 # -- the Sepsis log, a real one ---------------------------------------------------------------
