@@ -203,14 +203,14 @@ def read_events_report(
     """
     numbers: pl.Series | None = None
     if isinstance(source, pl.DataFrame):
-        frame, fmt = source, "table"
+        frame, fmt = source, "table" if file is None else _format_of(file)
         if row_numbers is not None:
             numbers = frame.get_column(row_numbers)
             frame = frame.drop(row_numbers)
     else:
         file = os.fspath(source)
         frame = _read_file(file, max_bytes=max_bytes)
-        fmt = "Parquet" if Path(file).suffix.lower() in {".parquet", ".pq"} else "CSV"
+        fmt = _format_of(file)
     if frame.width == 0 or frame.height == 0:
         raise JourneyFileError("the event log has no rows", file=file)
     header = [str(c) for c in frame.columns]
@@ -376,6 +376,11 @@ def _read_file(file: str, *, max_bytes: int) -> pl.DataFrame:
         raise JourneyFileError(
             f"not a readable event log ({type(exc).__name__}: {str(exc)[:200]})", file=file
         ) from None
+
+
+def _format_of(file: str) -> str:
+    """The format a log file is read as, by its suffix (as the report names it)."""
+    return "Parquet" if Path(file).suffix.lower() in {".parquet", ".pq"} else "CSV"
 
 
 def separator(file: str) -> str:

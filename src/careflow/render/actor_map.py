@@ -98,23 +98,7 @@ def actor_map(
         total = sum(int(net.edges[e]["weight"]) for e in ranked)
         shown = sum(int(net.edges[e]["weight"]) for e in kept)
         caption += "<BR/>" + w["shown"].format(n=len(kept), m=len(ranked), k=shown, t=total)
-    g = graphviz.Digraph(name="actor_map")
-    g.attr(
-        rankdir="LR",
-        fontname=FONT,
-        labelloc="t",
-        labeljust="l",
-        nodesep="0.3",
-        ranksep="0.9",
-        bgcolor="white",
-        label=(
-            f'<<FONT POINT-SIZE="14"><B>{w["title"]}: {cell(title, 80)}</B></FONT><BR/>'
-            f'<FONT POINT-SIZE="9">{caption}</FONT>>'
-        ),
-        newrank="true",  # dense networks in clusters otherwise trip dot's init_rank
-    )
-    g.attr("node", fontname=FONT, fontsize="10", shape="box", style="rounded,filled")
-    g.attr("edge", fontname=FONT, fontsize="9")
+    g = network_digraph("actor_map", f"{w['title']}: {cell(title, 80)}", caption)
 
     ids = sorted(net.nodes)
     node_of = {actor: f"a{i}" for i, actor in enumerate(ids)}
@@ -163,4 +147,29 @@ def actor_map(
             penwidth=f"{1 + 1.5 * math.log2(weight) * scale:.2f}",
             id=f"{node_of[a]}_{node_of[b]}",
         )
+    return g
+
+
+def network_digraph(name: str, title: str, caption: str) -> graphviz.Digraph:
+    """An empty left-to-right network graph with the title and caption of the actor maps.
+
+    ``title`` and ``caption`` are graphviz HTML-label text, already escaped.
+    """
+    g = graphviz.Digraph(name=name)
+    g.attr(
+        rankdir="LR",
+        fontname=FONT,
+        labelloc="t",
+        labeljust="l",
+        nodesep="0.3",
+        ranksep="0.9",
+        bgcolor="white",
+        label=(
+            f'<<FONT POINT-SIZE="14"><B>{title}</B></FONT><BR/>'
+            f'<FONT POINT-SIZE="9">{caption}</FONT>>'
+        ),
+        newrank="true",  # dense networks in clusters otherwise trip dot's init_rank
+    )
+    g.attr("node", fontname=FONT, fontsize="10", shape="box", style="rounded,filled")
+    g.attr("edge", fontname=FONT, fontsize="9")
     return g

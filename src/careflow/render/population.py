@@ -28,6 +28,7 @@ from careflow.i18n import number
 from careflow.labels import check_lang
 from careflow.model import Principal
 from careflow.render._text import cell
+from careflow.render.actor_map import network_digraph
 from careflow.render.output import render_bytes
 from careflow.render.report import svg_fragment
 from careflow.render.theme import FONT, LANE_OF, LANES, QUALITY
@@ -803,23 +804,7 @@ def population_network(
     caption = w["caption"].format(dash=_DASH)
     if len(kept) < len(pairs):
         caption += "<BR/>" + w["shown"].format(n=len(kept), m=len(pairs))
-    g = graphviz.Digraph(name="population_network")
-    g.attr(
-        rankdir="LR",
-        fontname=FONT,
-        labelloc="t",
-        labeljust="l",
-        nodesep="0.3",
-        ranksep="0.9",
-        bgcolor="white",
-        label=(
-            f'<<FONT POINT-SIZE="14"><B>{w["title"]}</B></FONT><BR/>'
-            f'<FONT POINT-SIZE="9">{caption}</FONT>>'
-        ),
-        newrank="true",
-    )
-    g.attr("node", fontname=FONT, fontsize="10", shape="box", style="rounded,filled")
-    g.attr("edge", fontname=FONT, fontsize="9")
+    g = network_digraph("population_network", w["title"], caption)
     for key, name_sv, name_en in LANES:
         members = [u for u in names if _lane(principal.get(u, "other")) == key]
         if not members:
