@@ -478,6 +478,26 @@ def test_aggregates_add_up_across_disjoint_parts(
             ), column
 
 
+@settings(max_examples=30)
+@given(_logs())
+def test_aggregated_handovers_are_the_journeys_handovers(rows: list[dict[str, Any]]) -> None:
+    """Handovers per receiving unit and in total are the journeys' handover transitions.
+
+    A death recorded at another unit changes the unit but is no handover (issue 12), so
+    generated logs with deaths at any unit check that the aggregate counts none there.
+    """
+    journeys = journeys_from_rows(rows)
+    events = read_events(pl.DataFrame(rows))
+    agg = aggregate(events, score_events(events), "unit")
+    expected: Counter[str] = Counter()
+    for j in journeys:
+        for t in j.transitions:
+            expected[j.actor_of(j.event(t.target)).name] += 1
+    table = {r["unit"]: r["handovers"] for r in agg.table.to_dicts()}
+    assert table.pop(TOTAL) == sum(expected.values())
+    assert {u: n for u, n in table.items() if n} == dict(expected)
+
+
 def test_aggregates_count_deaths_per_group_under_the_small_cell_rules() -> None:
     """Deaths (and deaths soon after a discharge) are counted per group under suppression.
 

@@ -964,6 +964,43 @@ def draft_mapping(report: LogReport, values: dict[str, list[tuple[str, int]]]) -
 
 # -- population (issue 10): bulk scoring and privacy-safe aggregates ------------------------
 
+
+def _by_option(help_text: str) -> Callable[[F], F]:
+    """``--by``, as ``careflow population`` and ``population compare`` take it."""
+    return click.option(
+        "--by",
+        default="unit",
+        show_default=True,
+        metavar="unit|boundary|kommun|region|principal|period|COLUMN",
+        help=help_text,
+    )
+
+
+def _period_option(help_text: str) -> Callable[[F], F]:
+    """``--period``: the length of a period."""
+    return click.option(
+        "--period",
+        type=click.Choice(["month", "quarter", "year"]),
+        default="quarter",
+        show_default=True,
+        help=help_text,
+    )
+
+
+def _min_count_option(help_text: str) -> Callable[[F], F]:
+    """``--min-count``: the smallest cell published (5, as OHDSI and Nordic statistics)."""
+    return click.option(
+        "--min-count", type=click.IntRange(min=1), default=5, show_default=True, help=help_text
+    )
+
+
+_ALLOW_PERSONAL_IDS = click.option(
+    "--allow-personal-ids",
+    is_flag=True,
+    help="Accept case ids that look like personnummer (closed environments only).",
+)
+
+
 #: The command ``careflow population LOG ...`` runs (also ``careflow population aggregate``).
 _POPULATION_DEFAULT: Final = "aggregate"
 
@@ -1016,32 +1053,12 @@ def population_group() -> None:
     _POPULATION_DEFAULT, cls=_PopulationDefault, hidden=True, context_settings=_CONTEXT
 )
 @click.argument("log", type=click.Path(dir_okay=False, path_type=str))
-@click.option(
-    "--by",
-    default="unit",
-    show_default=True,
-    metavar="unit|boundary|kommun|region|principal|period|COLUMN",
-    help="Group journeys by unit, handover pair, principal, start period or a log column.",
+@_by_option("Group journeys by unit, handover pair, principal, start period or a log column.")
+@_period_option("Length of a period for --by period.")
+@_min_count_option(
+    "Suppress cells with fewer journeys (or counts) than this, and cells revealing them."
 )
-@click.option(
-    "--period",
-    type=click.Choice(["month", "quarter", "year"]),
-    default="quarter",
-    show_default=True,
-    help="Length of a period for --by period.",
-)
-@click.option(
-    "--min-count",
-    type=click.IntRange(min=1),
-    default=5,
-    show_default=True,
-    help="Suppress cells with fewer journeys (or counts) than this, and cells revealing them.",
-)
-@click.option(
-    "--allow-personal-ids",
-    is_flag=True,
-    help="Accept case ids that look like personnummer (closed environments only).",
-)
+@_ALLOW_PERSONAL_IDS
 @click.option(
     "--scores",
     "scores_path",
@@ -1290,20 +1307,8 @@ def _population_table(comparison: Any, lang: str) -> list[str]:
 @population_group.command("compare", context_settings=_CONTEXT)
 @click.argument("a", type=click.Path(dir_okay=False, path_type=str))
 @click.argument("b", type=click.Path(dir_okay=False, path_type=str))
-@click.option(
-    "--by",
-    default="unit",
-    show_default=True,
-    metavar="unit|boundary|kommun|region|principal|period|COLUMN",
-    help="Group both populations alike (taken from the files when they are population JSON).",
-)
-@click.option(
-    "--period",
-    type=click.Choice(["month", "quarter", "year"]),
-    default="quarter",
-    show_default=True,
-    help="Length of a period for --by period, --period-a and --period-b.",
-)
+@_by_option("Group both populations alike (taken from the files when they are population JSON).")
+@_period_option("Length of a period for --by period, --period-a and --period-b.")
 @click.option(
     "--period-a",
     metavar="PERIOD",
@@ -1314,12 +1319,8 @@ def _population_table(comparison: Any, lang: str) -> list[str]:
     metavar="PERIOD",
     help="Only the journeys of log B that started in PERIOD (A and B may be one log).",
 )
-@click.option(
-    "--min-count",
-    type=click.IntRange(min=1),
-    default=5,
-    show_default=True,
-    help="Groups with fewer journeys in A or B are not compared; smaller counts are suppressed.",
+@_min_count_option(
+    "Groups with fewer journeys in A or B are not compared; smaller counts are suppressed."
 )
 @click.option(
     "--alpha",
@@ -1335,11 +1336,7 @@ def _population_table(comparison: Any, lang: str) -> list[str]:
     show_default=True,
     help="For many comparisons: Holm (family-wise), bh (Benjamini-Hochberg) or none.",
 )
-@click.option(
-    "--allow-personal-ids",
-    is_flag=True,
-    help="Accept case ids that look like personnummer (closed environments only).",
-)
+@_ALLOW_PERSONAL_IDS
 @_FRAMEWORK
 @_LANG
 @click.option(

@@ -493,7 +493,10 @@ class _Normaliser:
                 null_text = text
             else:
                 mapping[key] = text
-        out = keys.replace_strict(mapping, default=None, return_dtype=pl.String)
+        if keys.dtype == pl.String and all(k == v for k, v in mapping.items()):
+            out = keys  # every cell reads as itself: nothing to replace
+        else:
+            out = keys.replace_strict(mapping, default=None, return_dtype=pl.String)
         return out if null_text is None else out.fill_null(null_text)
 
     def refused_cell(self, value: Any, row: int, column: str) -> JourneyFileError:
@@ -566,6 +569,8 @@ class _Normaliser:
                 UnmappedValue(role=role, value=v, events=e, cases=c)
                 for v, e, c in counts.iter_rows()
             )
+        if texts.dtype == pl.String and all(k == v for k, v in mapping.items()):
+            return texts  # every value is its own (a log in careflow's words)
         return texts.replace_strict(mapping, default=None, return_dtype=pl.String)
 
     def refusal(

@@ -125,14 +125,18 @@ def _period_expr(period: str) -> pl.Expr:
 
 
 def _handovers(events: pl.LazyFrame) -> pl.LazyFrame:
-    """One row per handover (a change of unit between consecutive events of a case)."""
+    """One row per handover: where the per-journey reader puts a handover transition.
+
+    That is the events table's ``handover`` column: a change of unit between consecutive
+    events of a case, except to a death (the unit that records a death takes over
+    nothing) and, with a mapping's ``same_stay_hours``, a move within one stay.
+    """
     appointment = pl.col("kind").is_in(sorted(k.value for k in APPOINTMENT_KINDS))
     return (
         events.with_columns(
             from_unit=pl.col("unit").shift(1).cast(pl.String),
             from_principal=pl.col("principal").shift(1),
             gap=pl.col("day") - pl.col("day").shift(1),
-            handover=(pl.col("pos") > 0) & (pl.col("unit") != pl.col("unit").shift(1)),
         )
         .filter(pl.col("handover"))
         .select(
