@@ -237,6 +237,19 @@ def test_the_story_yields_death_after_contact_citing_both_discharges_and_the_cau
     assert finding.text_sv.startswith("Personen dog (överdos, trolig) 6 dagar efter utskrivning")
 
 
+def test_a_death_before_any_follow_up_is_named_as_the_death_not_as_what_came_instead() -> None:
+    """The discharge finding says the person died (e08), in both languages, and cites it."""
+    j = careflow.load_journey(STORY)
+    found = [f for f in find_gaps(j) if f.code == "no_contact_after_discharge"]
+    assert found
+    for finding in found:
+        assert finding.refs[-1] == "e08"
+        assert "; the person died (e08) after discharge" in finding.text_en
+        assert "; personen dog (e08) efter utskrivning" in finding.text_sv
+        assert "instead" not in finding.text_en
+        assert "i stället" not in finding.text_sv
+
+
 @pytest.mark.parametrize("kind", ["rejection", "redirection", "case_closed", "drop_out"])
 def test_a_death_after_a_rejection_closure_or_drop_out_is_found_too(kind: str) -> None:
     """Each way a service lets go counts, and the sentence names it."""

@@ -568,9 +568,16 @@ def discharge_gaps(journey: Journey, th: Thresholds) -> list[Finding]:
         else:
             sv = f"Ingen planerad uppföljning alls ({_d(fu.days)} dagar)"
             en = f"No planned follow-up at all ({_d(fu.days)} days)"
-        if fu.instead:
-            sv += f"; i stället {', '.join(fu.instead)}"
-            en += f"; instead {', '.join(fu.instead)}"
+        # the death that ended the search is named as such, not as what came instead
+        death = journey.death
+        died = death is not None and death.id in fu.instead
+        instead = [i for i in fu.instead if not (died and death is not None and i == death.id)]
+        if instead:
+            sv += f"; i stället {', '.join(instead)}"
+            en += f"; instead {', '.join(instead)}"
+        if died and death is not None:
+            sv += f"; personen dog ({death.id})"
+            en += f"; the person died ({death.id})"
         out.append(
             Finding(
                 code="no_contact_after_discharge",
