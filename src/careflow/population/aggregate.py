@@ -174,7 +174,8 @@ def aggregate(
     partition = False
     if by == "unit":
         keys: tuple[str, ...] = ("unit",)
-        members = lazy.select("case", unit=pl.col("unit").cast(pl.String)).unique()
+        # distinct (case, unit) pairs on the coded unit, then as text: a third of the work
+        members = lazy.select("case", "unit").unique().with_columns(pl.col("unit").cast(pl.String))
         hand = handovers.with_columns(unit=pl.col("to_unit"))
     elif by in {"principal", "kommun", "region"}:
         keys = ("principal",)
