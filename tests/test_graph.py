@@ -232,3 +232,25 @@ def test_model_imports_no_graph_rendering_or_cli_library() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_a_rejection_on_the_way_does_not_cut_a_loop() -> None:
+    """A rejection between two legs of a round passes the move on: the loop still closes.
+
+    Sent from psychiatry to addiction care ("mental health first") and back
+    ("substance use first") is a loop; being turned away at social services in between,
+    for no given reason, must not turn it into two moves that go nowhere (found by
+    ``test_rejection_never_raises_malbild_5``).
+    """
+    events = [
+        _ev("e0", "2023-01-01", "psy", "need_signal", demanded_first="substance_use"),
+        _ev("e1", "2023-03-19", "ber", "need_signal", demanded_first="substance_use"),
+        _ev("e2", "2023-04-26", "psy", "need_signal"),
+    ]
+    (before,) = loops(_journey(events))
+    assert before.actors == ("psy", "ber", "psy")
+    rejected = _ev("r", "2023-04-11", "soc", "rejection")
+    (after,) = loops(_journey([*events, rejected]))
+    assert after.level == "unit"
+    assert after.actors == ("psy", "ber", "soc", "psy")
+    assert after.events == ("e0", "e1", "r", "e2")

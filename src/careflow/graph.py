@@ -276,7 +276,11 @@ def _moves(journey: Journey) -> list[_Move]:
     turned away (the person's own step after a rejection continues the chain); and, for a
     turned-away event that no transition leaves from, a move to the next event at another
     service when the reason sends the person there (:data:`MOVING_REASONS`, or a
-    ``demanded_first``) or when the person or their network took that next step.
+    ``demanded_first``), when the person or their network took that next step, or when a
+    move brought the person to the event: sent somewhere and turned away there, the person
+    is still being sent round, whatever the reason. So one more rejection on the way never
+    cuts a chain: it only lengthens it (a rejection that a move reaches passes the move on,
+    to the event the move would otherwise have reached, or to one on the way there).
     """
     shared = per_journey(journey)
     timeline, order, actors, stamps = shared.timeline, shared.order, shared.actors, shared.stamps
@@ -287,10 +291,17 @@ def _moves(journey: Journey) -> list[_Move]:
         if t.kind in _MOVES
         or (t.kind is TransitionKind.SELF_REFERRAL and turned_away(timeline[order[t.source]]))
     ]
+    # events a move arrives at; the moves made here only go forward in time, so an event's
+    # arrivals are all known when the loop below reaches it
+    arrived = {m.target for m in out}
     for i, event in enumerate(timeline):
         if event.id in leaving or not turned_away(event):
             continue
-        sends = event.reason_code in MOVING_REASONS or event.demanded_first is not None
+        sends = (
+            event.reason_code in MOVING_REASONS
+            or event.demanded_first is not None
+            or event.id in arrived
+        )
         nxt = next(
             (
                 timeline[k]
@@ -303,6 +314,7 @@ def _moves(journey: Journey) -> list[_Move]:
         )
         if nxt is not None and (sends or nxt.initiated_by in _OWN_STEP):
             out.append(_Move(None, event.id, nxt.id))
+            arrived.add(nxt.id)
     return sorted(out, key=lambda m: (order[m.source], order[m.target], m.id or ""))
 
 
