@@ -7,6 +7,7 @@ import subprocess
 import sys
 from typing import Any
 
+import pytest
 from hypothesis import given
 
 import careflow
@@ -254,3 +255,28 @@ def test_a_rejection_on_the_way_does_not_cut_a_loop() -> None:
     assert after.level == "unit"
     assert after.actors == ("psy", "ber", "soc", "psy")
     assert after.events == ("e0", "e1", "r", "e2")
+
+
+@pytest.mark.xfail(strict=True, reason="known: a move from elsewhere still drops the chain")
+def test_a_rejection_elsewhere_that_sends_on_does_not_cut_a_loop() -> None:
+    """A rejection elsewhere that sends the person on does not cut a loop.
+
+    Psychiatry → addiction care → back to psychiatry stays a loop when, meanwhile, the
+    person is turned away at social services ("other area") and sent to addiction care.
+
+    Known gap: :func:`loops` follows one chain at a time, and the rejection's move from
+    social services drops the chain that arrived at addiction care from psychiatry.
+    """
+    events = [
+        _ev("e1", "2024-01-01", "psy", "assessment"),
+        _ev("e2", "2024-01-20", "ber", "assessment"),
+        _ev("e3", "2024-02-10", "ber", "contact"),
+        _ev("e4", "2024-03-01", "psy", "contact"),
+    ]
+    moves = [
+        {"id": "t1", "from": "e1", "to": "e2"},
+        {"id": "t2", "from": "e3", "to": "e4", "kind": "return"},
+    ]
+    assert len(loops(_journey(events, transitions=moves))) == 1
+    rejected = _ev("r", "2024-02-01", "soc", "rejection", reason_code="other_area")
+    assert len(loops(_journey([*events, rejected], transitions=moves))) == 1
