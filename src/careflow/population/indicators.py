@@ -34,7 +34,7 @@ from typing import Final
 import attrs
 import polars as pl
 
-from careflow.graph import TREATMENT_KINDS
+from careflow.graph import TREATMENT_KINDS, follow_chains, rejection_moves
 from careflow.model import Aspect, EventKind, Need, Principal, ServiceKind
 from careflow.scoring import indicators as per_journey
 from careflow.scoring import rules
@@ -673,10 +673,84 @@ def _unit_squares(events: pl.LazyFrame) -> pl.LazyFrame:
 def _loops(events: pl.LazyFrame) -> pl.LazyFrame:
     """Per case, the referral loops :func:`careflow.graph.loops` finds in a log journey.
 
-    A log's moves are its handovers, one from each stay at a unit to the next. Number
-    the stays 0, 1, ... and the move into stay ``t`` move ``t``. The chain of moves
-    restarts at the case's first move, at a move out of a stay that held a treatment or
-    admission, and after each loop; a chain restarted at move ``a`` reaches back to the
+    A log journey's moves are its handovers (the ``handover`` column: a unit change that
+    is neither a death nor a move within one stay) and the moves its rejections and
+    redirections make (:func:`careflow.graph.rejection_moves`: one that a handover, or
+    another such move, brought the person to and that no handover leaves from sends the
+    person on to the next event at another unit). Most cases have only handovers, each
+    leaving from the unit the previous one arrived at: one chain, which
+    :func:`_handover_loops` follows for all of them at once. The other cases (a
+    rejection reached by a handover and left by none, or a unit change within one stay)
+    can branch, and :func:`_branching_loops` follows their chains with the per-journey
+    rule itself, case by case (linear in their events for ordinary journeys).
+    """
+    table = events.select(
+        "case", "unit", "principal", "treated", "handover", "pos", "turned_away", "ts", "kind"
+    ).collect()
+    nxt_handover = pl.col("handover").shift(-1).over("case").fill_null(False)
+    unit_changed = (pl.col("pos") > 0) & (pl.col("unit") != pl.col("unit").shift(1))
+    branching = (
+        (
+            (pl.col("turned_away") & pl.col("handover") & ~nxt_handover)
+            | (unit_changed & ~pl.col("handover") & (pl.col("kind") != EventKind.DEATH.value))
+        )
+        .any()
+        .over("case")
+    )
+    table = table.with_columns(branching=branching)
+    plain = table.filter(~pl.col("branching"))
+    rest = table.filter(pl.col("branching"))
+    parts = [_handover_loops(plain)] if plain.height else []
+    if rest.height:
+        parts.append(_branching_loops(rest))
+    if not parts:
+        return table.select("case", loops=pl.lit(0, dtype=pl.Int64)).clear().lazy()
+    return pl.concat(parts).lazy()
+
+
+def _branching_loops(table: pl.DataFrame) -> pl.DataFrame:
+    """Per case, the loops of the cases whose chains may branch, by the per-journey rule."""
+    informal = Principal.INFORMAL.value
+    cases, counts = [], []
+    for case, rows in table.partition_by("case", as_dict=True, maintain_order=True).items():
+        handover = rows.get_column("handover").to_list()
+        given = [(i - 1, i) for i, moved in enumerate(handover) if moved]
+        units = rows.get_column("unit").to_list()
+        principals = rows.get_column("principal").to_list()
+        n = rows.height
+        made = rejection_moves(
+            given,
+            {source for source, _ in given},
+            turned=rows.get_column("turned_away").to_list(),
+            sends=[False] * n,  # a log records no reasons, demands or initiators
+            own_step=[False] * n,
+            actors=units,
+            stamps=rows.get_column("ts").to_list(),
+            informal=[p == informal for p in principals],
+        )
+        moves = sorted(given + made)
+        found = follow_chains(
+            moves,
+            actors=units,
+            principals=principals,
+            treated=rows.get_column("treated").to_list(),
+        )
+        cases.append(case[0])
+        counts.append(len(found))
+    return pl.DataFrame(
+        {"case": pl.Series(cases, dtype=table.schema["case"]), "loops": counts},
+        schema_overrides={"loops": pl.Int64},
+    )
+
+
+def _handover_loops(table: pl.DataFrame) -> pl.DataFrame:
+    """Per case, the loops of cases whose only moves are handovers, in one chain.
+
+    Each handover leaves from the unit the previous one arrived at, so the chain never
+    branches (and :func:`careflow.graph.loops` follows just it). Number the stays 0, 1,
+    ... and the move into stay ``t`` move ``t``. The chain of moves restarts at the
+    case's first move, at a move out of a stay that held a treatment or admission, and
+    after each loop; a chain restarted at move ``a`` reaches back to the
     stay before it (``a - 1``), or only to stay ``a`` when that stay's last event is a
     treatment or admission. Move ``t`` closes a loop when the chain reaches back to a
     stay ``g(t)``: the latest earlier stay at the same unit, or the end of the latest
@@ -687,7 +761,7 @@ def _loops(events: pl.LazyFrame) -> pl.LazyFrame:
     shift, a cumulative sum, a sort or a gather by global row number (rows are sorted by
     case), so the work is near-linear in events.
     """
-    table = events.select("case", "unit", "principal", "treated", "handover", "pos").collect()
+    table = table.select("case", "unit", "principal", "treated", "handover", "pos")
     case_type = table.schema["case"]
     table = table.with_columns(pl.col("case").to_physical().cast(pl.Int64).alias("code"))
     starts = (pl.col("pos") == 0) | pl.col("handover")
@@ -781,7 +855,7 @@ def _loops(events: pl.LazyFrame) -> pl.LazyFrame:
         acc = acc + acc.gather(nxt).fill_null(0)
         nxt = nxt.gather(nxt)
     out = moves.select("case", "t").with_columns(loops=acc).filter(pl.col("t") == 1)
-    return out.select(pl.col("case").cast(case_type), "loops").lazy()
+    return out.select(pl.col("case").cast(case_type), pl.col("loops").cast(pl.Int64))
 
 
 def _search(
