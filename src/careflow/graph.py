@@ -398,14 +398,18 @@ class _Link:
     """A chain as a linked list: its last move and the chain before it.
 
     ``cut`` is set when a loop has used the link up: no chain continues from it then.
+    ``arrivals`` holds the actors the chain's moves arrived at, up to this link.
     """
 
-    __slots__ = ("before", "cut", "move")
+    __slots__ = ("arrivals", "before", "cut", "move")
 
-    def __init__(self, move: int, before: _Link | None) -> None:
+    def __init__(self, move: int, before: _Link | None, arrival: Hashable) -> None:
         self.move = move  # index of the move
         self.before = before
         self.cut = False
+        self.arrivals: frozenset[Hashable] = (
+            frozenset((arrival,)) if before is None else before.arrivals | {arrival}
+        )
 
 
 def follow_chains(
@@ -429,12 +433,15 @@ def follow_chains(
         treated_before.append(treated_before[-1] + flag)
     chains: list[_Link] = []  # the last link of every chain followed, oldest first
     found: list[tuple[str, list[int]]] = []
-    for k, (src, _) in enumerate(moves):
+    for k, (src, end) in enumerate(moves):
         kept: list[_Link] = []
         bases: list[_Link | None] = []
         for top in chains:
             if top.cut:
                 continue  # a loop used this chain up
+            if actors[src] not in top.arrivals:
+                kept.append(top)  # it never arrived here
+                continue
             node: _Link | None = top
             # back along the chain to the latest move that arrived here before this left
             while node is not None and not (
@@ -470,9 +477,9 @@ def follow_chains(
             found.append(best)
             for base in bases:  # every chain this move continued starts again at it
                 _cut(base)
-            chains = [*kept, _Link(k, None)]
+            chains = [*kept, _Link(k, None, actors[end])]
         else:
-            chains = [*kept, *(_Link(k, base) for base in bases or [None])]
+            chains = [*kept, *(_Link(k, base, actors[end]) for base in bases or [None])]
     return found
 
 

@@ -687,60 +687,54 @@ def _loops(events: pl.LazyFrame) -> pl.LazyFrame:
     table = events.select(
         "case", "unit", "principal", "treated", "handover", "pos", "turned_away", "ts", "kind"
     ).collect()
-    nxt_handover = pl.col("handover").shift(-1).over("case").fill_null(False)
-    unit_changed = (pl.col("pos") > 0) & (pl.col("unit") != pl.col("unit").shift(1))
-    branching = (
-        (
-            (pl.col("turned_away") & pl.col("handover") & ~nxt_handover)
-            | (unit_changed & ~pl.col("handover") & (pl.col("kind") != EventKind.DEATH.value))
-        )
-        .any()
-        .over("case")
+    # rows are sorted by case, and a case's first row is no handover: plain shifts do
+    left_by_none = ~pl.col("handover").shift(-1).fill_null(False)
+    within_stay = (
+        (pl.col("pos") > 0)
+        & (pl.col("unit") != pl.col("unit").shift(1))
+        & ~pl.col("handover")
+        & (pl.col("kind") != EventKind.DEATH.value)
     )
-    table = table.with_columns(branching=branching)
-    plain = table.filter(~pl.col("branching"))
-    rest = table.filter(pl.col("branching"))
+    branching = (pl.col("turned_away") & pl.col("handover") & left_by_none) | within_stay
+    cases = table.filter(branching).get_column("case").unique()
+    if cases.is_empty():
+        return _handover_loops(table).lazy()
+    chosen = pl.col("case").is_in(cases.implode())
+    plain = table.filter(~chosen)
     parts = [_handover_loops(plain)] if plain.height else []
-    if rest.height:
-        parts.append(_branching_loops(rest))
-    if not parts:
-        return table.select("case", loops=pl.lit(0, dtype=pl.Int64)).clear().lazy()
-    return pl.concat(parts).lazy()
+    return pl.concat([*parts, _branching_loops(table.filter(chosen))]).lazy()
 
 
 def _branching_loops(table: pl.DataFrame) -> pl.DataFrame:
     """Per case, the loops of the cases whose chains may branch, by the per-journey rule."""
     informal = Principal.INFORMAL.value
-    cases, counts = [], []
-    for case, rows in table.partition_by("case", as_dict=True, maintain_order=True).items():
-        handover = rows.get_column("handover").to_list()
-        given = [(i - 1, i) for i, moved in enumerate(handover) if moved]
-        units = rows.get_column("unit").to_list()
-        principals = rows.get_column("principal").to_list()
-        n = rows.height
+    columns = ("unit", "principal", "turned_away", "treated", "handover", "ts")
+    unit, principal, turned, treated, handover, ts = (
+        table.get_column(c).to_list() for c in columns
+    )
+    starts = table.select(pl.arg_where(pl.col("pos") == 0)).to_series().to_list()
+    counts = []
+    for lo, hi in zip(starts, [*starts[1:], table.height], strict=True):
+        given = [(i - 1 - lo, i - lo) for i in range(lo + 1, hi) if handover[i]]
+        units = unit[lo:hi]
+        principals = principal[lo:hi]
+        n = hi - lo
         made = rejection_moves(
             given,
             {source for source, _ in given},
-            turned=rows.get_column("turned_away").to_list(),
+            turned=turned[lo:hi],
             sends=[False] * n,  # a log records no reasons, demands or initiators
             own_step=[False] * n,
             actors=units,
-            stamps=rows.get_column("ts").to_list(),
+            stamps=ts[lo:hi],
             informal=[p == informal for p in principals],
         )
-        moves = sorted(given + made)
         found = follow_chains(
-            moves,
-            actors=units,
-            principals=principals,
-            treated=rows.get_column("treated").to_list(),
+            sorted(given + made), actors=units, principals=principals, treated=treated[lo:hi]
         )
-        cases.append(case[0])
         counts.append(len(found))
-    return pl.DataFrame(
-        {"case": pl.Series(cases, dtype=table.schema["case"]), "loops": counts},
-        schema_overrides={"loops": pl.Int64},
-    )
+    first = table.get_column("case").gather(starts)
+    return pl.DataFrame({"case": first, "loops": pl.Series(counts, dtype=pl.Int64)})
 
 
 def _handover_loops(table: pl.DataFrame) -> pl.DataFrame:
