@@ -407,9 +407,12 @@ class _Link:
         self.move = move  # index of the move
         self.before = before
         self.cut = False
-        self.arrivals: frozenset[Hashable] = (
-            frozenset((arrival,)) if before is None else before.arrivals | {arrival}
-        )
+        if before is None:
+            self.arrivals: frozenset[Hashable] = frozenset((arrival,))
+        elif arrival in before.arrivals:
+            self.arrivals = before.arrivals
+        else:
+            self.arrivals = before.arrivals | {arrival}
 
 
 def follow_chains(
@@ -434,30 +437,32 @@ def follow_chains(
     chains: list[_Link] = []  # the last link of every chain followed, oldest first
     found: list[tuple[str, list[int]]] = []
     for k, (src, end) in enumerate(moves):
+        here = actors[src]
         kept: list[_Link] = []
         bases: list[_Link | None] = []
         for top in chains:
             if top.cut:
                 continue  # a loop used this chain up
-            if actors[src] not in top.arrivals:
+            if here not in top.arrivals:
                 kept.append(top)  # it never arrived here
                 continue
             node: _Link | None = top
             # back along the chain to the latest move that arrived here before this left
-            while node is not None and not (
-                node.cut
-                or (moves[node.move][1] <= src and actors[moves[node.move][1]] == actors[src])
-            ):
+            while node is not None:
+                if node.cut:
+                    node = None  # it arrived here only before a loop that used it up
+                    break
+                arrival = moves[node.move][1]
+                if arrival <= src and actors[arrival] == here:
+                    break
                 node = node.before
-            if node is not None and node.cut:
-                node = None  # the chain arrived here only before a loop that used it up
             if node is not top:
                 kept.append(top)  # arrived elsewhere, or a branch this move leaves behind
             if node is None:
                 continue
             if treated_before[src + 1] > treated_before[moves[node.move][1]]:
                 node = None  # treatment started where the person arrived: the chain ends
-            if all(node is not b for b in bases):
+            if node not in bases:  # links compare by identity
                 bases.append(node)
         if len(bases) > 1 and None in bases:
             bases.remove(None)  # a chain of this move alone is part of every other one
