@@ -232,3 +232,48 @@ def test_model_imports_no_graph_rendering_or_cli_library() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_a_rejection_on_the_way_does_not_cut_a_loop() -> None:
+    """A rejection between two legs of a round passes the move on: the loop still closes.
+
+    Sent from psychiatry to addiction care ("mental health first") and back
+    ("substance use first") is a loop; being turned away at social services in between,
+    for no given reason, must not turn it into two moves that go nowhere (found by
+    ``test_rejection_never_raises_malbild_5``).
+    """
+    events = [
+        _ev("e0", "2023-01-01", "psy", "need_signal", demanded_first="substance_use"),
+        _ev("e1", "2023-03-19", "ber", "need_signal", demanded_first="substance_use"),
+        _ev("e2", "2023-04-26", "psy", "need_signal"),
+    ]
+    (before,) = loops(_journey(events))
+    assert before.actors == ("psy", "ber", "psy")
+    rejected = _ev("r", "2023-04-11", "soc", "rejection")
+    (after,) = loops(_journey([*events, rejected]))
+    assert after.level == "unit"
+    assert after.actors == ("psy", "ber", "soc", "psy")
+    assert after.events == ("e0", "e1", "r", "e2")
+
+
+def test_a_rejection_elsewhere_that_sends_on_does_not_cut_a_loop() -> None:
+    """A rejection elsewhere that sends the person on does not cut a loop.
+
+    Psychiatry → addiction care → back to psychiatry stays a loop when, meanwhile, the
+    person is turned away at social services ("other area") and sent to addiction care:
+    every chain is followed, so the rejection's move from social services starts a chain
+    of its own and leaves the one that arrived at addiction care from psychiatry intact.
+    """
+    events = [
+        _ev("e1", "2024-01-01", "psy", "assessment"),
+        _ev("e2", "2024-01-20", "ber", "assessment"),
+        _ev("e3", "2024-02-10", "ber", "contact"),
+        _ev("e4", "2024-03-01", "psy", "contact"),
+    ]
+    moves = [
+        {"id": "t1", "from": "e1", "to": "e2"},
+        {"id": "t2", "from": "e3", "to": "e4", "kind": "return"},
+    ]
+    assert len(loops(_journey(events, transitions=moves))) == 1
+    rejected = _ev("r", "2024-02-01", "soc", "rejection", reason_code="other_area")
+    assert len(loops(_journey([*events, rejected], transitions=moves))) == 1

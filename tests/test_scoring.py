@@ -265,12 +265,6 @@ def test_full_warm_handover_never_lowers_malbild_4(
     assert after >= before - 1e-12
 
 
-@pytest.mark.xfail(
-    reason="known defect: careflow.graph.loops follows one chain, so a rejection that sends "
-    "the person on can cut a counted referral loop and raise ping_pong (branch m5fix fixes "
-    "one of the two ways; see the closing note of issue 10)",
-    strict=False,
-)
 @given(journeys(), st.data())
 def test_rejection_never_raises_malbild_5(journey: careflow.Journey, data: st.DataObject) -> None:
     """Adding a rejection (for any reason, on any date) never raises målbild 5."""

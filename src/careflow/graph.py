@@ -16,7 +16,7 @@ and need no networkx, so scoring can call them in bulk.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Container, Hashable, Iterable, Sequence
 from typing import Final, NamedTuple
 
 import attrs
@@ -273,54 +273,104 @@ def _moves(journey: Journey) -> list[_Move]:
     """Every move along which ping-pong is followed, in time order.
 
     Referrals, handovers and returns; a self-referral from an event where the person was
-    turned away (the person's own step after a rejection continues the chain); and, for a
-    turned-away event that no transition leaves from, a move to the next event at another
-    service when the reason sends the person there (:data:`MOVING_REASONS`, or a
-    ``demanded_first``) or when the person or their network took that next step.
+    turned away (the person's own step after a rejection continues the chain); and the
+    moves rejections make (:func:`rejection_moves`).
     """
     shared = per_journey(journey)
-    timeline, order, actors, stamps = shared.timeline, shared.order, shared.actors, shared.stamps
-    leaving = {t.source for t in journey.transitions}
-    out = [
+    timeline, order, actors = shared.timeline, shared.order, shared.actors
+    given = [
         _Move(t.id, t.source, t.target)
         for t in journey.transitions
         if t.kind in _MOVES
         or (t.kind is TransitionKind.SELF_REFERRAL and turned_away(timeline[order[t.source]]))
     ]
-    for i, event in enumerate(timeline):
-        if event.id in leaving or not turned_away(event):
+    made = rejection_moves(
+        [(order[m.source], order[m.target]) for m in given],
+        {order[t.source] for t in journey.transitions},
+        turned=[turned_away(e) for e in timeline],
+        sends=[e.reason_code in MOVING_REASONS or e.demanded_first is not None for e in timeline],
+        own_step=[e.initiated_by in _OWN_STEP for e in timeline],
+        actors=[e.actor for e in timeline],
+        stamps=shared.stamps,
+        informal=[a.principal is Principal.INFORMAL for a in actors],
+    )
+    out = given + [_Move(None, timeline[s].id, timeline[t].id) for s, t in made]
+    return sorted(out, key=lambda m: (order[m.source], order[m.target], m.id or ""))
+
+
+def rejection_moves(
+    given: Sequence[tuple[int, int]],
+    leaving: Container[int],
+    *,
+    turned: Sequence[bool],
+    sends: Sequence[bool],
+    own_step: Sequence[bool],
+    actors: Sequence[Hashable],
+    stamps: Sequence[dt.datetime],
+    informal: Sequence[bool],
+) -> list[tuple[int, int]]:
+    """The moves rejections make, as (source, target) timeline positions, in time order.
+
+    For a turned-away event (:func:`turned_away`) that no transition leaves from, a move
+    to the next event at another actor, later and not in the person's own network, when
+    the reason sends the person there (``sends``: :data:`MOVING_REASONS`, or a
+    ``demanded_first``), when the person or their network took that next step
+    (``own_step``), or when a move brought the person to the event: sent somewhere and
+    turned away there, the person is still being sent round, whatever the reason. So one
+    more rejection on the way never cuts a chain: it only lengthens it (a rejection that
+    a move reaches passes the move on, to the event the move would otherwise have
+    reached, or to one on the way there).
+
+    ``given`` are the moves the journey's transitions make, ``leaving`` the positions a
+    transition leaves from; the other arguments hold, per timeline position, what the
+    rule reads of the event (the bulk path calls this with an event log's columns).
+    """
+    # events a move arrives at; the moves made here only go forward in time, so an event's
+    # arrivals are all known when the loop below reaches it
+    arrived = {target for _, target in given}
+    out = []
+    n = len(stamps)
+    for i in range(n):
+        if i in leaving or not turned[i]:
             continue
-        sends = event.reason_code in MOVING_REASONS or event.demanded_first is not None
         nxt = next(
             (
-                timeline[k]
-                for k in range(i + 1, len(timeline))
-                if timeline[k].actor != event.actor
-                and stamps[k] > stamps[i]
-                and actors[k].principal is not Principal.INFORMAL
+                k
+                for k in range(i + 1, n)
+                if actors[k] != actors[i] and stamps[k] > stamps[i] and not informal[k]
             ),
             None,
         )
-        if nxt is not None and (sends or nxt.initiated_by in _OWN_STEP):
-            out.append(_Move(None, event.id, nxt.id))
-    return sorted(out, key=lambda m: (order[m.source], order[m.target], m.id or ""))
+        if nxt is not None and (sends[i] or i in arrived or own_step[nxt]):
+            out.append((i, nxt))
+            arrived.add(nxt)
+    return out
 
 
 def loops(journey: Journey) -> list[Loop]:
     """Ping-pong: chains of moves that return where they came from, untreated.
 
-    Following the moves in time order (referrals, handovers and returns, and the moves a
-    rejection makes: see :func:`_moves`), a loop closes when a move arrives at the actor
-    (level ``unit``) or principal (level ``principal``) that an earlier move of the same
-    unbroken chain left from, and no treatment or admission (:data:`TREATMENT_KINDS`)
-    started at the first or between the two. A chain is unbroken while each move leaves
-    from the actor the previous one arrived at, at or after the arrival (a parallel
-    referral from an earlier event continues the chain that led to that event, not its
-    sibling branch); other self-referrals and treatment break it. A principal loop must
-    pass through another principal. Each closing move gives at most one loop, the
-    shortest; a unit loop is not also reported as a principal loop. A loop's
-    ``transitions`` are its real transitions; its ``events`` every event it passed,
-    rejections included, in order.
+    The moves are referrals, handovers and returns, and the moves a rejection makes (see
+    :func:`_moves`). A chain is a sequence of moves, each leaving from the actor where
+    the previous one arrived, at or after that arrival, with no treatment or admission
+    (:data:`TREATMENT_KINDS`) starting between the arrival and the next move. Every chain
+    is followed: a move continues each chain that arrived where it leaves (moving on from
+    the last arrival of a chain, the chain goes with the person; leaving from an earlier
+    arrival of it, as a parallel referral does, the move branches off and the chain's
+    later branch is followed too), and a chain that arrived elsewhere is kept for the
+    moves that later leave from there, so a move from elsewhere never cuts one. A move
+    that continues no chain starts one.
+
+    A move closes a loop when it arrives at the actor (level ``unit``) or principal (level
+    ``principal``) that a move of a chain it continues left from, and no treatment or
+    admission started at that move's start or between it and the arrival. A principal
+    loop must pass through another principal. Each move closes at most one loop, the
+    shortest (a unit loop before a principal loop, then the one of fewest moves); every
+    chain it continued then starts again at it: the moves before it on those chains, the
+    loop's among them, are used up, and no chain continues from them or counts them in
+    another loop (so parallel moves that return the same way are one loop, not several).
+    A loop's ``transitions`` are its real transitions; its ``events`` every event it
+    passed, rejections included, in order.
 
     Examples
     --------
@@ -334,68 +384,160 @@ def loops(journey: Journey) -> list[Loop]:
 def _loops(journey: Journey) -> list[Loop]:
     shared = per_journey(journey)
     timeline, order, actors = shared.timeline, shared.order, shared.actors
+    moves = _moves(journey)
+    found = follow_chains(
+        [(order[m.source], order[m.target]) for m in moves],
+        actors=[a.id for a in actors],
+        principals=[a.principal for a in actors],
+        treated=[e.kind in TREATMENT_KINDS for e in timeline],
+    )
+    return [_loop(level, [moves[k] for k in part], order, actors) for level, part in found]
+
+
+class _Link:
+    """A chain as a linked list: its last move and the chain before it.
+
+    ``cut`` is set when a loop has used the link up: no chain continues from it then.
+    ``arrivals`` holds the actors the chain's moves arrived at, up to this link.
+    """
+
+    __slots__ = ("arrivals", "before", "cut", "move")
+
+    def __init__(self, move: int, before: _Link | None, arrival: Hashable) -> None:
+        self.move = move  # index of the move
+        self.before = before
+        self.cut = False
+        if before is None:
+            self.arrivals: frozenset[Hashable] = frozenset((arrival,))
+        elif arrival in before.arrivals:
+            self.arrivals = before.arrivals
+        else:
+            self.arrivals = before.arrivals | {arrival}
+
+
+def follow_chains(
+    moves: Sequence[tuple[int, int]],
+    *,
+    actors: Sequence[Hashable],
+    principals: Sequence[Hashable],
+    treated: Sequence[bool],
+) -> list[tuple[str, list[int]]]:
+    """The loops that ``moves`` close, as (level, indices of the loop's moves), in order.
+
+    ``moves`` are (source, target) timeline positions in time order; ``actors``,
+    ``principals`` and ``treated`` (a treatment or admission started there) describe
+    each position. This is :func:`loops`'s rule on plain sequences, so the bulk path
+    follows the same chains as the per-journey one.
+    """
     # treated_before[i]: how many treatments start before timeline position i, so "was there
     # treatment between positions lo and hi" is one subtraction
     treated_before = [0]
-    for event in timeline:
-        treated_before.append(treated_before[-1] + (event.kind in TREATMENT_KINDS))
-    moves = _moves(journey)
-    chain: list[_Move] = []
-    found: list[Loop] = []
-    for tr in moves:
-        hi = order[tr.source]
-        # drop the branches that arrived after this move left, or somewhere else
-        while chain and not (
-            order[chain[-1].target] <= hi and actors[order[chain[-1].target]].id == actors[hi].id
-        ):
-            chain.pop()
-        if chain and treated_before[hi + 1] > treated_before[order[chain[-1].target]]:
-            chain = []  # treatment started where the person arrived: the chain ends there
-        chain.append(tr)
-        loop = _closing_loop(chain, order, actors, treated_before)
-        if loop is not None:
-            found.append(loop)
-            chain = [tr]
+    for flag in treated:
+        treated_before.append(treated_before[-1] + flag)
+    chains: list[_Link] = []  # the last link of every chain followed, oldest first
+    found: list[tuple[str, list[int]]] = []
+    for k, (src, end) in enumerate(moves):
+        here = actors[src]
+        kept: list[_Link] = []
+        bases: list[_Link | None] = []
+        for top in chains:
+            if top.cut:
+                continue  # a loop used this chain up
+            if here not in top.arrivals:
+                kept.append(top)  # it never arrived here
+                continue
+            node: _Link | None = top
+            # back along the chain to the latest move that arrived here before this left
+            while node is not None:
+                if node.cut:
+                    node = None  # it arrived here only before a loop that used it up
+                    break
+                arrival = moves[node.move][1]
+                if arrival <= src and actors[arrival] == here:
+                    break
+                node = node.before
+            if node is not top:
+                kept.append(top)  # arrived elsewhere, or a branch this move leaves behind
+            if node is None:
+                continue
+            if treated_before[src + 1] > treated_before[moves[node.move][1]]:
+                node = None  # treatment started where the person arrived: the chain ends
+            if node not in bases:  # links compare by identity
+                bases.append(node)
+        if len(bases) > 1 and None in bases:
+            bases.remove(None)  # a chain of this move alone is part of every other one
+        best: tuple[str, list[int]] | None = None
+        for base in bases or [None]:
+            loop = _closing_loop(
+                k,
+                base,
+                moves=moves,
+                actors=actors,
+                principals=principals,
+                treated_before=treated_before,
+            )
+            if loop is not None and (best is None or _shorter(loop, best)):
+                best = loop
+        if best is not None:
+            found.append(best)
+            for base in bases:  # every chain this move continued starts again at it
+                _cut(base)
+            chains = [*kept, _Link(k, None, actors[end])]
+        else:
+            chains = [*kept, *(_Link(k, base, actors[end]) for base in bases or [None])]
     return found
 
 
+def _cut(link: _Link | None) -> None:
+    """Mark ``link`` and every link before it used up (stopping at one already used up)."""
+    while link is not None and not link.cut:
+        link.cut = True
+        link = link.before
+
+
+def _shorter(loop: tuple[str, list[int]], than: tuple[str, list[int]]) -> bool:
+    """A unit loop before a principal one, then the one of fewer moves."""
+    return (loop[0] != "unit", len(loop[1])) < (than[0] != "unit", len(than[1]))
+
+
 def _closing_loop(
-    chain: list[_Move], order: dict[str, int], actors: list[Actor], treated_before: list[int]
-) -> Loop | None:
-    """The shortest loop the chain's last move closes, a unit loop before a principal one.
+    k: int,
+    chain: _Link | None,
+    *,
+    moves: Sequence[tuple[int, int]],
+    actors: Sequence[Hashable],
+    principals: Sequence[Hashable],
+    treated_before: list[int],
+) -> tuple[str, list[int]] | None:
+    """The shortest loop move ``k`` closes on ``chain``, a unit loop before a principal one.
 
     One backward pass over the chain's starts: a start whose actor is the arrival's closes
     a unit loop at once; the latest start of the arrival's principal from which the chain
     left that principal closes a principal loop, unless a unit loop closes further back.
     """
-    if len(chain) < 2:
-        return None  # one transition alone is a move, not a loop
-    last = chain[-1]
-    end = order[last.target]
-    end_id, end_principal = actors[end].id, actors[end].principal
+    src, end = moves[k]
+    end_actor, end_principal = actors[end], principals[end]
     treated_at_end = treated_before[end]
-    # whether an event of chain[start:] lies with another principal than the arrival's
-    left = actors[order[last.source]].principal != end_principal
-    principal_start: int | None = None
-    for start in range(len(chain) - 2, -1, -1):
-        first = chain[start]
-        begin = order[first.source]
+    # whether an event of the chain from the start on lies with another principal
+    left = principals[src] != end_principal
+    part = [k]
+    principal_len: int | None = None
+    node = chain
+    while node is not None and not node.cut:  # one transition alone is no loop
+        begin, target = moves[node.move]
         if treated_at_end > treated_before[begin]:
             break  # treatment started at this start or later: so for every earlier start
-        src_actor = actors[begin]
-        if src_actor.id == end_id:
-            return _loop("unit", chain[start:], order, actors)
-        left = (
-            left
-            or src_actor.principal != end_principal
-            or actors[order[first.target]].principal != end_principal
-        )
+        part.append(node.move)
+        if actors[begin] == end_actor:
+            return "unit", part[::-1]
+        left = left or principals[begin] != end_principal or principals[target] != end_principal
         # a principal loop must leave the principal: else it is a move within it
-        if principal_start is None and left and src_actor.principal == end_principal:
-            principal_start = start
-    if principal_start is None:
+        if principal_len is None and left and principals[begin] == end_principal:
+            principal_len = len(part)
+        node = node.before
+    if principal_len is None:
         return None
-    return _loop("principal", chain[principal_start:], order, actors)
+    return "principal", part[:principal_len][::-1]
 
 
 def _loop(level: str, part: list[_Move], order: dict[str, int], actors: list[Actor]) -> Loop:

@@ -34,7 +34,7 @@ from typing import Final
 import attrs
 import polars as pl
 
-from careflow.graph import TREATMENT_KINDS
+from careflow.graph import TREATMENT_KINDS, follow_chains, rejection_moves
 from careflow.model import Aspect, EventKind, Need, Principal, ServiceKind
 from careflow.scoring import indicators as per_journey
 from careflow.scoring import rules
@@ -695,10 +695,78 @@ def _unit_squares(events: pl.LazyFrame) -> pl.LazyFrame:
 def _loops(events: pl.LazyFrame) -> pl.LazyFrame:
     """Per case, the referral loops :func:`careflow.graph.loops` finds in a log journey.
 
-    A log's moves are its handovers, one from each stay at a unit to the next. Number
-    the stays 0, 1, ... and the move into stay ``t`` move ``t``. The chain of moves
-    restarts at the case's first move, at a move out of a stay that held a treatment or
-    admission, and after each loop; a chain restarted at move ``a`` reaches back to the
+    A log journey's moves are its handovers (the ``handover`` column: a unit change that
+    is neither a death nor a move within one stay) and the moves its rejections and
+    redirections make (:func:`careflow.graph.rejection_moves`: one that a handover, or
+    another such move, brought the person to and that no handover leaves from sends the
+    person on to the next event at another unit). Most cases have only handovers, each
+    leaving from the unit the previous one arrived at: one chain, which
+    :func:`_handover_loops` follows for all of them at once. The other cases (a
+    rejection reached by a handover and left by none, or a unit change within one stay)
+    can branch, and :func:`_branching_loops` follows their chains with the per-journey
+    rule itself, case by case (linear in their events for ordinary journeys).
+    """
+    table = events.select(
+        "case", "unit", "principal", "treated", "handover", "pos", "turned_away", "ts", "kind"
+    ).collect()
+    # rows are sorted by case, and a case's first row is no handover: plain shifts do
+    left_by_none = ~pl.col("handover").shift(-1).fill_null(False)
+    within_stay = (
+        (pl.col("pos") > 0)
+        & (pl.col("unit") != pl.col("unit").shift(1))
+        & ~pl.col("handover")
+        & (pl.col("kind") != EventKind.DEATH.value)
+    )
+    branching = (pl.col("turned_away") & pl.col("handover") & left_by_none) | within_stay
+    cases = table.filter(branching).get_column("case").unique()
+    if cases.is_empty():
+        return _handover_loops(table).lazy()
+    chosen = pl.col("case").is_in(cases.implode())
+    plain = table.filter(~chosen)
+    parts = [_handover_loops(plain)] if plain.height else []
+    return pl.concat([*parts, _branching_loops(table.filter(chosen))]).lazy()
+
+
+def _branching_loops(table: pl.DataFrame) -> pl.DataFrame:
+    """Per case, the loops of the cases whose chains may branch, by the per-journey rule."""
+    informal = Principal.INFORMAL.value
+    columns = ("unit", "principal", "turned_away", "treated", "handover", "ts")
+    unit, principal, turned, treated, handover, ts = (
+        table.get_column(c).to_list() for c in columns
+    )
+    starts = table.select(pl.arg_where(pl.col("pos") == 0)).to_series().to_list()
+    counts = []
+    for lo, hi in zip(starts, [*starts[1:], table.height], strict=True):
+        given = [(i - 1 - lo, i - lo) for i in range(lo + 1, hi) if handover[i]]
+        units = unit[lo:hi]
+        principals = principal[lo:hi]
+        n = hi - lo
+        made = rejection_moves(
+            given,
+            {source for source, _ in given},
+            turned=turned[lo:hi],
+            sends=[False] * n,  # a log records no reasons, demands or initiators
+            own_step=[False] * n,
+            actors=units,
+            stamps=ts[lo:hi],
+            informal=[p == informal for p in principals],
+        )
+        found = follow_chains(
+            sorted(given + made), actors=units, principals=principals, treated=treated[lo:hi]
+        )
+        counts.append(len(found))
+    first = table.get_column("case").gather(starts)
+    return pl.DataFrame({"case": first, "loops": pl.Series(counts, dtype=pl.Int64)})
+
+
+def _handover_loops(table: pl.DataFrame) -> pl.DataFrame:
+    """Per case, the loops of cases whose only moves are handovers, in one chain.
+
+    Each handover leaves from the unit the previous one arrived at, so the chain never
+    branches (and :func:`careflow.graph.loops` follows just it). Number the stays 0, 1,
+    ... and the move into stay ``t`` move ``t``. The chain of moves restarts at the
+    case's first move, at a move out of a stay that held a treatment or admission, and
+    after each loop; a chain restarted at move ``a`` reaches back to the
     stay before it (``a - 1``), or only to stay ``a`` when that stay's last event is a
     treatment or admission. Move ``t`` closes a loop when the chain reaches back to a
     stay ``g(t)``: the latest earlier stay at the same unit, or the end of the latest
@@ -709,7 +777,7 @@ def _loops(events: pl.LazyFrame) -> pl.LazyFrame:
     shift, a cumulative sum, a sort or a gather by global row number (rows are sorted by
     case), so the work is near-linear in events.
     """
-    table = events.select("case", "unit", "principal", "treated", "handover", "pos").collect()
+    table = table.select("case", "unit", "principal", "treated", "handover", "pos")
     case_type = table.schema["case"]
     table = table.with_columns(pl.col("case").to_physical().cast(pl.Int64).alias("code"))
     starts = (pl.col("pos") == 0) | pl.col("handover")
@@ -803,7 +871,7 @@ def _loops(events: pl.LazyFrame) -> pl.LazyFrame:
         acc = acc + acc.gather(nxt).fill_null(0)
         nxt = nxt.gather(nxt)
     out = moves.select("case", "t").with_columns(loops=acc).filter(pl.col("t") == 1)
-    return out.select(pl.col("case").cast(case_type), "loops").lazy()
+    return out.select(pl.col("case").cast(case_type), pl.col("loops").cast(pl.Int64))
 
 
 def _search(

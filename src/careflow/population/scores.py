@@ -105,18 +105,11 @@ def score_events(
     facts = case_facts(lazy, needed, recorded_completely=recorded_completely)
     findings, registry = finding_table(events, recorded_completely)
     loops = pl.when(pl.col("kinds_recorded")).then(pl.col("loops").fill_null(0)).otherwise(0)
-    # the bulk loop chain takes every unit change but a death as a handover; a mapping's
-    # same-stay rule breaks that, and then ping_pong is not computed rather than wrong
-    stays = _same_stay_moves(events)
-    skipped = {"ping_pong"} if stays else set()
-    na = pl.lit(None, dtype=pl.Float64)
     values = facts.select(
         "case",
         pl.col("n_events").alias("events"),
-        *[(na if i in skipped else BULK[i].value()).alias(i) for i in used],
-        (pl.lit(None, dtype=pl.UInt32) if stays else loops.cast(pl.UInt32)).alias(
-            _FINDING + "ping_pong"
-        ),
+        *[BULK[i].value().alias(i) for i in used],
+        loops.cast(pl.UInt32).alias(_FINDING + "ping_pong"),
     ).join(findings, on="case", how="left", maintain_order="left")
     findings_schema = findings.collect_schema().names()
     pinged = (pl.col(_FINDING + "ping_pong") > 0).fill_null(False)
@@ -130,11 +123,10 @@ def score_events(
         HIGH_FINDING_TARGETS["ping_pong"]
     )
     not_computed = {i: f"no bulk expression: {why}" for i, why in NOT_IN_BULK.items()}
-    not_computed.update(_stay_reasons(stays))
     targets = []
     for target in framework.targets:
         column = f"target_{target.id}"
-        missing = [r.id for r in target.indicators if r.id not in BULK or r.id in skipped]
+        missing = [r.id for r in target.indicators if r.id not in BULK]
         uncounted = [
             c for c in FINDINGS_NOT_IN_BULK if target.id in HIGH_FINDING_TARGETS.get(c, ())
         ]
@@ -168,28 +160,6 @@ def score_events(
     columns = [c for c in scored.collect_schema().names() if not c.startswith("high_")]
     table = scored.select(columns).collect()
     return ScoreTable(table=table, framework=framework, not_computed=not_computed)
-
-
-def _stay_reasons(stays: int) -> dict[str, str]:
-    """Why ping_pong is not computed when some moves are one stay (none when no such move)."""
-    if not stays:
-        return {}
-    why = (
-        f"{stays:,} moves between units are one stay (the mapping's same_stay_hours); "
-        "the bulk referral-loop chain has no verified form for them"
-    )
-    return {"ping_pong": why, _FINDING + "ping_pong": why}
-
-
-def _same_stay_moves(events: pl.DataFrame) -> int:
-    """Changes of unit within a case, not to a death, that are no handover (one stay)."""
-    moved = (
-        (pl.col("pos") > 0)
-        & (pl.col("unit") != pl.col("unit").shift(1))
-        & (pl.col("kind") != "death")
-        & ~pl.col("handover")
-    )
-    return int(events.select(moved.sum()).item())
 
 
 def _weighted_mean(refs: Sequence[tuple[str, float]], name: str) -> pl.Expr:
