@@ -12,13 +12,16 @@ import json
 from typing import Any
 
 import polars as pl
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from careflow.errors import CareflowError
 from careflow.graph import loops
 from careflow.io.eventlog import journeys_from_rows
 from careflow.io.mapping import LogMapping, loads_mapping
 from careflow.population import read_events, score_events
+from careflow.population.indicators import _jumped_sums
 from tests.test_population import _assert_same
 
 #: Units and their principals: two of the region, one of the kommun, one informal.
@@ -152,3 +155,16 @@ def test_a_rejection_reached_by_a_handover_passes_it_on_in_bulk() -> None:
     seen = [*steps[:1], ("2024-01-05 08:00", "Beroende", "contact"), *steps[2:]]
     assert _loop_units(_rows(seen), stay) == []
     _assert_bulk_is_per_journey(_rows(seen), stay)
+
+
+def test_pointer_jumping_sums_each_chain_and_refuses_a_pointer_backwards() -> None:
+    """Chains 0→2→3 and 1→3 sum the values they visit; a pointer back is an error, not a hang.
+
+    The bulk loop count follows forward pointers by logarithmic rounds of gathers; a
+    pointer that did not go forward once made the rounds spin for ever.
+    """
+    values = pl.Series([1, 10, 100, 1000], dtype=pl.Int64)
+    nxt = pl.Series([2, 3, 3, None], dtype=pl.Int64)
+    assert _jumped_sums(values, nxt).to_list() == [1100, 1000, 1000, 0]
+    with pytest.raises(CareflowError, match="points backwards"):
+        _jumped_sums(values, pl.Series([2, 3, 0, None], dtype=pl.Int64))

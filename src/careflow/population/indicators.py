@@ -34,6 +34,7 @@ from typing import Final
 import attrs
 import polars as pl
 
+from careflow.errors import CareflowError
 from careflow.graph import TREATMENT_KINDS, follow_chains, rejection_moves
 from careflow.model import Aspect, EventKind, Need, Principal, ServiceKind
 from careflow.scoring import indicators as per_journey
@@ -759,6 +760,26 @@ def _branching_loops(table: pl.DataFrame) -> pl.DataFrame:
     return pl.DataFrame({"case": first, "loops": pl.Series(counts, dtype=pl.Int64)})
 
 
+def _jumped_sums(values: pl.Series, nxt: pl.Series) -> pl.Series:
+    """For each row, the sum of ``values`` at the rows its chain of ``nxt`` pointers visits.
+
+    Pointer jumping: logarithmic rounds of gathers. Every pointer goes forward, so the
+    jumps end within log2(rows) + 1 rounds; a pointer that does not would loop for ever,
+    and is a defect to report, not to hide.
+    """
+    rows = pl.int_range(len(nxt), dtype=pl.Int64, eager=True)
+    if (nxt.cast(pl.Int64) <= rows).any():
+        raise CareflowError(
+            "internal error: the bulk ping_pong chain points backwards; please report it "
+            "with the log (careflow population)"
+        )
+    acc = pl.select(values.gather(nxt).fill_null(0)).to_series()
+    while nxt.is_not_null().any():
+        acc = acc + acc.gather(nxt).fill_null(0)
+        nxt = nxt.gather(nxt)
+    return acc
+
+
 def _handover_loops(table: pl.DataFrame) -> pl.DataFrame:
     """Per case, the loops of cases whose only moves are handovers, in one chain.
 
@@ -866,10 +887,7 @@ def _handover_loops(table: pl.DataFrame) -> pl.DataFrame:
     first = pl.select(pl.when(found_code == codes).then(found)).to_series()
     nxt = pl.select(pl.min_horizontal(nr, first)).to_series()
     loop = (~moves.get_column("restart")).cast(pl.Int64)
-    acc = pl.select(loop.gather(nxt).fill_null(0)).to_series()
-    while nxt.is_not_null().any():
-        acc = acc + acc.gather(nxt).fill_null(0)
-        nxt = nxt.gather(nxt)
+    acc = _jumped_sums(loop, nxt)
     out = moves.select("case", "t").with_columns(loops=acc).filter(pl.col("t") == 1)
     return out.select(pl.col("case").cast(case_type), pl.col("loops").cast(pl.Int64))
 
