@@ -13,8 +13,11 @@
   assessable målbild scores (null when fewer than half are assessable). A målbild that
   uses an indicator without a bulk expression is not computed (null), nor is one that a
   high finding without a bulk count may cap
-  (:data:`careflow.population.findings.HIGH_FINDING_TARGETS`), and then neither is
-  ``overall``; the table's :attr:`ScoreTable.not_computed` says which and why;
+  (:data:`careflow.population.findings.HIGH_FINDING_TARGETS`; none now), and then
+  neither is ``overall``; the table's :attr:`ScoreTable.not_computed` says which and why.
+  Målbild 4 and 9 are capped by ``compulsory_care_ended`` too, a finding counted with its
+  own detector on the journey of each case with compulsory care
+  (:data:`careflow.population.findings.PER_JOURNEY`);
 - ``finding_<code>``: how many findings of each code the case has;
 - ``died`` and ``died_within_30d_of_discharge`` (0 or 1, see
   :func:`careflow.population.findings.death_columns`).
