@@ -16,8 +16,9 @@ contact types, needs, legal bases, death causes, and where the reader puts a han
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterator, Sequence
+from itertools import groupby
+from operator import itemgetter
 from typing import Any, Final, TypeVar
 
 import polars as pl
@@ -93,18 +94,29 @@ def journey_of_case(
     """
     if rows.get_column("case").n_unique() != 1:
         raise JourneyFileError("expected the rows of exactly one case of the events table")
-    case = ""
+    ordered = rows.sort("pos", maintain_order=True) if "pos" in rows.columns else rows
+    return _journey(list(_rows(ordered)), recorded_completely)
+
+
+def _rows(events: pl.DataFrame) -> Iterator[tuple[Any, ...]]:
+    """The :data:`JOURNEY_COLUMNS` of ``events`` as plain Python tuples (text, not enums)."""
+    text = {"case", "activity", "unit"}
+    columns = [pl.col(c).cast(pl.String) if c in text else pl.col(c) for c in JOURNEY_COLUMNS]
+    return events.select(columns).iter_rows()
+
+
+def _journey(rows: Sequence[tuple[Any, ...]], recorded_completely: frozenset[Aspect]) -> Journey:
+    """:func:`journey_of_case` from the case's rows as :func:`_rows` gives them."""
+    case = str(rows[0][0])
     actors: dict[str, Actor] = {}
     used: set[str] = set()
     events: list[Event] = []
     transitions: list[Transition] = []
     needs: dict[str, None] = {}
     try:
-        ordered = rows.sort("pos", maintain_order=True) if "pos" in rows.columns else rows
-        table = ordered.select(JOURNEY_COLUMNS)
-        for i, row in enumerate(table.iter_rows(named=True), start=1):
-            case = str(row["case"])
-            unit = str(row["unit"])
+        for i, row in enumerate(rows, start=1):
+            _, ts, is_date, kind, activity, unit, principal, service, *rest = row
+            channel, need, legal_basis, cause, certainty, handover = rest
             if unit not in actors:
                 base = _slug(unit)
                 actor_id, n = base, 1
@@ -115,25 +127,23 @@ def journey_of_case(
                 actors[unit] = Actor(
                     id=actor_id,
                     name=unit,
-                    principal=Principal(row["principal"]),
-                    service=ServiceKind(row["service"]),
+                    principal=Principal(principal),
+                    service=ServiceKind(service),
                 )
-            if row["need"] is not None:
-                needs.setdefault(str(row["need"]), None)
-            ts: dt.datetime = row["ts"]
-            activity = str(row["activity"])
+            if need is not None:
+                needs.setdefault(need, None)
             event = Event(
                 id=f"e{i}",
-                date=ts.date() if row["is_date"] else ts,
+                date=ts.date() if is_date else ts,
                 actor=actors[unit].id,
-                kind=EventKind(row["kind"]),
-                channel=_optional(Channel, row["channel"]),
+                kind=EventKind(kind),
+                channel=_optional(Channel, channel),
                 note=activity if activity and activity != unit else None,
-                legal_basis=_optional(LegalBasis, row["legal_basis"]),
-                cause=_optional(DeathCause, row["cause"]),
-                certainty=_optional(Certainty, row["certainty"]),
+                legal_basis=_optional(LegalBasis, legal_basis),
+                cause=_optional(DeathCause, cause),
+                certainty=_optional(Certainty, certainty),
             )
-            if row["handover"] and events:
+            if handover and events:
                 transitions.append(
                     Transition(
                         id=f"t{len(transitions) + 1}",
@@ -166,35 +176,23 @@ def count_per_journey(
 ) -> pl.DataFrame:
     """Per case with an event where ``cases`` holds: how many findings ``detector`` gives.
 
-    The detector runs on :func:`journey_of_case` of each such case (``thresholds``: the
-    defaults unless given). Returns ``case`` (the events table's type) and ``name``
-    (``UInt32``), one row per such case in the table's case order; the other cases are
-    not listed.
+    The detector runs on the journey of each such case, built as :func:`journey_of_case`
+    builds it (``thresholds``: the defaults unless given). The rows of those cases are
+    read into Python once, in the table's order; the work grows with their events.
+    Returns ``case`` (the events table's type) and ``name`` (``UInt32``), one row per
+    such case in the table's case order; the other cases are not listed.
     """
     th = thresholds or gaps.Thresholds()
     hit = events.lazy().filter(cases).select(pl.col("case").unique()).collect().get_column("case")
-    chosen = (
-        events.lazy()
-        .filter(pl.col("case").is_in(hit.implode()))
-        .select(*JOURNEY_COLUMNS, "pos")
-        .collect()
-        if hit.len()
-        else events.clear()
-    )
     names: list[str] = []
     counts: list[int] = []
-    for part in _cases(chosen):
-        journey = journey_of_case(part, recorded_completely=recorded_completely)
-        names.append(journey.id)
-        counts.append(len(detector(journey, th)))
+    if hit.len():
+        chosen = events.filter(pl.col("case").is_in(hit.implode()))
+        for _, group in groupby(_rows(chosen), key=itemgetter(0)):
+            journey = _journey(list(group), recorded_completely)
+            names.append(journey.id)
+            counts.append(len(detector(journey, th)))
     return pl.DataFrame(
         {"case": names, name: counts},
         schema={"case": events.schema["case"], name: pl.UInt32},
     )
-
-
-def _cases(chosen: pl.DataFrame) -> Iterable[pl.DataFrame]:
-    """The rows of each case, in the table's order (it is sorted by case)."""
-    if chosen.is_empty():
-        return []
-    return chosen.partition_by("case", maintain_order=True)

@@ -138,8 +138,12 @@ def score_events(
     for target in framework.targets:
         column = f"target_{target.id}"
         missing = [r.id for r in target.indicators if r.id not in BULK or r.id in skipped]
+        # a high finding not counted here (none in bulk, or ping_pong when skipped) may
+        # cap this målbild per journey, so its bulk score would be wrong: not computed
         uncounted = [
-            c for c in FINDINGS_NOT_IN_BULK if target.id in HIGH_FINDING_TARGETS.get(c, ())
+            c
+            for c in [*FINDINGS_NOT_IN_BULK, *sorted(skipped)]
+            if target.id in HIGH_FINDING_TARGETS.get(c, ())
         ]
         if missing:
             not_computed[column] = f"uses {', '.join(missing)}, which has no bulk expression"
@@ -147,7 +151,7 @@ def score_events(
         elif uncounted:
             not_computed[column] = (
                 f"a high-severity {', '.join(uncounted)} finding caps it at "
-                f"{HIGH_FINDING_CAP} per journey, and that finding has no bulk count"
+                f"{HIGH_FINDING_CAP} per journey, and that finding is not counted in bulk"
             )
             targets.append(pl.lit(None, dtype=pl.Float64).alias(column))
         else:
