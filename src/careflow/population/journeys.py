@@ -25,7 +25,7 @@ import polars as pl
 
 from careflow import gaps
 from careflow.errors import CareflowError, JourneyFileError
-from careflow.io.eventlog import _slug
+from careflow.io.eventlog import _handover, _unit_actor_id
 from careflow.model import (
     Actor,
     Aspect,
@@ -40,7 +40,6 @@ from careflow.model import (
     Principal,
     ServiceKind,
     Transition,
-    TransitionKind,
 )
 
 __all__ = ["JOURNEY_COLUMNS", "count_per_journey", "journey_of_case"]
@@ -116,16 +115,10 @@ def _journey(rows: Sequence[tuple[Any, ...]], recorded_completely: frozenset[Asp
     try:
         for i, row in enumerate(rows, start=1):
             _, ts, is_date, kind, activity, unit, principal, service, *rest = row
-            channel, need, legal_basis, cause, certainty, handover = rest
+            channel, need, legal_basis, cause, certainty, moved = rest
             if unit not in actors:
-                base = _slug(unit)
-                actor_id, n = base, 1
-                while actor_id in used:
-                    n += 1
-                    actor_id = f"{base}-{n}"
-                used.add(actor_id)
                 actors[unit] = Actor(
-                    id=actor_id,
+                    id=_unit_actor_id(unit, used),
                     name=unit,
                     principal=Principal(principal),
                     service=ServiceKind(service),
@@ -143,15 +136,8 @@ def _journey(rows: Sequence[tuple[Any, ...]], recorded_completely: frozenset[Asp
                 cause=_optional(DeathCause, cause),
                 certainty=_optional(Certainty, certainty),
             )
-            if handover and events:
-                transitions.append(
-                    Transition(
-                        id=f"t{len(transitions) + 1}",
-                        source=events[-1].id,
-                        target=event.id,
-                        kind=TransitionKind.HANDOVER,
-                    )
-                )
+            if moved and events:
+                transitions.append(_handover(transitions, events[-1], event))
             events.append(event)
         return Journey(
             id=case,
