@@ -36,9 +36,11 @@ from careflow.population.findings import (
     BULK_FINDINGS,
     FINDINGS_NOT_IN_BULK,
     FROM_INDICATORS,
+    PER_JOURNEY,
     ZERO,
 )
 from careflow.population.indicators import case_facts
+from careflow.population.journeys import journey_of_case
 from careflow.population.output import population_schema
 from careflow.population.privacy import constraints, count_columns, is_personal_id, suppress
 from careflow.scoring import INDICATORS, score_journey
@@ -79,8 +81,17 @@ def _deaths(journey: Journey) -> dict[str, int]:
     return {"died": 1, "died_within_30d_of_discharge": int(near)}
 
 
+#: Columns computed in bulk for every log (no mapping): compulsory_care_ended is counted
+#: per journey for the cases with compulsory care, so the målbilder it caps are scored.
+ALWAYS_COMPUTED: Final = ("finding_compulsory_care_ended", "target_4", "target_9", "overall")
+
+
 def _assert_same(journeys: Sequence[Journey], table: pl.DataFrame, skip: Mapping[str, str]) -> None:
-    """Every bulk column equals the per-journey value to 1e-9, null exactly where None."""
+    """Every bulk column equals the per-journey value to 1e-9, null exactly where None.
+
+    ``skip`` (the columns not computed) holds none of :data:`ALWAYS_COMPUTED`.
+    """
+    assert not set(skip) & set(ALWAYS_COMPUTED), skip
     assert table.get_column("case").to_list() == [j.id for j in journeys]
     rows = table.to_dicts()
     finding_cols = [c for c in table.columns if c.startswith("finding_")]
@@ -155,6 +166,8 @@ def test_every_finding_code_is_counted_in_bulk_or_listed() -> None:
     assert set(ZERO) <= set(BULK_FINDINGS)
     for code, finding in BULK_FINDINGS.items():
         assert finding.detector in gaps.DETECTORS, code
+    assert {c for c, f in BULK_FINDINGS.items() if f.per_journey is not None} == set(PER_JOURNEY)
+    assert BULK_FINDINGS["compulsory_care_ended"].detector is gaps.compulsory_care_ended
 
 
 @st.composite
@@ -886,6 +899,181 @@ def test_finding_counts_follow_what_is_recorded_completely(
     ]
     scores = score_events(read_events(pl.DataFrame(rows)), recorded_completely=frozenset({aspect}))
     _assert_same_findings(journeys, scores)
+
+
+#: Units of the planted compulsory episode: where it is given, the other service holding
+#: the person, a third service that may reach out, and the person's own network.
+COMPULSORY_UNITS: Final = {
+    "LVM-hem": "staten",
+    "Psykiatri": "region",
+    "Socialtjänst": "kommun",
+    "Granne": "informal",
+}
+
+
+@st.composite
+def _compulsory_logs(draw: st.DrawFn) -> list[dict[str, Any]]:
+    """Logs where compulsory care often ends while another service holds the person.
+
+    Beside the cases of :func:`_finding_logs`, case ``KC``: an admission under LVM or LPT
+    at one unit, an episode at another unit starting on or before the day the first ends
+    it (a discharge, drop-out or closure) and a discharge there on or after that day, and
+    events drawn around them (at the two units, a third service or the person's network;
+    outreach, referrals, compulsory laws) that carry the care on or not.
+    """
+    rows = draw(_finding_logs())
+    start = dt.date(2023, 3, 1)
+    end = draw(st.integers(1, 60))
+    other_end = end + draw(st.sampled_from([0, 0, 1, 10, 40]))
+    planted = [
+        (0, "LVM-hem", "admission", draw(st.sampled_from(["LVM", "LPT"]))),
+        (
+            draw(st.integers(0, end)),
+            "Psykiatri",
+            draw(st.sampled_from(["admission", "treatment", "support"])),
+            draw(st.sampled_from(["", "", "none", "LPT"])),
+        ),
+        (end, "LVM-hem", draw(st.sampled_from(["discharge", "discharge", "drop_out"])), ""),
+        (other_end, "Psykiatri", "discharge", ""),
+    ]
+    for _ in range(draw(st.integers(0, 3))):
+        planted.append(
+            (
+                draw(st.integers(0, other_end + 40)),
+                draw(st.sampled_from(list(COMPULSORY_UNITS))),
+                draw(st.sampled_from(FINDING_KINDS)),
+                draw(st.sampled_from(["", "LVM", "none"])),
+            )
+        )
+    for day, unit, kind, law in planted:
+        clock = draw(st.sampled_from([None, "08:00", "16:30"]))
+        date = start + dt.timedelta(days=day)
+        rows.append(
+            {
+                "case_id": "KC",
+                "timestamp": date.isoformat() + ("" if clock is None else f" {clock}"),
+                "unit": unit,
+                "principal": COMPULSORY_UNITS[unit],
+                "kind": kind,
+                "contact_type": draw(st.sampled_from(["visit", "outreach", ""])),
+                "diagnosis": draw(st.sampled_from(["", "F10.2"])),
+                "legal_basis": law,
+            }
+        )
+    return draw(st.permutations(rows))
+
+
+@settings(max_examples=40, deadline=None)
+@given(_compulsory_logs(), st.booleans())
+def test_compulsory_care_ended_and_the_scores_it_caps_equal_per_journey(
+    rows: list[dict[str, Any]], contacts: bool
+) -> None:
+    """``compulsory_care_ended``, målbild 4 and 9 and overall equal per journey, case by case.
+
+    On logs where compulsory care ends while another service holds the person (carried
+    on or not), with contacts declared recorded completely or not, every bulk column
+    (the finding count, the capped scores, overall) equals ``find_gaps`` and
+    ``score_journey`` to 1e-9, null in the same places.
+    """
+    declared = frozenset({Aspect.CONTACTS}) if contacts else frozenset()
+    journeys = [attrs.evolve(j, recorded_completely=declared) for j in journeys_from_rows(rows)]
+    events = read_events(pl.DataFrame(rows))
+    scores = score_events(events, recorded_completely=declared)
+    _assert_same(journeys, scores.table, scores.not_computed)
+    for journey in journeys:
+        part = events.filter(pl.col("case") == journey.id)
+        assert journey_of_case(part, recorded_completely=declared) == journey
+
+
+def _held_rows(case: str, law: str) -> list[dict[str, str]]:
+    """LVM care ended on 1 March while Psykiatri holds the person, and nothing carries it on.
+
+    (With ``law`` empty the first admission is voluntary, and nothing is found.)
+    """
+    steps = [
+        ("2023-01-02 10:00", "LVM-hem Lunden", "admission", law),
+        ("2023-02-20 10:00", "Psykiatri", "admission", ""),
+        ("2023-02-22 10:00", "Psykiatri", "treatment", ""),
+        ("2023-02-25 10:00", "Psykiatri", "treatment", ""),
+        ("2023-03-01 09:00", "LVM-hem Lunden", "discharge", ""),
+        ("2023-03-01 10:00", "LVM-hem Lunden", "contact", ""),
+        ("2023-03-05 10:00", "Psykiatri", "treatment", ""),
+        ("2023-03-08 10:00", "Psykiatri", "treatment", ""),
+        ("2023-03-10 10:00", "Psykiatri", "discharge", ""),
+    ]
+    return [
+        {"case_id": case, "timestamp": when, "unit": unit,
+         "principal": "staten" if unit.startswith("LVM") else "region", "kind": kind,
+         "legal_basis": basis}
+        for when, unit, kind, basis in steps
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("contacts", [False, True])
+def test_compulsory_care_ended_is_counted_and_caps_malbild_4_and_9(contacts: bool) -> None:
+    """LVM care let go while Psykiatri holds the person: one finding, målbild 4 and 9 capped.
+
+    Case K0's LVM episode ends while Psykiatri's admission is under way, with no move or
+    outreach after: one ``compulsory_care_ended`` (high, målbild 4 and 9). Målbild 4,
+    0.75 for the same journey with a voluntary admission (K1), is capped at
+    ``HIGH_FINDING_CAP`` as per journey. With contacts declared recorded completely,
+    målbild 9 and overall are assessable and computed as per journey (``no_coordinator``
+    then caps målbild 4 and 9 of both cases too); without, målbild 9 and overall are
+    null both ways.
+    """
+    declared = frozenset({Aspect.CONTACTS}) if contacts else frozenset()
+    rows = _held_rows("K0", "LVM") + _held_rows("K1", "")
+    journeys = [attrs.evolve(j, recorded_completely=declared) for j in journeys_from_rows(rows)]
+    scores = score_events(read_events(pl.DataFrame(rows)), recorded_completely=declared)
+    _assert_same(journeys, scores.table, scores.not_computed)
+    table = scores.table
+    assert table.get_column("finding_compulsory_care_ended").to_list() == [1, 0]
+    # no_coordinator (with contacts declared) caps målbild 4 of K1 too
+    assert table.get_column("target_4").to_list() == [
+        HIGH_FINDING_CAP,
+        HIGH_FINDING_CAP if contacts else 0.75,
+    ]
+    held = score_journey(journeys[0])
+    assert "compulsory_care_ended" in held.target(4).capped_by
+    assert "compulsory_care_ended" in held.target(9).capped_by
+    target_9, overall = table.get_column("target_9"), table.get_column("overall")
+    if contacts:
+        assert target_9.to_list() == [held.target(9).score, held.target(9).score]
+        assert target_9[0] is not None
+        assert target_9[0] <= HIGH_FINDING_CAP
+        assert overall.null_count() == 0
+    else:
+        assert target_9.null_count() == overall.null_count() == 2
+
+
+def test_journey_of_case_builds_the_journey_the_reader_reads() -> None:
+    """A case's rows of the events table give the journey the per-journey reader gives.
+
+    Actors by first appearance (two units whose names slug alike get ``-2``), a plain date
+    kept as a date, notes from activities, legal bases, a death's cause, needs from
+    diagnoses and handover transitions, and what the source records completely. Rows of
+    two cases are refused.
+    """
+    rows = [
+        {"case_id": "K0", "timestamp": "2023-01-01", "unit": "Psyk A", "activity": "Inskrivning",
+         "kind": "admission", "legal_basis": "LPT", "diagnosis": "F20", "cause": ""},
+        {"case_id": "K0", "timestamp": "2023-01-01 10:00", "unit": "psyk-a", "activity": "psyk-a",
+         "kind": "treatment", "legal_basis": "", "diagnosis": "F10.2", "cause": ""},
+        {"case_id": "K0", "timestamp": "2023-01-05 10:00", "unit": "Psyk A", "activity": "",
+         "kind": "discharge", "legal_basis": "", "diagnosis": "", "cause": ""},
+        {"case_id": "K0", "timestamp": "2023-01-09", "unit": "Psyk A", "activity": "Död",
+         "kind": "death", "legal_basis": "", "diagnosis": "", "cause": "suicide"},
+    ]  # fmt: skip
+    declared = frozenset({Aspect.PLANS})
+    (journey,) = journeys_from_rows(rows)
+    built = journey_of_case(read_events(pl.DataFrame(rows)), recorded_completely=declared)
+    assert built == attrs.evolve(journey, recorded_completely=declared)
+    assert [a.id for a in built.actors] == ["psyk-a", "psyk-a-2"]
+    assert built.events[0].date == dt.date(2023, 1, 1)
+    assert len(built.transitions) == 2
+    two = read_events(pl.DataFrame([*rows, {**rows[0], "case_id": "K1"}]))
+    with pytest.raises(JourneyFileError, match="one case"):
+        journey_of_case(two)
 
 
 def test_capped_target_scores_equal_per_journey() -> None:

@@ -11,6 +11,7 @@ import datetime as dt
 import json
 import math
 import tempfile
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Final
@@ -23,10 +24,12 @@ from hypothesis import strategies as st
 
 from careflow.cli import _score_population, main
 from careflow.errors import CareflowError, JourneyFileError
+from careflow.gaps import find_gaps
 from careflow.io.eventlog import LogReport, read_event_log_report
 from careflow.io.mapping import LogMapping, load_mapping, loads_mapping
 from careflow.model import Aspect, EventKind, Journey
 from careflow.population import read_events, read_events_report, score_events
+from careflow.population.journeys import journey_of_case
 from careflow.scoring import score_journey
 
 ROOT: Final = Path(__file__).resolve().parents[1]
@@ -114,7 +117,7 @@ def _report_facts(report: LogReport) -> tuple[Any, ...]:
 def _assert_scores_alike(
     journeys: Sequence[Journey], events: pl.DataFrame, recorded_completely: frozenset[str]
 ) -> None:
-    """Every indicator and målbild column the bulk path computes equals the per-journey one.
+    """Every indicator, målbild, overall and finding count computed in bulk equals per journey.
 
     With ``recorded_completely`` the scores are compared where ``score_events`` takes it
     (as the CLI passes it); where it does not, the CLI refuses, and so nothing is compared.
@@ -126,17 +129,28 @@ def _assert_scores_alike(
         return
     rows = {r["case"]: r for r in scores.table.to_dicts()}
     columns = [
-        c for c in (*scores.indicator_ids, *scores.target_columns) if c not in scores.not_computed
+        c
+        for c in (*scores.indicator_ids, *scores.target_columns, "overall")
+        if c not in scores.not_computed
     ]
     assert columns
+    # compulsory_care_ended is counted (per journey) and ping_pong follows the same-stay
+    # rule whatever the mapping, so every målbild and overall are computed
+    assert "finding_compulsory_care_ended" not in scores.not_computed
+    assert "finding_ping_pong" not in scores.not_computed
+    assert {"target_4", "target_5", "target_9", "overall"} <= set(columns)
     for journey in journeys:
         profile = score_journey(journey)
-        expected: dict[str, float | None] = {}
+        expected: dict[str, float | None] = {"overall": profile.overall}
         for target in profile.targets:
             expected[f"target_{target.target.id}"] = target.score
             for scored in target.indicators:
                 expected[scored.id] = scored.value
         row = rows[journey.id]
+        found = Counter(f.code for f in find_gaps(journey))
+        for code in scores.finding_codes:
+            if f"finding_{code}" not in scores.not_computed:
+                assert row[f"finding_{code}"] == found.get(code, 0), (journey.id, code)
         for column in columns:
             want, got = expected[column], row[column]
             if want is None or got is None:
@@ -157,6 +171,10 @@ def _assert_alike(path: Path, mapping: LogMapping | None) -> pl.DataFrame:
     assert _bulk_events(bulk.events) == _per_journey_events(read.journeys)
     assert _needs(bulk.events) == {j.id: set(j.person.needs) for j in read.journeys}
     assert _report_facts(bulk.report) == _report_facts(read.report)
+    declared = frozenset(Aspect(a) for a in bulk.recorded_completely)
+    for journey in read.journeys:  # the journey a finding is counted on per journey
+        rows = bulk.events.filter(pl.col("case") == journey.id)
+        assert journey_of_case(rows, recorded_completely=declared) == journey
     _assert_scores_alike(read.journeys, bulk.events, bulk.recorded_completely)
     return bulk.events
 

@@ -1780,12 +1780,7 @@ class _Builder:
             for i, row in enumerate(rows, start=1):
                 where = _Where(self.file, row.line, self.source.unit)
                 if row.unit not in ids:
-                    base = _slug(row.unit)
-                    actor_id, n = base, 1
-                    while actor_id in used:
-                        n += 1
-                        actor_id = f"{base}-{n}"
-                    used.add(actor_id)
+                    actor_id = _unit_actor_id(row.unit, used)
                     ids[row.unit] = actor_id
                     try:
                         actors[row.unit] = Actor(
@@ -1824,14 +1819,7 @@ class _Builder:
                     and event.kind is not EventKind.DEATH
                     and not self.same_stay(previous, row)
                 ):
-                    transitions.append(
-                        Transition(
-                            id=f"t{len(transitions) + 1}",
-                            source=events[-1].id,
-                            target=event.id,
-                            kind=TransitionKind.HANDOVER,
-                        )
-                    )
+                    transitions.append(_handover(transitions, events[-1], event))
                 events.append(event)
                 previous = row
             return Journey(
@@ -1861,6 +1849,31 @@ class _Builder:
             return False
         gap: dt.timedelta = row.key[0] - previous.key[0]
         return gap <= self.stay
+
+
+def _unit_actor_id(unit: str, used: set[str]) -> str:
+    """A unit's actor id: its name's slug, ``-2``, ``-3``... when taken; added to ``used``.
+
+    How a journey read from a log names its actors (units in order of first appearance),
+    shared by :mod:`careflow.population.journeys`.
+    """
+    base = _slug(unit)
+    actor_id, n = base, 1
+    while actor_id in used:
+        n += 1
+        actor_id = f"{base}-{n}"
+    used.add(actor_id)
+    return actor_id
+
+
+def _handover(transitions: Sequence[Transition], source: Event, target: Event) -> Transition:
+    """The next ``handover`` transition of a journey read from a log (``t1``, ``t2``...)."""
+    return Transition(
+        id=f"t{len(transitions) + 1}",
+        source=source.id,
+        target=target.id,
+        kind=TransitionKind.HANDOVER,
+    )
 
 
 def _slug(name: str) -> str:

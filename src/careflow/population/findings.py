@@ -13,9 +13,14 @@ diagnosis, a legal basis and a death's cause; each change of unit is a ``handove
 transition with unknown warmth and information. It holds no reasons, no ``demanded
 first``, no initiators, no event ``end``, no contact persons, no plans, no network.
 Codes whose detector reads only those count 0 per journey and in bulk (:data:`ZERO`
-says why, code by code). :data:`FINDINGS_NOT_IN_BULK` lists the codes without a bulk
-count, with the reason. ``tests/test_population.py`` checks every count and every
-capped målbild against :func:`careflow.gaps.find_gaps` and
+says why, code by code). One code, ``compulsory_care_ended``, is counted by its own
+detector on the journey of each case with an event under a compulsory law, built from
+the case's events as the per-journey reader builds it
+(:mod:`careflow.population.journeys`), and is 0 for every other case: its cost grows
+with the cases that have compulsory care (:data:`PER_JOURNEY`).
+:data:`FINDINGS_NOT_IN_BULK` lists the codes without a bulk count, with the reason
+(none now; the mechanism stays for new detectors). ``tests/test_population.py`` checks
+every count and every capped målbild against :func:`careflow.gaps.find_gaps` and
 :func:`careflow.scoring.score_journey`.
 """
 
@@ -29,7 +34,8 @@ import attrs
 import polars as pl
 
 from careflow import gaps
-from careflow.model import Aspect, Channel, EventKind, Principal, ServiceKind
+from careflow.model import COMPULSORY, Aspect, Channel, EventKind, Principal, ServiceKind
+from careflow.population.journeys import count_per_journey
 from careflow.scoring.facts import APPOINTMENT_KINDS, HELP_KINDS, SERVICE_ADDRESSES
 from careflow.scoring.rules import CONDITIONS, EMERGENCY_SERVICES
 
@@ -38,6 +44,7 @@ __all__ = [
     "FINDINGS_NOT_IN_BULK",
     "FROM_INDICATORS",
     "HIGH_FINDING_TARGETS",
+    "PER_JOURNEY",
     "ZERO",
     "BulkFinding",
     "bulk_findings",
@@ -46,6 +53,15 @@ __all__ = [
 ]
 
 _TH: Final = gaps.Thresholds()
+_COMPULSORY: Final = sorted(b.value for b in COMPULSORY)
+
+
+def _counted(code: str) -> str:
+    """The per-case column a code counted per journey is joined under."""
+    return f"_counted_{code}"
+
+
+_COMPULSORY_ENDED: Final = _counted("compulsory_care_ended")
 _DEATH: Final = EventKind.DEATH.value
 
 
@@ -70,7 +86,8 @@ class BulkFinding:
     :func:`finding_table`; ``count`` computes the number of findings of the code from the
     facts; ``high`` maps a målbild id to an expression that is true when a high-severity
     finding of this code tied to that målbild is present (empty for codes that are never
-    high on a journey from an event log).
+    high on a journey from an event log). ``per_journey`` (see :data:`PER_JOURNEY`) marks
+    a code counted by its detector on the journeys of the cases it selects.
     """
 
     code: str
@@ -78,6 +95,10 @@ class BulkFinding:
     facts: Mapping[str, Callable[[], pl.Expr]]
     count: Callable[[], pl.Expr]
     high: Mapping[int, Callable[[], pl.Expr]] = attrs.field(factory=dict)
+    #: When set, the detector runs on the journey of each case with an event where this
+    #: holds (:func:`careflow.population.journeys.count_per_journey`) and its count is
+    #: joined per case as ``_counted_<code>`` (0 for every other case).
+    per_journey: Callable[[], pl.Expr] | None = None
 
 
 def _zero() -> pl.Expr:
@@ -547,6 +568,16 @@ def bulk_findings(recorded_completely: frozenset[Aspect] = frozenset()) -> dict[
                     high={4: _fact("_death_after")},
                 )
             ),
+            _entry(
+                BulkFinding(
+                    code="compulsory_care_ended",
+                    detector=gaps.compulsory_care_ended,
+                    facts={},  # counted per journey, joined per case (PER_JOURNEY)
+                    count=_fact(_COMPULSORY_ENDED),
+                    high={4: _positive(_COMPULSORY_ENDED), 9: _positive(_COMPULSORY_ENDED)},
+                    per_journey=lambda: pl.col("legal_basis").is_in(_COMPULSORY),
+                )
+            ),
             _entry(zero["sober_first"]),
             _entry(
                 BulkFinding(
@@ -667,11 +698,18 @@ _ZERO_DETECTORS: Final[dict[str, gaps.Detector]] = {
 #: Finding codes with a bulk count (with nothing declared recorded completely).
 BULK_FINDINGS: Final[dict[str, BulkFinding]] = bulk_findings()
 
-#: Finding codes without a bulk count, with the reason.
-FINDINGS_NOT_IN_BULK: Final[dict[str, str]] = {
+#: Finding codes without a bulk count, with the reason (none: every code is counted).
+FINDINGS_NOT_IN_BULK: Final[dict[str, str]] = {}
+
+#: Finding codes counted by their own detector on the journey of each case that may have
+#: one (:func:`careflow.population.journeys.count_per_journey`), with which cases and why.
+PER_JOURNEY: Final[dict[str, str]] = {
     "compulsory_care_ended": (
-        "compares each ended compulsory episode with the episodes at other services under "
-        "way that day; no verified near-linear bulk form yet"
+        "careflow.gaps.compulsory_care_ended on the journey built from the case's events, "
+        "for each case with an event under a compulsory law (LVM, LPT, LRV, LVU); 0 for "
+        "every other case, where the detector finds nothing. It compares each ended "
+        "compulsory episode with the episodes at other services under way that day and "
+        "what followed: its cost grows with the events of the cases with compulsory care"
     ),
 }
 
@@ -769,6 +807,21 @@ def finding_table(
         .join(_rejections(prepared), on="case", how="left", maintain_order="left")
         .with_columns(pl.col("_rejected").fill_null(0))
     )
+    for finding in registry.values():
+        if finding.per_journey is None:
+            continue
+        name = _counted(finding.code)
+        counted = count_per_journey(
+            events,
+            finding.detector,
+            finding.per_journey(),
+            name=name,
+            recorded_completely=recorded_completely,
+            thresholds=_TH,
+        )
+        per_case = per_case.join(
+            counted.lazy(), on="case", how="left", maintain_order="left"
+        ).with_columns(pl.col(name).fill_null(0))
     targets = sorted({t for f in registry.values() for t in f.high})
     highs = []
     for target in targets:

@@ -13,8 +13,11 @@
   assessable målbild scores (null when fewer than half are assessable). A målbild that
   uses an indicator without a bulk expression is not computed (null), nor is one that a
   high finding without a bulk count may cap
-  (:data:`careflow.population.findings.HIGH_FINDING_TARGETS`), and then neither is
-  ``overall``; the table's :attr:`ScoreTable.not_computed` says which and why;
+  (:data:`careflow.population.findings.HIGH_FINDING_TARGETS`; none now), and then
+  neither is ``overall``; the table's :attr:`ScoreTable.not_computed` says which and why.
+  Målbild 4 and 9 are capped by ``compulsory_care_ended`` too, a finding counted with its
+  own detector on the journey of each case with compulsory care
+  (:data:`careflow.population.findings.PER_JOURNEY`);
 - ``finding_<code>``: how many findings of each code the case has;
 - ``died`` and ``died_within_30d_of_discharge`` (0 or 1, see
   :func:`careflow.population.findings.death_columns`).
@@ -127,6 +130,8 @@ def score_events(
     for target in framework.targets:
         column = f"target_{target.id}"
         missing = [r.id for r in target.indicators if r.id not in BULK]
+        # a high finding not counted in bulk may cap this målbild per journey, so its
+        # bulk score would be wrong: not computed
         uncounted = [
             c for c in FINDINGS_NOT_IN_BULK if target.id in HIGH_FINDING_TARGETS.get(c, ())
         ]
@@ -136,7 +141,7 @@ def score_events(
         elif uncounted:
             not_computed[column] = (
                 f"a high-severity {', '.join(uncounted)} finding caps it at "
-                f"{HIGH_FINDING_CAP} per journey, and that finding has no bulk count"
+                f"{HIGH_FINDING_CAP} per journey, and that finding is not counted in bulk"
             )
             targets.append(pl.lit(None, dtype=pl.Float64).alias(column))
         else:
