@@ -35,6 +35,7 @@ import polars as pl
 
 from careflow import gaps
 from careflow.model import COMPULSORY, Aspect, Channel, EventKind, Principal, ServiceKind
+from careflow.population._window import last_in_case, next_where
 from careflow.population.journeys import count_per_journey
 from careflow.scoring.facts import APPOINTMENT_KINDS, HELP_KINDS, SERVICE_ADDRESSES
 from careflow.scoring.rules import CONDITIONS, EMERGENCY_SERVICES
@@ -176,8 +177,7 @@ def _unsentinel(expr: pl.Expr, value: object) -> pl.Expr:
 
 def _next_where(flag: pl.Expr, value: pl.Expr, none: object = _NEVER) -> pl.Expr:
     """``value`` at the next event of the case at or after this one where ``flag`` holds."""
-    filled = pl.when(flag).then(value).when(_LAST).then(_sentinel(none)).backward_fill()
-    return _unsentinel(filled, none)
+    return next_where(flag, value, _sentinel(none), last=_LAST)
 
 
 def _at_next_run(column: str, none: object = _NEVER) -> pl.Expr:
@@ -207,7 +207,7 @@ def _case_last(value: pl.Expr) -> pl.Expr:
 
 
 def _position_columns() -> list[pl.Expr]:
-    return [(pl.col("pos").shift(-1).fill_null(0) == 0).alias("_last")]
+    return [last_in_case().alias("_last")]
 
 
 def _base_columns() -> list[pl.Expr]:

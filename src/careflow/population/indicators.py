@@ -37,6 +37,7 @@ import polars as pl
 from careflow.errors import CareflowError
 from careflow.graph import TREATMENT_KINDS, follow_chains, rejection_moves
 from careflow.model import Aspect, EventKind, Need, Principal, ServiceKind
+from careflow.population._window import cum_sum_in_case, next_in_case, next_where
 from careflow.scoring import indicators as per_journey
 from careflow.scoring import rules
 from careflow.scoring.facts import (
@@ -89,41 +90,12 @@ def _days_between(a: pl.Expr, b: pl.Expr) -> pl.Expr:
     return ((b - a).dt.total_microseconds().cast(pl.Float64) / 1e6) / 86_400.0
 
 
-# Window helpers for events sorted by case (``pos`` 0 at each case's first event). They
-# give what ``.over("case")`` gives for shifts, running sums and fills, without grouping
-# (a non-aggregating window regroups every row: tens of times slower on a log).
-
-
-def _last_in_case() -> pl.Expr:
-    """The event is its case's last (the next row starts another case, or there is none)."""
-    return (pl.col("pos").shift(-1) == 0).fill_null(True)
-
-
-def _next_in_case(x: pl.Expr) -> pl.Expr:
-    """``x`` of the case's next event (null at its last): ``x.shift(-1).over("case")``."""
-    return pl.when(_last_in_case()).then(None).otherwise(x.shift(-1))
-
-
-def _cum_sum_in_case(flag: pl.Expr) -> pl.Expr:
-    """The running count of ``flag`` within the case: ``flag.cum_sum().over("case")``."""
-    total = flag.cast(pl.UInt32).cum_sum()
-    before = pl.when(pl.col("pos") == 0).then(total - flag.cast(pl.UInt32)).forward_fill()
-    return total - before
-
-
-def _back_fill_in_case(x: pl.Expr, sentinel: float) -> pl.Expr:
-    """``x.backward_fill().over("case")``; ``sentinel`` is a value ``x`` never takes."""
-    stopped = pl.when(_last_in_case() & x.is_null()).then(pl.lit(sentinel)).otherwise(x)
-    filled = stopped.backward_fill()
-    return pl.when(filled == sentinel).then(None).otherwise(filled)
-
-
 def event_columns() -> list[pl.Expr]:
     """Per-event flags and running counts the facts read (one pass over sorted events)."""
     seek = _kind_in(SEEKING_KINDS)
     help_ = _kind_in(HELP_KINDS)
     resp = _kind_in(APPOINTMENT_KINDS) & ~_kind_is(EventKind.CONTACT)
-    next_day = _next_in_case(pl.col("day"))
+    next_day = next_in_case(pl.col("day"))
     death = _kind_is(EventKind.DEATH)
     return [
         seek.alias("seek"),
@@ -138,14 +110,12 @@ def event_columns() -> list[pl.Expr]:
         # Journey.end: the latest time (a death by date sorts last but is at midnight)
         pl.col("day").max().over("case").alias("end"),
         pl.col("day").last().over("case").alias("last_day"),
-        _cum_sum_in_case(seek).alias("seek_cum"),
-        _cum_sum_in_case(resp).alias("resp_cum"),
+        cum_sum_in_case(seek).alias("seek_cum"),
+        cum_sum_in_case(resp).alias("resp_cum"),
         # days are never negative: -1 marks the end of a case for the fill
-        _back_fill_in_case(pl.when(next_day > pl.col("day")).then(next_day), -1.0).alias(
-            "next_day"
-        ),
+        next_where(next_day > pl.col("day"), next_day, pl.lit(-1.0)).alias("next_day"),
         # a transition leaves this event: the next one is a handover
-        _next_in_case(pl.col("handover")).fill_null(False).alias("source"),
+        next_in_case(pl.col("handover")).fill_null(False).alias("source"),
         *[_serves(n).alias(f"serves_{n}") for n in _SERVED_NEEDS],
         *[(pl.col("need") == n).any().over("case").alias(f"has_{n}") for n in _SERVED_NEEDS],
     ]
@@ -159,7 +129,7 @@ def _derived_columns() -> list[pl.Expr]:
         everyday = everyday | (pl.col(f"serves_{n}") & pl.col(f"has_{n}"))
     return [
         help_after.alias("help_after"),
-        _cum_sum_in_case(help_after).alias("help_cum"),
+        cum_sum_in_case(help_after).alias("help_cum"),
         (pl.col("help") & pl.col(f"serves_{_SU}")).alias("help_su"),
         (pl.col("help") & pl.col(f"serves_{_MH}")).alias("help_mh"),
         (pl.col("help") & everyday).alias("help_everyday"),
