@@ -1797,15 +1797,15 @@ class _Builder:
                     )
                 if row.need is not None:
                     needs.setdefault(row.need, None)
-                note = row.activity if row.activity and row.activity != row.unit else None
                 try:
-                    event = Event(
-                        id=f"e{i}",
-                        date=row.when,
-                        actor=ids[row.unit],
+                    event = _log_event(
+                        i,
+                        row.when,
+                        ids[row.unit],
+                        unit=row.unit,
+                        activity=row.activity,
                         kind=row.kind,
                         channel=row.channel,
-                        note=note,
                         legal_basis=row.legal_basis,
                         cause=row.cause,
                         certainty=row.certainty,
@@ -1864,6 +1864,36 @@ def _unit_actor_id(unit: str, used: set[str]) -> str:
         actor_id = f"{base}-{n}"
     used.add(actor_id)
     return actor_id
+
+
+def _log_event(
+    index: int,
+    when: dt.date,
+    actor: str,
+    *,
+    unit: str,
+    activity: str | None,
+    kind: Any,
+    channel: Any,
+    legal_basis: Any,
+    cause: Any,
+    certainty: Any,
+) -> Event:
+    """Event ``e<index>`` of a journey read from a log (shared by :mod:`careflow.population`).
+
+    The activity is kept as the event's note when it says more than the unit's name.
+    """
+    return Event(
+        id=f"e{index}",
+        date=when,
+        actor=actor,
+        kind=kind,
+        channel=channel,
+        note=activity if activity and activity != unit else None,
+        legal_basis=legal_basis,
+        cause=cause,
+        certainty=certainty,
+    )
 
 
 def _handover(transitions: Sequence[Transition], source: Event, target: Event) -> Transition:

@@ -25,7 +25,7 @@ import polars as pl
 
 from careflow import gaps
 from careflow.errors import CareflowError, JourneyFileError
-from careflow.io.eventlog import _handover, _unit_actor_id
+from careflow.io.eventlog import _handover, _log_event, _unit_actor_id
 from careflow.model import (
     Actor,
     Aspect,
@@ -125,13 +125,14 @@ def _journey(rows: Sequence[tuple[Any, ...]], recorded_completely: frozenset[Asp
                 )
             if need is not None:
                 needs.setdefault(need, None)
-            event = Event(
-                id=f"e{i}",
-                date=ts.date() if is_date else ts,
-                actor=actors[unit].id,
+            event = _log_event(
+                i,
+                ts.date() if is_date else ts,
+                actors[unit].id,
+                unit=unit,
+                activity=activity,
                 kind=EventKind(kind),
                 channel=_optional(Channel, channel),
-                note=activity if activity and activity != unit else None,
                 legal_basis=_optional(LegalBasis, legal_basis),
                 cause=_optional(DeathCause, cause),
                 certainty=_optional(Certainty, certainty),
