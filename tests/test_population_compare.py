@@ -40,7 +40,7 @@ from careflow.targets import framework_from_dict
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "data" / "care_2000_rich.parquet"
-GENERATOR = ROOT.parents[1] / "shared" / "bench" / "gen_eventlog.py"
+GENERATOR = ROOT.parent / "shared" / "bench" / "gen_eventlog.py"
 
 #: Målbilder of indicators the bulk path computes, so their means vary between journeys.
 FRAMEWORK: Final = {
