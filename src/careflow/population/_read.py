@@ -20,7 +20,8 @@ No :class:`~careflow.model.Journey` is built. The result has one row per event w
 columns ``case``, ``ts`` (naive local datetime in the analysis time zone, as the
 per-journey reader gives it), ``is_date`` (the cell was a plain date),
 ``kind``, ``rank``, ``activity``, ``unit``, ``principal``, ``service`` (the unit's
-:class:`careflow.model.ServiceKind`; ``other`` unless a mapping says), ``channel``, ``day`` (the day
+:class:`careflow.model.ServiceKind`; ``other`` unless a mapping says), ``channel`` (these four
+as enums of careflow's vocabularies, :data:`VOCABULARY_TYPES`), ``day`` (the day
 count of :func:`careflow.scoring.facts.day_number`), ``need`` (the need a diagnosis names,
 as the per-journey reader reads it into :attr:`careflow.model.Person.needs`), ``legal_basis``
 (on admissions, treatments and support), ``cause`` and ``certainty`` (on a death),
@@ -60,11 +61,12 @@ from careflow.io.eventlog import (
 )
 from careflow.io.journey_file import _MAX_YEAR, _MIN_YEAR
 from careflow.io.mapping import ROLES, LogMapping, MissingPolicy
-from careflow.model import KIND_RANK, EventKind, Principal, ServiceKind
+from careflow.model import KIND_RANK, Channel, EventKind, Principal, ServiceKind
 from careflow.population.privacy import check_pseudonymous
 
 __all__ = [
     "EVENT_COLUMNS",
+    "VOCABULARY_TYPES",
     "EventsRead",
     "check_size",
     "read_events",
@@ -91,6 +93,15 @@ EVENT_COLUMNS: Final = (
     "cause",
     "certainty",
 )
+#: The columns whose values come from careflow's vocabularies, as enums of those values
+#: in text order: comparing one with a value compares small integers, and sorting or
+#: grouping by one keeps the order of the text.
+VOCABULARY_TYPES: Final = {
+    "kind": pl.Enum(sorted(k.value for k in EventKind)),
+    "principal": pl.Enum(sorted(p.value for p in Principal)),
+    "service": pl.Enum(sorted(s.value for s in ServiceKind)),
+    "channel": pl.Enum(sorted(c.value for c in Channel)),
+}
 #: Roles whose column is also kept as text under its own name (``--by diagnosis``).
 _KEPT: Final = frozenset({"diagnosis"})
 #: Roles whose cell text breaks ties after the contact type, in the per-journey order.
@@ -282,7 +293,8 @@ def _normalise(frame: pl.DataFrame, normaliser: _Normaliser, header: list[str]) 
         + pl.col("ts").dt.second().cast(pl.Int64)
     ).cast(pl.Float64) + pl.col("ts").dt.microsecond().cast(pl.Float64) / 1e6
     ordinal = pl.col("ts").dt.date().cast(pl.Int64) + _EPOCH_ORDINAL
-    return out.with_columns(day=ordinal.cast(pl.Float64) + seconds / 86_400.0)
+    coded = [pl.col(c).cast(dtype) for c, dtype in VOCABULARY_TYPES.items()]
+    return out.with_columns(*coded, day=ordinal.cast(pl.Float64) + seconds / 86_400.0)
 
 
 _ROW_PATH: Final = re.compile(r"^row (\d+)(,.*)?$", re.DOTALL)
