@@ -29,8 +29,9 @@ from careflow.gaps import find_gaps
 from careflow.graph import loops as per_journey_loops
 from careflow.io.eventlog import journeys_from_rows, read_event_log
 from careflow.io.mapping import DiagnosisRule, LogMapping, UnitRule, normalise_code
-from careflow.model import Aspect, EventKind, Journey, Need, ServiceKind
+from careflow.model import KIND_RANK, Aspect, EventKind, Journey, Need, ServiceKind
 from careflow.population import BULK, NOT_IN_BULK, ScoreTable, read_events, score_events
+from careflow.population._read import _RANKS
 from careflow.population.aggregate import TOTAL, Aggregates, AggregationError, aggregate, combine
 from careflow.population.findings import (
     BULK_FINDINGS,
@@ -223,6 +224,27 @@ def test_bulk_equals_per_journey_on_generated_logs(rows: list[dict[str, Any]]) -
     journeys = journeys_from_rows(rows)
     scores = score_events(read_events(pl.DataFrame(rows)))
     _assert_same(journeys, scores.table, scores.not_computed)
+
+
+@settings(max_examples=60)
+@given(_logs())
+def test_events_stand_in_the_per_journey_order(rows: list[dict[str, Any]]) -> None:
+    """Each case's events stand in the per-journey reader's order, ties in time included."""
+    events = read_events(pl.DataFrame(rows), allow_personal_ids=True)
+    for journey in journeys_from_rows(rows):
+        names = {a.id: a.name for a in journey.actors}
+        expected = [(e.kind.value, names[e.actor], e.timestamp) for e in journey.events]
+        case = events.filter(pl.col("case") == journey.id)
+        assert case.get_column("pos").to_list() == list(range(case.height))
+        got = case.select(pl.col("kind").cast(pl.String), pl.col("unit").cast(pl.String), "ts")
+        assert [(k, u, t) for k, u, t in got.iter_rows()] == [
+            (k, u, t.replace(tzinfo=None)) for k, u, t in expected
+        ]
+
+
+def test_time_and_rank_make_one_sort_key() -> None:
+    """Every kind's rank is below the factor that joins it to the time in one sort key."""
+    assert max(KIND_RANK.values()) < _RANKS
 
 
 @settings(max_examples=30)

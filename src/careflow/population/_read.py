@@ -107,6 +107,9 @@ _KEPT: Final = frozenset({"diagnosis"})
 #: Roles whose cell text breaks ties after the contact type, in the per-journey order.
 _TIE_ROLES: Final = ("cause", "certainty", "legal_basis")
 _TIE_COLUMNS: Final = tuple(f"_{role}_text" for role in _TIE_ROLES)
+#: More than the ranks of the kinds of event (:data:`careflow.model.KIND_RANK`): a
+#: time in microseconds times this, plus the rank, orders by time then rank.
+_RANKS: Final = 32
 #: Ordinal (days from 0001-01-01, day 1) of 1970-01-01.
 _EPOCH_ORDINAL: Final = 719_163
 _RESERVED: Final = frozenset(
@@ -926,6 +929,35 @@ def _check_principals(events: pl.DataFrame, *, file: str | None, column: str) ->
         )
 
 
+def _tie_order(events: pl.DataFrame, tie_keys: Sequence[str]) -> pl.Series:
+    """The rows' order: by case, order time and kind rank, then by ``tie_keys`` (text).
+
+    The time and the rank make one integer (times lie within the years the reader
+    accepts), so the table is sorted by two integer keys in two stable passes (that
+    integer, then the case's code). Rows that share case, time and rank are few: only
+    they are sorted again by every key (text compares by code point, as Python compares
+    strings; enums are in text order) and put back in their places.
+    """
+    first = ["case", "_order", "rank"]
+    moment = pl.col("_order").cast(pl.Int64) * _RANKS + pl.col("rank").cast(pl.Int64)
+    keys = events.select(pl.col("case").to_physical().alias("code"), moment.alias("moment"))
+    order = keys.select(pl.arg_sort_by("moment", maintain_order=True)).to_series()
+    by_case = keys.get_column("code").gather(order).to_frame()
+    order = order.gather(by_case.select(pl.arg_sort_by("code", maintain_order=True)).to_series())
+    sorted_keys = keys.gather(order)
+    same = pl.all_horizontal(pl.col(k) == pl.col(k).shift(1) for k in keys.columns)
+    tie = same.fill_null(False)
+    places = sorted_keys.select(pl.arg_where(tie | tie.shift(-1).fill_null(False))).to_series()
+    if places.is_empty():
+        return order
+    tied = order.gather(places)
+    rows = events.select(*first, *tie_keys).gather(tied)
+    # a key with one value in these rows breaks no tie (a column the log lacks)
+    varying = [k for k in tie_keys if rows.get_column(k).n_unique() > 1]
+    again = rows.select(pl.arg_sort_by([*first, *varying], maintain_order=True)).to_series()
+    return order.scatter(places, tied.gather(again))
+
+
 def sort_events(
     events: pl.DataFrame, *, not_keys: Iterable[str] = (), same_stay_hours: float | None = None
 ) -> pl.DataFrame:
@@ -940,19 +972,17 @@ def sort_events(
     fixed = set(EVENT_COLUMNS) | {"_channel_text", "pos", "handover", *_TIE_COLUMNS, *not_keys}
     others = [c for c in events.columns if c not in fixed]
     ties = [c for c in _TIE_COLUMNS if c in events.columns]
-    text_keys = ["case", "activity", "unit", "_channel_text", *ties, *others]
-    # each text key as an enum whose order is the text's (code point) order: sorting
-    # enums compares small integers and gives the order Python's string comparison gives
-    categories = {name: events.get_column(name).unique().sort() for name in text_keys}
-    coded = events.with_columns(pl.col(n).cast(pl.Enum(c)) for n, c in categories.items())
+    # the case, activity and unit as enums whose order is the text's (code point) order:
+    # the bulk path compares and groups them as small integers
+    coded = events.with_columns(
+        pl.col(n).cast(pl.Enum(events.get_column(n).unique().sort()))
+        for n in ("case", "activity", "unit")
+    )
     # careflow.model.order_time: a death known by date only sorts last on its day
     last = pl.col("ts") + pl.duration(days=1) - pl.duration(microseconds=1)
     death_by_date = (pl.col("kind") == EventKind.DEATH.value) & pl.col("is_date")
     coded = coded.with_columns(_order=pl.when(death_by_date).then(last).otherwise(pl.col("ts")))
-    keys = ["case", "_order", "rank", "activity", "unit", "_channel_text", *ties, *others]
-    # a key with one value in the whole table breaks no tie (a column the log lacks)
-    constant = {c for c in text_keys[1:] if len(categories[c]) == 1}
-    ordered = coded.sort([k for k in keys if k not in constant])
+    ordered = coded.gather(_tie_order(coded, ["activity", "unit", "_channel_text", *ties, *others]))
     # the event's place in its case: rows since the case's first row (the table is sorted)
     row = pl.int_range(pl.len(), dtype=pl.UInt32)
     first = pl.col("case") != pl.col("case").shift(1)
