@@ -45,6 +45,7 @@ from careflow.population.journeys import journey_of_case
 from careflow.population.output import population_schema
 from careflow.population.privacy import constraints, count_columns, is_personal_id, suppress
 from careflow.scoring import INDICATORS, score_journey
+from careflow.scoring.facts import day_number
 from careflow.scoring.profile import HIGH_FINDING_CAP
 from careflow.targets import framework_from_dict
 
@@ -240,6 +241,15 @@ def test_events_stand_in_the_per_journey_order(rows: list[dict[str, Any]]) -> No
         assert [(k, u, t) for k, u, t in got.iter_rows()] == [
             (k, u, t.replace(tzinfo=None)) for k, u, t in expected
         ]
+
+
+@settings(max_examples=200)
+@given(st.datetimes(min_value=dt.datetime(1900, 1, 1), max_value=dt.datetime(2100, 12, 31)))
+def test_day_is_the_per_journey_day_number(stamp: dt.datetime) -> None:
+    """An event's ``day`` is day_number of its time to the bit, before 1970 too."""
+    rows = [{"case_id": "K0", "timestamp": stamp.isoformat(), "unit": "U", "kind": "contact"}]
+    events = read_events(pl.DataFrame(rows), allow_personal_ids=True)
+    assert events.item(0, "day") == day_number(stamp)
 
 
 def test_time_and_rank_make_one_sort_key() -> None:

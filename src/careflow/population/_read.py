@@ -110,6 +110,8 @@ _TIE_COLUMNS: Final = tuple(f"_{role}_text" for role in _TIE_ROLES)
 #: More than the ranks of the kinds of event (:data:`careflow.model.KIND_RANK`): a
 #: time in microseconds times this, plus the rank, orders by time then rank.
 _RANKS: Final = 32
+#: Microseconds in a day.
+_US_PER_DAY: Final = 86_400_000_000
 #: Ordinal (days from 0001-01-01, day 1) of 1970-01-01.
 _EPOCH_ORDINAL: Final = 719_163
 _RESERVED: Final = frozenset(
@@ -290,12 +292,12 @@ def _normalise(frame: pl.DataFrame, normaliser: _Normaliser, header: list[str]) 
             file=normaliser.file,
         )
     _check_principals(out, file=normaliser.file, column=roles.get("principal", "principal"))
-    seconds = (
-        pl.col("ts").dt.hour().cast(pl.Int64) * 3600
-        + pl.col("ts").dt.minute().cast(pl.Int64) * 60
-        + pl.col("ts").dt.second().cast(pl.Int64)
-    ).cast(pl.Float64) + pl.col("ts").dt.microsecond().cast(pl.Float64) / 1e6
-    ordinal = pl.col("ts").dt.date().cast(pl.Int64) + _EPOCH_ORDINAL
+    # day_number's arithmetic: whole seconds of the day, plus microseconds, over a day
+    micros = pl.col("ts").cast(pl.Int64)
+    days = micros // _US_PER_DAY  # floor: days since 1970-01-01, before it too
+    of_day = micros - days * _US_PER_DAY
+    seconds = (of_day // 1_000_000).cast(pl.Float64) + (of_day % 1_000_000).cast(pl.Float64) / 1e6
+    ordinal = days + _EPOCH_ORDINAL
     coded = [pl.col(c).cast(dtype) for c, dtype in VOCABULARY_TYPES.items()]
     return out.with_columns(*coded, day=ordinal.cast(pl.Float64) + seconds / 86_400.0)
 
