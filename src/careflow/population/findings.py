@@ -593,11 +593,14 @@ def bulk_findings(recorded_completely: frozenset[Aspect] = frozenset()) -> dict[
                 BulkFinding(
                     code="no_coordinator",
                     detector=gaps.no_coordinator,
+                    # without contacts recorded completely nothing is judged: no fact
                     facts={
                         "_services": lambda: (
                             pl.col("unit").filter(pl.col("principal") != _INFORMAL).n_unique()
                         )
-                    },
+                    }
+                    if contacts
+                    else {},
                     count=_no_coordinator(contacts),
                     high={
                         9: lambda: _no_coordinator(contacts)() > 0,
