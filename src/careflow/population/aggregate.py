@@ -202,35 +202,17 @@ def aggregate(
     measures = [*scores.target_columns, "overall", *scores.indicator_ids]
     binned = [*scores.target_columns, "overall"]
     findings = scores.finding_codes
-    # each journey's (and handover's) term of every sum, computed once: the groups then
-    # only add columns up, whatever the number of groups a journey counts in
-    journey_terms = _journey_terms(measures, binned, findings)
-    journey_sums = _sums("journeys", journey_terms)
-    hand_terms = _handover_terms()
-    hand_sums = _sums("handovers", hand_terms)
-    terms = per_case.select("case", *journey_terms)
-    groups = (
-        members.join(terms, on="case", how="inner")
-        .group_by(*keys)
-        .agg(journey_sums)
-        .with_columns(_floats(journey_terms))
-    )
-    moves = (
-        hand.select(*keys, *hand_terms)
-        .group_by(*keys)
-        .agg(hand_sums)
-        .with_columns(_floats(hand_terms))
-    )
+    journey_aggs = _journey_aggs(measures, binned, findings)
+    hand_aggs = _handover_aggs()
+    joined = members.join(per_case, on="case", how="inner")
+    groups = joined.group_by(*keys).agg(journey_aggs)
+    moves = hand.group_by(*keys).agg(hand_aggs)
     table = groups.join(moves, on=list(keys), how="left", nulls_equal=True).sort(
         list(keys), nulls_last=True
     )
     total = (
-        terms.select(journey_sums)
-        .with_columns(_floats(journey_terms))
-        .join(
-            handovers.select(hand_terms).select(hand_sums).with_columns(_floats(hand_terms)),
-            how="cross",
-        )
+        per_case.select(journey_aggs)
+        .join(handovers.select(hand_aggs), how="cross")
         .with_columns([pl.lit(TOTAL).alias(k) for k in keys[:1]])
     )
     for k in keys[1:]:
@@ -259,81 +241,53 @@ def aggregate(
 #: Fixed-point type float sums are added in: exact integer sums, whatever the order of
 #: their terms (threads, joins), so the same log gives the same bytes.
 _EXACT: Final = pl.Decimal(38, 12)
-#: The additive columns added in :data:`_EXACT` (then given as floats).
-_EXACT_SUFFIXES: Final = ("_sum", "_sumsq")
 
 
-def _exact(value: pl.Expr) -> pl.Expr:
-    """``value`` rounded to 1e-12, to be added exactly (:data:`_EXACT`)."""
-    return value.cast(pl.Float64).cast(_EXACT)
+def _exact_sum(value: pl.Expr) -> pl.Expr:
+    """The sum of ``value``, each term rounded to 1e-12 and added exactly, as a float."""
+    return value.cast(pl.Float64).cast(_EXACT).sum().cast(pl.Float64)
 
 
-def _count(flag: pl.Expr) -> pl.Expr:
-    """1 where ``flag`` holds, 0 where it does not, null where it is null."""
-    return flag.cast(pl.Int64)
-
-
-def _sums(rows: str, terms: Sequence[pl.Expr]) -> list[pl.Expr]:
-    """Per group, the number of rows (named ``rows``) and the sum of each term.
-
-    Each journey's (or handover's) terms are computed once, before grouping, so a group
-    only adds columns up (plain sums keep polars' fast grouped path; :func:`_floats`
-    turns the exact sums into floats after).
-    """
-    return [pl.len().cast(pl.Int64).alias(rows), *[pl.col(_name(t)).sum() for t in terms]]
-
-
-def _floats(terms: Sequence[pl.Expr]) -> list[pl.Expr]:
-    """The exact sums of ``terms`` as floats."""
-    names = [_name(t) for t in terms]
-    return [pl.col(n).cast(pl.Float64) for n in names if n.endswith(_EXACT_SUFFIXES)]
-
-
-def _name(term: pl.Expr) -> str:
-    return term.meta.output_name()
-
-
-def _journey_terms(
+def _journey_aggs(
     measures: Iterable[str], binned: Iterable[str], findings: Iterable[str]
 ) -> list[pl.Expr]:
-    """Each journey's term of the additive columns after ``journeys`` (its count)."""
     binned = set(binned)
-    terms = [pl.col("events").cast(pl.Int64)]
+    aggs = [pl.len().cast(pl.Int64).alias("journeys"), pl.col("events").sum().cast(pl.Int64)]
     for m in measures:
         value = pl.col(m)
-        terms += [
-            _count(value.is_not_null()).alias(f"{m}_n"),
-            _exact(value).alias(f"{m}_sum"),
-            _exact(value * value).alias(f"{m}_sumsq"),
+        aggs += [
+            value.count().cast(pl.Int64).alias(f"{m}_n"),
+            _exact_sum(value).alias(f"{m}_sum"),
+            _exact_sum(value * value).alias(f"{m}_sumsq"),
         ]
         if m in binned:
             lo = 0.0
             for i, hi in enumerate(SCORE_BINS):
                 upper = value <= hi if i == len(SCORE_BINS) - 1 else value < hi
-                terms.append(_count((value >= lo) & upper).alias(f"{m}_bin{i}"))
+                aggs.append(((value >= lo) & upper).sum().cast(pl.Int64).alias(f"{m}_bin{i}"))
                 lo = hi
-    terms += [_count(pl.col(f"finding_{c}") > 0).alias(f"with_{c}") for c in findings]
-    terms += [pl.col(case).cast(pl.Int64).alias(name) for name, case in DEATHS.items()]
-    return terms
+    aggs += [(pl.col(f"finding_{c}") > 0).sum().cast(pl.Int64).alias(f"with_{c}") for c in findings]
+    aggs += [pl.col(case).sum().cast(pl.Int64).alias(name) for name, case in DEATHS.items()]
+    return aggs
 
 
-def _handover_terms() -> list[pl.Expr]:
-    """Each handover's term of the additive columns after ``handovers`` (its count)."""
+def _handover_aggs() -> list[pl.Expr]:
     wait = pl.col("wait")
-    terms = [
-        _count(pl.col("boundary")).alias("handovers_boundary"),
+    aggs = [
+        pl.len().cast(pl.Int64).alias("handovers"),
+        pl.col("boundary").sum().cast(pl.Int64).alias("handovers_boundary"),
         # an event log records neither warmth nor information: every handover is unknown
         pl.lit(0, dtype=pl.Int64).alias("handovers_cold"),
-        pl.lit(1, dtype=pl.Int64).alias("handovers_unknown"),
-        _count(wait.is_not_null()).alias("waits_n"),
-        _exact(wait).alias("waits_sum"),
-        _exact(wait * wait).alias("waits_sumsq"),
+        pl.len().cast(pl.Int64).alias("handovers_unknown"),
+        wait.count().cast(pl.Int64).alias("waits_n"),
+        _exact_sum(wait).alias("waits_sum"),
+        _exact_sum(wait * wait).alias("waits_sumsq"),
     ]
     lo = 0.0
     for i, hi in enumerate(WAIT_BINS):
-        terms.append(_count((wait >= lo) & (wait < hi)).alias(f"waits_bin{i}"))
+        aggs.append(((wait >= lo) & (wait < hi)).sum().cast(pl.Int64).alias(f"waits_bin{i}"))
         lo = hi
-    return terms
+    return aggs
 
 
 def _median_from_bins(counts: Sequence[int], edges: Sequence[float]) -> float | None:
