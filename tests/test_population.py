@@ -11,6 +11,7 @@ import subprocess
 import sys
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Final
 
@@ -19,8 +20,9 @@ import jsonschema
 import polars as pl
 import pytest
 from click.testing import CliRunner
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
+from polars.testing import assert_frame_equal
 
 from careflow import gaps
 from careflow.cli import main
@@ -31,8 +33,16 @@ from careflow.io.eventlog import journeys_from_rows, read_event_log
 from careflow.io.mapping import DiagnosisRule, LogMapping, UnitRule, normalise_code
 from careflow.model import KIND_RANK, Aspect, EventKind, Journey, Need, ServiceKind
 from careflow.population import BULK, NOT_IN_BULK, ScoreTable, read_events, score_events
+from careflow.population import aggregate as aggregate_module
 from careflow.population._read import _RANKS
-from careflow.population.aggregate import TOTAL, Aggregates, AggregationError, aggregate, combine
+from careflow.population.aggregate import (
+    SCORE_BINS,
+    TOTAL,
+    Aggregates,
+    AggregationError,
+    aggregate,
+    combine,
+)
 from careflow.population.findings import (
     BULK_FINDINGS,
     FINDINGS_NOT_IN_BULK,
@@ -521,6 +531,57 @@ def test_aggregates_add_up_across_disjoint_parts(
                 (x is None and y is None) or math.isclose(x, y, rel_tol=1e-9, abs_tol=1e-9)
                 for x, y in zip(a, b, strict=True)
             ), column
+
+
+@pytest.mark.parametrize("by", ["unit", "boundary", "period"])
+def test_fixed_point_sums_are_the_exact_decimal_sums(
+    rich_scored: tuple[pl.DataFrame, ScoreTable], by: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The 64-bit fixed-point sums give the bytes the 128-bit decimal sums give."""
+    events, scores = rich_scored
+    fixed = aggregate(events, scores, by)
+    monkeypatch.setattr(aggregate_module, "_FIXED_JOURNEYS", 0)  # too many: decimal sums
+    exact = aggregate(events, scores, by)
+    assert_frame_equal(fixed.table, exact.table, check_exact=True)
+
+
+@settings(max_examples=200)
+@given(st.lists(st.sampled_from([0.0, *SCORE_BINS, -0.1, 1.1]) | st.floats(-0.5, 1.5)))
+def test_a_score_falls_in_the_histogram_bin_of_its_edges(values: list[float]) -> None:
+    """A score's bin is the i with lo <= score < hi (the last bin closed), none outside."""
+
+    def expected(value: float) -> int | None:
+        lo = 0.0
+        for i, hi in enumerate(SCORE_BINS):
+            last = i == len(SCORE_BINS) - 1
+            if lo <= value and (value <= hi if last else value < hi):
+                return i
+            lo = hi
+        return None
+
+    series = pl.Series("x", values, dtype=pl.Float64)
+    bins = series.to_frame().select(aggregate_module._bin(pl.col("x"))).to_series()
+    assert bins.to_list() == [expected(v) for v in values]
+
+
+@settings(max_examples=300)
+@given(st.lists(st.floats(0.0, 1.0), min_size=1, max_size=50))
+def test_fixed_point_rounds_as_the_decimal_cast(values: list[float]) -> None:
+    """A score in 1e-12 units is what the 128-bit decimal cast makes of it."""
+    series = pl.Series("x", values, dtype=pl.Float64)
+    units = series.to_frame().select(aggregate_module._fixed_point(pl.col("x"))).to_series()
+    decimal = series.cast(pl.Decimal(38, 12)).to_physical().cast(pl.Int64)
+    assert units.to_list() == decimal.to_list()
+
+
+@settings(max_examples=300)
+@given(st.integers(0, 2**63 - 1))
+@example(28_032_378_937_535_482)  # from the rich workload: dividing by 1e12 rounds it down
+def test_fixed_point_sum_is_the_float_nearest_the_exact_sum(units: int) -> None:
+    """A sum in 1e-12 units becomes the float nearest it, beyond 2**53 units too."""
+    table = pl.DataFrame({"x_sum": [units], "x_sumsq": [0]})
+    as_float = aggregate_module._fixed_floats(table, ["x"]).item(0, "x_sum")
+    assert as_float == float(Decimal(units).scaleb(-12))
 
 
 @settings(max_examples=30)

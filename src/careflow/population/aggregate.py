@@ -31,6 +31,7 @@ counts add up, which the privacy rules take into account (:mod:`.privacy`).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from fractions import Fraction
 from typing import Final
 
 import attrs
@@ -202,7 +203,11 @@ def aggregate(
     measures = [*scores.target_columns, "overall", *scores.indicator_ids]
     binned = [*scores.target_columns, "overall"]
     findings = scores.finding_codes
-    journey_aggs = _journey_aggs(measures, binned, findings)
+    # each journey's fixed-point terms and histogram bins, once per journey (not once
+    # per group it counts in); exact in 64-bit integers up to _FIXED_JOURNEYS journeys
+    fixed = scores.table.height <= _FIXED_JOURNEYS
+    per_case = per_case.with_columns(_journey_terms(measures, binned, fixed=fixed))
+    journey_aggs = _journey_aggs(measures, binned, findings, fixed=fixed)
     hand_aggs = _handover_aggs()
     joined = members.join(per_case, on="case", how="inner")
     groups = joined.group_by(*keys).agg(journey_aggs)
@@ -224,6 +229,8 @@ def aggregate(
         ],
         how="vertical_relaxed",
     ).collect()
+    if fixed:
+        out = _fixed_floats(out, measures)
     count_cols = [c for c in out.columns if c not in keys]
     out = out.with_columns(pl.col(c).fill_null(0) for c in count_cols)
     agg = Aggregates(
@@ -248,24 +255,86 @@ def _exact_sum(value: pl.Expr) -> pl.Expr:
     return value.cast(pl.Float64).cast(_EXACT).sum().cast(pl.Float64)
 
 
+#: Most journeys whose scores (each in [0, 1]) are added in 64-bit fixed point: their
+#: sums stay below 2**63 at 1e-12. Beyond, the sums are added in :data:`_EXACT`.
+_FIXED_JOURNEYS: Final = 9_000_000
+_UNITS: Final = 10**12
+_FIXED_SCALE: Final = float(_UNITS)
+_FIXED: Final = "__fixed"
+_FIXED_SQUARE: Final = "__fixed_square"
+_BIN: Final = "__bin"
+
+
+def _fixed_point(value: pl.Expr) -> pl.Expr:
+    """``value`` in units of 1e-12, rounded to the nearest as :data:`_EXACT` rounds it."""
+    return (value.cast(pl.Float64) * _FIXED_SCALE).round(mode="half_to_even").cast(pl.Int64)
+
+
+def _bin(value: pl.Expr) -> pl.Expr:
+    """The :data:`SCORE_BINS` bin ``value`` falls in (``[lo, hi)``, the last closed).
+
+    The number of inner edges at or below the value; null outside ``[0, 1]``.
+    """
+    inside = (value >= 0.0) & (value <= SCORE_BINS[-1])
+    edges = pl.sum_horizontal(*[(value >= hi).cast(pl.Int8) for hi in SCORE_BINS[:-1]])
+    return pl.when(inside).then(edges).cast(pl.Int8)
+
+
+def _journey_terms(measures: Iterable[str], binned: Iterable[str], *, fixed: bool) -> list[pl.Expr]:
+    """Per journey, the fixed-point value and square of each measure, and its bin."""
+    terms = []
+    if fixed:
+        for m in measures:
+            value = pl.col(m)
+            terms += [
+                _fixed_point(value).alias(m + _FIXED),
+                _fixed_point(value * value).alias(m + _FIXED_SQUARE),
+            ]
+    terms += [_bin(pl.col(m)).alias(m + _BIN) for m in binned]
+    return terms
+
+
+def _fixed_floats(table: pl.DataFrame, measures: Iterable[str]) -> pl.DataFrame:
+    """The fixed-point sums as floats, each the float nearest the exact sum.
+
+    As :data:`_EXACT` sums give them (a float cannot hold every sum of 1e-12 units, and
+    dividing by 1e12 in floats would round twice). One conversion per group and sum.
+    """
+    names = [f"{m}{suffix}" for m in measures for suffix in ("_sum", "_sumsq")]
+    return table.with_columns(
+        pl.Series(
+            name,
+            [None if i is None else float(Fraction(i, _UNITS)) for i in table.get_column(name)],
+            dtype=pl.Float64,
+        )
+        for name in names
+    )
+
+
 def _journey_aggs(
-    measures: Iterable[str], binned: Iterable[str], findings: Iterable[str]
+    measures: Iterable[str], binned: Iterable[str], findings: Iterable[str], *, fixed: bool
 ) -> list[pl.Expr]:
     binned = set(binned)
     aggs = [pl.len().cast(pl.Int64).alias("journeys"), pl.col("events").sum().cast(pl.Int64)]
     for m in measures:
         value = pl.col(m)
-        aggs += [
-            value.count().cast(pl.Int64).alias(f"{m}_n"),
-            _exact_sum(value).alias(f"{m}_sum"),
-            _exact_sum(value * value).alias(f"{m}_sumsq"),
-        ]
+        aggs.append(value.count().cast(pl.Int64).alias(f"{m}_n"))
+        if fixed:
+            aggs += [
+                pl.col(m + _FIXED).sum().alias(f"{m}_sum"),
+                pl.col(m + _FIXED_SQUARE).sum().alias(f"{m}_sumsq"),
+            ]
+        else:
+            aggs += [
+                _exact_sum(value).alias(f"{m}_sum"),
+                _exact_sum(value * value).alias(f"{m}_sumsq"),
+            ]
         if m in binned:
-            lo = 0.0
-            for i, hi in enumerate(SCORE_BINS):
-                upper = value <= hi if i == len(SCORE_BINS) - 1 else value < hi
-                aggs.append(((value >= lo) & upper).sum().cast(pl.Int64).alias(f"{m}_bin{i}"))
-                lo = hi
+            bins = pl.col(m + _BIN)
+            aggs += [
+                (bins == i).sum().cast(pl.Int64).alias(f"{m}_bin{i}")
+                for i in range(len(SCORE_BINS))
+            ]
     aggs += [(pl.col(f"finding_{c}") > 0).sum().cast(pl.Int64).alias(f"with_{c}") for c in findings]
     aggs += [pl.col(case).sum().cast(pl.Int64).alias(name) for name, case in DEATHS.items()]
     return aggs
