@@ -205,10 +205,9 @@ _FACTS: Final[dict[str, Callable[[], pl.Expr]]] = {
         .n_unique()
     ),
     "channel_recorded": lambda: pl.col("channel").is_not_null().any(),
-    "alt_channels": lambda: (
-        pl.col("channel")
-        .filter(pl.col("channel").is_in(["phone", "digital", "outreach"]))
-        .n_unique()
+    # how many of the three other channels the case used (a count of distinct values)
+    "alt_channels": lambda: pl.sum_horizontal(
+        (pl.col("channel") == c).any().cast(pl.UInt32) for c in ("phone", "digital", "outreach")
     ),
     "treatments": lambda: _kind_is(EventKind.TREATMENT).sum(),
     "drop_outs": lambda: _kind_is(EventKind.DROP_OUT).sum(),
