@@ -862,95 +862,90 @@ def _handover_loops(table: pl.DataFrame) -> pl.DataFrame:
     return out.select(pl.col("case").cast(case_type), pl.col("loops").cast(pl.Int64))
 
 
+def _where(condition: pl.Series, value: pl.Series) -> pl.Series:
+    """``value`` where ``condition`` holds, else null."""
+    return pl.select(pl.when(condition).then(value)).to_series()
+
+
 def _search(
-    table: pl.DataFrame, mask: pl.Expr, rows: pl.Series, cases: pl.Series, *, after: bool
+    hits: pl.Series, rows: pl.Series, codes: pl.Series, cases: pl.Series, *, after: bool
 ) -> pl.Series:
-    """For each of ``rows``, the nearest row of its case where ``mask`` holds.
+    """For each of ``rows``, the nearest of the row numbers ``hits`` in its case.
 
     The first at or after it (``after``), else the last at or before it; null when there
-    is none. ``table`` is sorted by case and holds the global row number ``row``.
+    is none. ``hits`` is sorted; ``codes`` holds the case code of every row of the table
+    (sorted by case, so a case's rows are contiguous) and ``cases`` that of each of
+    ``rows``.
     """
-    hits = table.filter(mask).get_column("row")
     if hits.is_empty():
-        return pl.Series(values=[None] * len(rows), dtype=pl.UInt32)
+        return pl.repeat(None, len(rows), dtype=hits.dtype, eager=True)
     idx = hits.search_sorted(rows, side="left" if after else "right").cast(pl.Int64)
     if not after:
         idx = idx - 1
     ok = (idx >= 0) & (idx < len(hits))
-    found = hits.gather(pl.select(pl.when(ok).then(idx)).to_series())
-    same = table.get_column("case").gather(found) == cases
-    return pl.select(pl.when(same).then(found)).to_series()
+    found = hits.gather(_where(ok, idx))
+    return _where(codes.gather(found) == cases, found)
 
 
 def _runs_of_appointments(table: pl.DataFrame) -> pl.DataFrame:
-    """Appointments with their run (consecutive appointments at one unit) context.
+    """The runs (consecutive appointments of a case at one unit) of ``table``'s appointments.
 
-    ``pd``/``pdu``: the end and unit of the previous run; ``alt``: the end of the run
-    before the latest stretch of runs alternating between two units (null when none).
+    ``table`` holds ``row``, case ``code``, unit code ``ucode`` and ``appointment``. One
+    row per run, in row order: its first and last row (``start``, ``end``), ``code``,
+    ``ucode``, and ``alt``: the end of the run before the latest stretch of runs (up to
+    this one) alternating between two units (null when none).
     """
-    case = pl.col("case")
-    first_of_case = (case != case.shift(1)).fill_null(True)
+    code, ucode = pl.col("code"), pl.col("ucode")
+    first_of_case = (code != code.shift(1)).fill_null(True)
     apps = (
-        table.filter(pl.col("appointment"))
-        .select("row", "case", "unit")
-        .with_columns(first=(case != case.shift(1)).fill_null(True))
-        .with_columns(new_run=pl.col("first") | (pl.col("unit") != pl.col("unit").shift(1)))
+        table.select("row", "code", "ucode", "appointment")
+        .filter(pl.col("appointment"))
+        .select("row", "code", "ucode", new_run=first_of_case | (ucode != ucode.shift(1)))
     )
+    last_of_run = pl.col("new_run").shift(-1).fill_null(True)
+    ends = apps.select(pl.col("row").filter(last_of_run)).to_series()
+    runs = apps.filter(pl.col("new_run")).select("code", "ucode", start="row", end=ends)
+    two_back = (code == code.shift(2)).fill_null(False)
     # -1 at a case's first run keeps forward filling within the case
-    previous = pl.when(pl.col("first")).then(-1)
-    apps = apps.with_columns(
-        pd=previous.when(pl.col("new_run"))
-        .then(pl.col("row").shift(1).cast(pl.Int64))
-        .forward_fill(),
-        pdu=pl.when(pl.col("first"))
-        .then(pl.lit(""))
-        .when(pl.col("new_run"))
-        .then(pl.col("unit").shift(1).cast(pl.String))
-        .forward_fill(),
-        run=pl.col("new_run").cum_sum(),
-    )
-    runs = (
-        apps.group_by("run")
-        .agg(case=pl.col("case").first(), unit=pl.col("unit").first(), end=pl.col("row").max())
-        .sort("run")
-    )
-    two_back = (case == case.shift(2)).fill_null(False)
-    runs = runs.with_columns(
-        alt=pl.when(first_of_case)
+    alt = (
+        pl.when(first_of_case)
         .then(-1)
-        .when(two_back & (pl.col("unit") != pl.col("unit").shift(2)))
+        .when(two_back & (ucode != ucode.shift(2)))
         .then(pl.col("end").shift(2).cast(pl.Int64))
         .forward_fill()
-    ).select("run", "alt")
-    return (
-        apps.join(runs, on="run", how="left")
-        .with_columns(
-            pl.col("pd").replace(-1, None),
-            pl.col("pdu").replace("", None),
-            pl.col("alt").replace(-1, None),
-        )
-        .select("row", "pd", "pdu", "alt")
     )
+    return runs.with_columns(alt=alt.replace(-1, None))
 
 
-def _follow_up(events: pl.LazyFrame) -> pl.LazyFrame:
-    """Per case, the sum and number of judged discharges and closures of discharge_follow_up.
+def _run_context(runs: pl.DataFrame, rows: pl.Series) -> dict[str, pl.Series]:
+    """The context of the appointments at ``rows`` (row numbers, or null) in their ``runs``.
 
-    :func:`careflow.scoring.rules.discharge_follow_ups` on a log journey: from each
-    discharge, skip the events at the same moment (a death excepted), then the first
-    admission, closure, death or planned contact by a non-emergency service working on
-    the discharging service's condition ends the search. :func:`careflow.scoring.rules.
-    held_by_nobody` (a closure whose way onward had not opened scores 0): a handover out
-    of the closing unit right after its moment, with no appointment at the receiving unit
-    at that moment; or a referral no transition leaves, within the window before the
-    closure, with no appointment at a third unit since. Scanning back from the closure,
-    the appointments at units other than the closing one are first at one unit ``Y1``
-    (back to ``p1``), then at a second (``p2``): the latest referral after ``p1``, or the
-    latest at ``Y1`` after ``p2``, decides. Lookups are binary searches over global row
-    numbers (rows are sorted by case), so the work is near-linear in events.
+    ``runs`` as :func:`_runs_of_appointments` gives them. ``pd``/``pdu``: the end and unit
+    code of the case's previous run (null at its first); ``alt``: the run's ``alt``.
+    """
+    starts, codes = runs.get_column("start"), runs.get_column("code")
+    found = starts.search_sorted(rows.fill_null(0).cast(starts.dtype), side="right")
+    run = _where(rows.is_not_null(), found.cast(pl.Int64) - 1)
+    before = _where(run >= 1, run - 1)
+    same = codes.gather(before) == codes.gather(run)
+    return {
+        "pd": _where(same, runs.get_column("end").gather(before)),
+        "pdu": _where(same, runs.get_column("ucode").gather(before)),
+        "alt": runs.get_column("alt").gather(run),
+    }
+
+
+def _closing_rows(events: pl.LazyFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The rows :func:`_follow_up` searches, and its closures (discharges and closures).
+
+    Each row has its global number ``row``, the integer codes of its case and unit
+    (``code``, ``ucode``), its moment ``block`` (events of a case at one time) and the
+    moment's last row ``bend``, and the flags ``planned`` (a contact the follow-up rule
+    counts) and ``eligible`` (a referral no transition leaves). A closure also has
+    ``end_ts``, its case's latest time.
     """
     ts = pl.col("ts")
-    case = pl.col("case")
+    code = pl.col("code")
     serves = [f"serves_{n}" for n in _SERVED_NEEDS]
     table = (
         events.select(
@@ -968,36 +963,83 @@ def _follow_up(events: pl.LazyFrame) -> pl.LazyFrame:
         )
         .collect()
         .with_row_index("row")
-        .with_columns(pl.col("unit").cast(pl.String), pl.col("case").cast(pl.String))
+        .with_columns(code=pl.col("case").to_physical(), ucode=pl.col("unit").to_physical())
     )
-    new_moment = (case != case.shift(1)).fill_null(True) | (ts != ts.shift(1)).fill_null(True)
-    table = table.with_columns(block=new_moment.cum_sum(), end_ts=ts.max().over("case"))
+    new_moment = (code != code.shift(1)).fill_null(True) | (ts != ts.shift(1)).fill_null(True)
+    last_of_case = (code != code.shift(-1)).fill_null(True)
+    table = table.with_columns(
+        block=new_moment.cum_sum(), end_ts=pl.when(last_of_case).then(ts).backward_fill()
+    )
     last_of_block = (pl.col("block") != pl.col("block").shift(-1)).fill_null(True)
-    table = table.with_columns(bend=pl.when(last_of_block).then(pl.col("row")).backward_fill())
-    closures = table.filter(_kind_in({EventKind.DISCHARGE, EventKind.CASE_CLOSED}))
-    cases = closures.get_column("case")
-    bend = closures.get_column("bend")
-    after_bend = bend + 1
-
-    def first_after(mask: pl.Expr) -> pl.Series:
-        return _search(table, mask, after_bend, cases, after=True)
-
-    def last_upto(mask: pl.Expr, rows: pl.Series) -> pl.Series:
-        return _search(table, mask, rows, cases, after=False)
-
     planned = (
         _kind_in(rules._FOLLOW_UP_KINDS)  # the rule's own kinds
         & ~pl.col("service").is_in(sorted(k.value for k in rules.EMERGENCY_SERVICES))
         & (pl.col("principal") != Principal.INFORMAL.value)
     )
-    hard = _kind_in({EventKind.ADMISSION, EventKind.CASE_CLOSED, EventKind.DEATH})
-    eligible = _kind_is(EventKind.REFERRAL) & ~pl.col("source")
-    units = table.get_column("unit")
-    after_in_case = (
-        table.get_column("case").gather(after_bend.clip(upper_bound=table.height - 1)) == cases
+    table = table.with_columns(
+        bend=pl.when(last_of_block).then(pl.col("row")).backward_fill(),
+        planned=planned,
+        eligible=_kind_is(EventKind.REFERRAL) & ~pl.col("source"),
     )
-    nxt = pl.select(pl.when(after_in_case & (after_bend < table.height)).then(after_bend))
-    nxt_row = nxt.to_series()
+    closures = table.filter(_kind_in({EventKind.DISCHARGE, EventKind.CASE_CLOSED}))
+    # end_ts is the case's last event's time unless its times go back (a death known by
+    # date sorts last on its day, at midnight): those cases take their latest
+    back = table.select(code.filter((ts < ts.shift(1)) & (code == code.shift(1)))).to_series()
+    if not back.is_empty():
+        latest = table.filter(code.is_in(back.implode())).group_by("code").agg(latest=ts.max())
+        closures = closures.join(latest, on="code", how="left", maintain_order="left")
+        closures = closures.with_columns(end_ts=pl.coalesce("latest", "end_ts")).drop("latest")
+    return table, closures
+
+
+def _opened(table: pl.DataFrame, closures: pl.DataFrame) -> pl.Series:
+    """Per closure, an appointment at its ``nxt_unit`` is at its moment: (block, unit) keys."""
+    key = pl.col("block").cast(pl.Int64) * (1 << 32)
+    closure_keys = closures.select(key + pl.col("nxt_unit")).to_series()
+    apps_keys = table.select((key + pl.col("ucode")).filter(pl.col("appointment"))).to_series()
+    # the few appointment keys of the closures' moments, then the closures' among them
+    opened_at = apps_keys.filter(apps_keys.is_in(closure_keys.drop_nulls().implode()))
+    return closure_keys.is_in(opened_at.implode()).fill_null(False)
+
+
+def _follow_up(events: pl.LazyFrame) -> pl.LazyFrame:
+    """Per case, the sum and number of judged discharges and closures of discharge_follow_up.
+
+    :func:`careflow.scoring.rules.discharge_follow_ups` on a log journey: from each
+    discharge, skip the events at the same moment (a death excepted), then the first
+    admission, closure, death or planned contact by a non-emergency service working on
+    the discharging service's condition ends the search. :func:`careflow.scoring.rules.
+    held_by_nobody` (a closure whose way onward had not opened scores 0): a handover out
+    of the closing unit right after its moment, with no appointment at the receiving unit
+    at that moment; or a referral no transition leaves, within the window before the
+    closure, with no appointment at a third unit since. Scanning back from the closure,
+    the appointments at units other than the closing one are first at one unit ``Y1``
+    (back to ``p1``), then at a second (``p2``): the latest referral after ``p1``, or the
+    latest at ``Y1`` after ``p2``, decides. Lookups are binary searches over global row
+    numbers (rows are sorted by case) and gathers by them, keyed by the integer codes of
+    case and unit, so the work is near-linear in events.
+    """
+    ts = pl.col("ts")
+    table, closures = _closing_rows(events)
+    codes = table.get_column("code")
+    cases = closures.get_column("code")
+    bend = closures.get_column("bend")
+    after_bend = bend + 1
+
+    def rows_where(mask: pl.Expr) -> pl.Series:
+        return table.select(pl.col("row").filter(mask)).to_series()
+
+    def first_after(mask: pl.Expr) -> pl.Series:
+        return _search(rows_where(mask), after_bend, codes, cases, after=True)
+
+    def last_upto(mask: pl.Expr, rows: pl.Series) -> pl.Series:
+        return _search(rows_where(mask), rows, codes, cases, after=False)
+
+    hard = _kind_in({EventKind.ADMISSION, EventKind.CASE_CLOSED, EventKind.DEATH})
+    planned = pl.col("planned")
+    units = table.get_column("ucode")
+    after_in_case = codes.gather(after_bend.clip(upper_bound=table.height - 1)) == cases
+    nxt_row = _where(after_in_case & (after_bend < table.height), after_bend)
     la = last_upto(pl.col("appointment"), bend)
     closures = closures.with_columns(
         next_hard=first_after(hard),
@@ -1008,49 +1050,43 @@ def _follow_up(events: pl.LazyFrame) -> pl.LazyFrame:
         unit_b=units.gather(bend),
         la=la,
         lau=units.gather(la),
-        rl=(rl := last_upto(eligible, bend)),
+        rl=(rl := last_upto(pl.col("eligible"), bend)),
         rl_ts=table.get_column("ts").gather(rl),
         rl_bend=table.get_column("bend").gather(rl),
     )
-    opened_at = (
-        table.filter(pl.col("appointment"))
-        .select("block", nxt_unit="unit")
-        .unique()
-        .with_columns(opened=pl.lit(True))
+    runs = _runs_of_appointments(table)
+    closures = closures.with_columns(
+        opened=_opened(table, closures), la_pd=_run_context(runs, la)["pd"]
+    ).with_columns(
+        p1=pl.when(pl.col("lau") != pl.col("ucode")).then(pl.col("la")).otherwise("la_pd")
     )
-    apps = _runs_of_appointments(table)
-    at_la = apps.select(la="row", la_pd="pd")
-    closures = (
-        closures.join(opened_at, on=["block", "nxt_unit"], how="left")
-        .join(at_la, on="la", how="left")
-        .with_columns(
-            opened=pl.col("opened").fill_null(False),
-            p1=pl.when(pl.col("lau") != pl.col("unit")).then(pl.col("la")).otherwise("la_pd"),
-        )
+    p1 = closures.get_column("p1").cast(pl.Int64)
+    at_p1 = _run_context(runs, p1)
+    closures = closures.with_columns(
+        p1=p1,
+        p1_pd=at_p1["pd"],
+        p1_pdu=at_p1["pdu"],
+        p1_alt=at_p1["alt"],
+        y1=units.gather(p1),
     )
-    at_p1 = apps.select(p1="row", p1_pd="pd", p1_pdu="pdu", p1_alt="alt").with_columns(
-        pl.col("p1").cast(pl.Int64)
-    )
-    closures = closures.with_columns(pl.col("p1").cast(pl.Int64)).join(at_p1, on="p1", how="left")
-    closures = closures.with_columns(y1=units.gather(closures.get_column("p1")))
     referrals = (
-        table.filter(eligible)
-        .select("case", y1="unit", r1="row", r1_ts="ts", r1_bend="bend")
-        .with_columns(pl.col("r1").cast(pl.Int64))
+        table.select("code", "ucode", "row", "ts", "bend", "eligible")
+        .filter(pl.col("eligible"))
+        .select("code", y1="ucode", r1=pl.col("row").cast(pl.Int64), r1_ts="ts", r1_bend="bend")
     )
     closures = (
         closures.sort("p1", nulls_last=True)
         .join_asof(
-            referrals.sort("r1"),
+            referrals,
             left_on="p1",
             right_on="r1",
-            by=["case", "y1"],
+            by=["code", "y1"],
             strategy="backward",
             check_sortedness=False,  # sorted by the key, hence within each group too
         )
         .sort("row")
     )
-    p2 = pl.when(pl.col("p1_pdu") == pl.col("unit")).then("p1_alt").otherwise("p1_pd")
+    p2 = pl.when(pl.col("p1_pdu") == pl.col("ucode")).then("p1_alt").otherwise("p1_pd")
     within = per_journey.FOLLOW_BAD
     latest = (
         pl.col("rl").is_not_null()
@@ -1063,7 +1099,8 @@ def _follow_up(events: pl.LazyFrame) -> pl.LazyFrame:
         & (_days_between(pl.col("r1_ts"), ts) <= within)
         & (p2.is_null() | (pl.col("r1_bend") >= p2))
     )
-    pending = pl.col("nxt_handover") & (pl.col("unit_b") == pl.col("unit")) & ~pl.col("opened")
+    pending = pl.col("nxt_handover") & (pl.col("unit_b") == pl.col("ucode")) & ~pl.col("opened")
+    serves = [f"serves_{n}" for n in _SERVED_NEEDS]
     by_need = [pl.when(pl.col(f"serves_{n}")).then(pl.col(f"next_{n}")) for n in _SERVED_NEEDS]
     planned_at = (
         pl.when(pl.any_horizontal(*serves)).then(pl.min_horizontal(*by_need)).otherwise("next_any")
@@ -1112,8 +1149,7 @@ def _follow_up(events: pl.LazyFrame) -> pl.LazyFrame:
             follow_ups=pl.col("value").is_not_null().sum(),
         )
     )
-    case_type = events.collect_schema()["case"]
-    return out.with_columns(pl.col("case").cast(case_type)).lazy()
+    return out.lazy()
 
 
 _TABLES: Final[dict[str, CaseTable]] = {
