@@ -750,6 +750,24 @@ def _jumped_sums(values: pl.Series, nxt: pl.Series) -> pl.Series:
     return acc
 
 
+def _previous_of_same(group: pl.Series, codes: pl.Series) -> pl.Series:
+    """For each row, the latest earlier row of its case with the same ``group``, or null.
+
+    ``codes`` (the rows' case codes) and ``group`` are non-negative integer codes. A
+    stable sort by the key ``(case, group)`` lists each case's rows group by group in row
+    order, so a row's predecessor there, when of the same key, is the one sought; a
+    scatter puts it back in row order. Rows of one case stay near each other in that
+    order, so the gathers and the scatter touch memory almost in sequence.
+    """
+    n = len(group)
+    size = int(group.max() or 0) + 1  # type: ignore[arg-type]
+    key = (codes.cast(pl.UInt64) * size + group.cast(pl.UInt64)).rename("key")
+    order = key.to_frame().select(pl.arg_sort_by("key", maintain_order=True)).to_series()
+    keys = key.gather(order)
+    found = pl.repeat(None, n, dtype=order.dtype, eager=True)
+    return found.scatter(order, _where(keys == keys.shift(1), order.shift(1)))
+
+
 def _handover_loops(table: pl.DataFrame) -> pl.DataFrame:
     """Per case, the loops of cases whose only moves are handovers, in one chain.
 
@@ -765,22 +783,28 @@ def _handover_loops(table: pl.DataFrame) -> pl.DataFrame:
     ``t`` is a loop exactly when no restart lies in ``[m(t), t - 1]``, with ``m(t)`` the
     first restart too late for ``g(t)``: a greedy selection in time order, followed
     here by pointer jumping (logarithmic rounds over one row per move). Every step is a
-    shift, a cumulative sum, a sort or a gather by global row number (rows are sorted by
-    case), so the work is near-linear in events.
+    shift, a cumulative sum, a sort of integer keys, a gather or a scatter by global row
+    number (rows are sorted by case; case, unit and principal as integer codes), so the
+    work is near-linear in events.
     """
-    table = table.select("case", "unit", "principal", "treated", "handover", "pos")
-    case_type = table.schema["case"]
-    table = table.with_columns(pl.col("case").to_physical().cast(pl.Int64).alias("code"))
+    code = pl.col("case").to_physical().cast(pl.Int64)
     starts = (pl.col("pos") == 0) | pl.col("handover")
-    table = table.with_columns(
-        start=starts, treated_cum=pl.col("treated").cast(pl.Int64).cum_sum()
-    ).with_row_index("row")
-    stays = table.filter(pl.col("start")).select(
-        "code", "case", "unit", "principal", start_row="row", first=pl.col("pos") == 0
+    stays = (
+        table.select("case", "unit", "principal", "pos", "handover")
+        .with_row_index("start_row")
+        .filter(starts)
+        .select(
+            "case",
+            "start_row",
+            "principal",
+            code=code,
+            ucode=pl.col("unit").to_physical(),
+            first=pl.col("pos") == 0,
+        )
     )
     end_row = (pl.col("start_row").shift(-1) - 1).fill_null(table.height - 1)
     treated = table.get_column("treated")
-    treated_cum = table.get_column("treated_cum")
+    treated_cum = treated.cast(pl.Int64).cum_sum()
     stays = stays.with_columns(end_row=end_row).with_row_index("srow")
     start_rows, end_rows = stays.get_column("start_row"), stays.get_column("end_row")
     stays = stays.with_columns(
@@ -793,42 +817,39 @@ def _handover_loops(table: pl.DataFrame) -> pl.DataFrame:
         > 0,
         base=pl.when(pl.col("first")).then(pl.col("srow")).forward_fill(),
     ).with_columns(t=(pl.col("srow") - pl.col("base")).cast(pl.Int64))
-    # the latest earlier stay at the same unit: neighbours in (case, unit, stay) order
-    by_unit = stays.select("srow", "code", "unit", "t").sort("code", "unit", "t")
-    same = (pl.col("code") == pl.col("code").shift(1)) & (pl.col("unit") == pl.col("unit").shift(1))
-    by_unit = by_unit.select("srow", same_unit=pl.when(same).then(pl.col("t").shift(1)))
-    stays = stays.join(by_unit, on="srow", how="left").sort("srow")
+    codes, base = stays.get_column("code"), stays.get_column("base")
+    # the latest earlier stay at the same unit
+    same_unit = _previous_of_same(stays.get_column("ucode"), codes)
     # runs of stays of one principal; the end of the latest earlier run of the same one
     new_run = pl.col("first") | (pl.col("principal") != pl.col("principal").shift(1)).fill_null(
         True
     )
-    stays = stays.with_columns(run=new_run.cum_sum())
-    last_of_run = (pl.col("run") != pl.col("run").shift(-1)).fill_null(True)
-    stays = stays.with_columns(run_end=pl.when(last_of_run).then(pl.col("t")).backward_fill())
-    runs = stays.filter(new_run).select("code", "principal", "run", "run_end")
-    runs = runs.sort("code", "principal", "run").select(
-        "run",
-        same_principal=pl.when(
-            (pl.col("code") == pl.col("code").shift(1))
-            & (pl.col("principal") == pl.col("principal").shift(1))
-        ).then(pl.col("run_end").shift(1)),
+    last_of_run = new_run.shift(-1).fill_null(True)
+    run = stays.select(new_run.cum_sum() - 1).to_series()
+    runs = stays.select(
+        pl.col("code", "principal").filter(new_run),
+        run_end=pl.col("t").filter(last_of_run),
     )
-    stays = stays.join(runs, on="run", how="left").sort("srow")
-    stays = stays.with_columns(g=pl.max_horizontal("same_unit", "same_principal"))
+    principals = runs.get_column("principal").cast(pl.Categorical).to_physical()
+    earlier_run = _previous_of_same(principals, runs.get_column("code"))
+    same_principal = runs.get_column("run_end").gather(earlier_run).gather(run)
+    stays = stays.with_columns(
+        g=pl.max_horizontal(same_unit.cast(pl.Int64) - base.cast(pl.Int64), same_principal)
+    )
     g_row = stays.select(pl.col("base") + pl.col("g")).to_series()
-    last_treated = stays.get_column("last_treated")
-    stays = stays.with_columns(g_treated=last_treated.gather(g_row).cast(pl.Int64))
+    stays = stays.with_columns(
+        g_treated=stays.get_column("last_treated").gather(g_row).cast(pl.Int64)
+    )
     prev_treated = pl.col("treated").shift(1).fill_null(False)
     moves = (
-        stays.with_columns(restart=(pl.col("t") == 1) | prev_treated)
-        .filter(pl.col("t") >= 1)
-        .select(
+        stays.select(
             "code",
             "case",
             "t",
-            "restart",
+            restart=(pl.col("t") == 1) | prev_treated,
             m=pl.col("g") + 2 - pl.col("g_treated"),
         )
+        .filter(pl.col("t") >= 1)
         .with_row_index("mrow")
     )
     # the next restart after each move, in its case
@@ -836,30 +857,29 @@ def _handover_loops(table: pl.DataFrame) -> pl.DataFrame:
         pl.when(pl.col("restart")).then(pl.col("mrow")).shift(-1).backward_fill()
     ).to_series()
     codes = moves.get_column("code")
-    nr = pl.select(pl.when(codes.gather(nr) == codes).then(nr)).to_series()
+    nr = _where(codes.gather(nr) == codes, nr)
     # F(v): the first loop candidate t whose m(t) >= v (so t >= v), by binary search on
-    # (case, m) keys with the suffix minimum of the candidates' rows
-    key = pl.col("code") * (1 << 32) + pl.col("m")
+    # (case, m) keys with the suffix minimum of the candidates' rows within the case:
+    # the minimum of (case, row) keys from there on is in the same case
+    high = 1 << 32
     candidates = (
         moves.filter(~pl.col("restart") & pl.col("m").is_not_null())
-        .group_by("code", key.alias("key"))
-        .agg(pl.col("mrow").min())
-        .sort("key", descending=True)
-        .with_columns(best=pl.col("mrow").cum_min().over("code"))
+        .select(
+            key=pl.col("code") * high + pl.col("m"), best=pl.col("code") * high + pl.col("mrow")
+        )
         .sort("key")
+        .with_columns(pl.col("best").cum_min(reverse=True))
     )
     keys = candidates.get_column("key")
-    queries = moves.select(pl.col("code") * (1 << 32) + pl.col("t") + 1).to_series()
+    queries = moves.select(pl.col("code") * high + pl.col("t") + 1).to_series()
     idx = keys.search_sorted(queries, side="left").cast(pl.Int64)
-    inside = pl.select(pl.when(idx < len(keys)).then(idx)).to_series()
-    found = candidates.get_column("best").gather(inside)
-    found_code = candidates.get_column("code").gather(inside)
-    first = pl.select(pl.when(found_code == codes).then(found)).to_series()
+    found = candidates.get_column("best").gather(_where(idx < len(keys), idx))
+    first = _where(found // high == codes, found % high)
     nxt = pl.select(pl.min_horizontal(nr, first)).to_series()
     loop = (~moves.get_column("restart")).cast(pl.Int64)
     acc = _jumped_sums(loop, nxt)
     out = moves.select("case", "t").with_columns(loops=acc).filter(pl.col("t") == 1)
-    return out.select(pl.col("case").cast(case_type), pl.col("loops").cast(pl.Int64))
+    return out.select("case", pl.col("loops").cast(pl.Int64))
 
 
 def _where(condition: pl.Series, value: pl.Series) -> pl.Series:
