@@ -571,21 +571,41 @@ def _blocks(events: pl.LazyFrame, flag: str) -> pl.LazyFrame:
 
     The intervals ``[day, min(day + 1, end)]`` merged block by block as
     :func:`careflow.scoring.facts.coverage` merges them (touching intervals join), one
-    row ``(case, lo, hi)`` per block.
+    row ``(case, block, lo, hi)`` per block, ``block`` growing with time in a case. A
+    case's events are in time order, so its episodes' ends never go back: an episode
+    starts a block when it starts after the previous one's end (shifts over the rows
+    sorted by case). Were that not so in some case, per-case windows merge them instead.
     """
     hi = pl.min_horizontal(pl.col("day") + 1.0, pl.col("end"))
     episodes = (
         events.filter(pl.col(flag))
-        .with_columns(hi=hi)
+        .select("case", "day", hi=hi)
         .filter(pl.col("hi") > pl.col("day"))
-        .with_columns(reach=pl.col("hi").cum_max().shift(1).over("case"))
-        .with_columns(
-            block=(pl.col("reach").is_null() | (pl.col("day") > pl.col("reach")))
-            .cum_sum()
-            .over("case")
-        )
+        .collect()
     )
-    return episodes.group_by("case", "block").agg(lo=pl.col("day").first(), hi=pl.col("hi").max())
+    code = pl.col("case").to_physical()
+    first = (code != code.shift(1)).fill_null(True)
+    ends_back = episodes.select(((pl.col("hi") < pl.col("hi").shift(1)) & ~first).any()).item()
+    if ends_back:
+        return (
+            episodes.lazy()
+            .with_columns(reach=pl.col("hi").cum_max().shift(1).over("case"))
+            .with_columns(
+                block=(pl.col("reach").is_null() | (pl.col("day") > pl.col("reach")))
+                .cum_sum()
+                .over("case")
+            )
+            .group_by("case", "block")
+            .agg(lo=pl.col("day").first(), hi=pl.col("hi").max())
+        )
+    new_block = first | (pl.col("day") > pl.col("hi").shift(1))
+    last_of_block = new_block.shift(-1).fill_null(True)
+    return episodes.lazy().select(
+        pl.col("case").filter(new_block),
+        block=pl.int_range(pl.len(), dtype=pl.UInt32).filter(new_block),
+        lo=pl.col("day").filter(new_block),
+        hi=pl.col("hi").filter(last_of_block),
+    )
 
 
 def _covered(flag: str, name: str) -> CaseTable:
