@@ -678,9 +678,33 @@ def _waits(events: pl.LazyFrame) -> pl.LazyFrame:
 
 
 def _unit_squares(events: pl.LazyFrame) -> pl.LazyFrame:
-    """Per case, Σ n² over the units' contacts (a death is no contact)."""
-    per_unit = events.filter(~pl.col("death")).group_by("case", "unit").agg(n=pl.len())
-    return per_unit.group_by("case").agg(unit_squares=(pl.col("n").cast(pl.Int64) ** 2).sum())
+    """Per case, Σ n² over the units' contacts (a death is no contact).
+
+    One sort of the contacts' ``(case, unit)`` integer keys puts each unit's contacts of
+    a case side by side, and the cases in turn: ``n`` is the length of a stretch of one
+    key, and a case's sum the difference of the running sum of ``n²`` across its end.
+    """
+    contacts = events.filter(~pl.col("death")).select("case", "unit").collect()
+    codes = contacts.get_column("case").to_physical()
+    units = contacts.get_column("unit").to_physical()
+    size = int(units.max() or 0) + 1  # type: ignore[arg-type]
+    keys = (codes.cast(pl.UInt64) * size + units.cast(pl.UInt64)).sort().to_frame("key")
+    key, case_of = pl.col("key"), pl.col("key") // size
+    stretches = keys.select(
+        end=pl.int_range(1, pl.len() + 1).filter((key != key.shift(-1)).fill_null(True)),
+        code=case_of.filter((key != key.shift(-1)).fill_null(True)),
+    )
+    n = pl.col("end") - pl.col("end").shift(1).fill_null(0)
+    running = (n * n).cum_sum()
+    last_of_case = (pl.col("code") != pl.col("code").shift(-1)).fill_null(True)
+    squares = stretches.select(
+        pl.col("code").filter(last_of_case),
+        unit_squares=running.filter(last_of_case),
+    ).with_columns(pl.col("unit_squares") - pl.col("unit_squares").shift(1).fill_null(0))
+    # each case once, by code, to name it
+    first = (codes != codes.shift(1)).fill_null(True)
+    names = contacts.select("case", code=codes).filter(first)
+    return names.join(squares, on="code").select("case", "unit_squares").lazy()
 
 
 def _loops(events: pl.LazyFrame) -> pl.LazyFrame:
