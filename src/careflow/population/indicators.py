@@ -670,10 +670,23 @@ def _waits(events: pl.LazyFrame) -> pl.LazyFrame:
     died = dead.filter(open_at_death).select(
         "case", wait=pl.max_horizontal(pl.lit(per_journey.WAIT_BAD), to_death)
     )
+    waits = moved.collect()
+    dying = died.collect()
+    code = pl.col("case").to_physical()
+    if dying.height:
+        waits = pl.concat([waits, dying]).sort(code, maintain_order=True)
+    # each case's waits are one stretch of rows: group by the stretch, a sorted key
+    stretch = (code != code.shift(1)).fill_null(True).cum_sum()
     return (
-        pl.concat([moved, died])
-        .group_by("case")
-        .agg(wait_median=pl.col("wait").median(), wait_max=pl.col("wait").max())
+        waits.with_columns(stretch=stretch.set_sorted())
+        .group_by("stretch")
+        .agg(
+            pl.col("case").first(),
+            wait_median=pl.col("wait").median(),
+            wait_max=pl.col("wait").max(),
+        )
+        .drop("stretch")
+        .lazy()
     )
 
 
