@@ -790,21 +790,25 @@ def _branching_loops(table: pl.DataFrame) -> pl.DataFrame:
 def _jumped_sums(values: pl.Series, nxt: pl.Series) -> pl.Series:
     """For each row, the sum of ``values`` at the rows its chain of ``nxt`` pointers visits.
 
-    Pointer jumping: logarithmic rounds of gathers. Every pointer goes forward, so the
-    jumps end within log2(rows) + 1 rounds; a pointer that does not would loop for ever,
-    and is a defect to report, not to hide.
+    Pointer jumping: logarithmic rounds of gathers. A chain ends at an extra row past
+    the last, worth 0, that points to itself (so no null is carried). Every pointer goes
+    forward, so the jumps end within log2(rows) + 1 rounds; a pointer that does not would
+    loop for ever, and is a defect to report, not to hide.
     """
-    rows = pl.int_range(len(nxt), dtype=pl.Int64, eager=True)
+    n = len(nxt)
+    rows = pl.int_range(n, dtype=pl.Int64, eager=True)
     if (nxt.cast(pl.Int64) <= rows).any():
         raise CareflowError(
             "internal error: the bulk ping_pong chain points backwards; please report it "
             "with the log (careflow population)"
         )
-    acc = pl.select(values.gather(nxt).fill_null(0)).to_series()
-    while nxt.is_not_null().any():
-        acc = acc + acc.gather(nxt).fill_null(0)
+    index = pl.get_index_type()
+    nxt = nxt.cast(index).fill_null(n).append(pl.Series([n], dtype=index))
+    acc = values.append(pl.Series([0], dtype=values.dtype)).gather(nxt)
+    while (nxt != n).any():
+        acc = acc + acc.gather(nxt)
         nxt = nxt.gather(nxt)
-    return acc
+    return acc.head(n)
 
 
 def _previous_of_same(group: pl.Series, codes: pl.Series) -> pl.Series:
