@@ -1048,9 +1048,7 @@ def _closing_rows(events: pl.LazyFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     )
     new_moment = (code != code.shift(1)).fill_null(True) | (ts != ts.shift(1)).fill_null(True)
     last_of_case = (code != code.shift(-1)).fill_null(True)
-    table = table.with_columns(
-        block=new_moment.cum_sum(), end_ts=pl.when(last_of_case).then(ts).backward_fill()
-    )
+    table = table.with_columns(block=new_moment.cum_sum())
     last_of_block = (pl.col("block") != pl.col("block").shift(-1)).fill_null(True)
     planned = (
         _kind_in(rules._FOLLOW_UP_KINDS)  # the rule's own kinds
@@ -1063,6 +1061,9 @@ def _closing_rows(events: pl.LazyFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
         eligible=_kind_is(EventKind.REFERRAL) & ~pl.col("source"),
     )
     closures = table.filter(_kind_in({EventKind.DISCHARGE, EventKind.CASE_CLOSED}))
+    ends = table.select(pl.col("row").filter(last_of_case)).to_series()
+    case_end = ends.gather(ends.search_sorted(closures.get_column("row"), side="left"))
+    closures = closures.with_columns(end_ts=table.get_column("ts").gather(case_end))
     # end_ts is the case's last event's time unless its times go back (a death known by
     # date sorts last on its day, at midnight): those cases take their latest
     back = table.select(code.filter((ts < ts.shift(1)) & (code == code.shift(1)))).to_series()
@@ -1077,7 +1078,8 @@ def _opened(table: pl.DataFrame, closures: pl.DataFrame) -> pl.Series:
     """Per closure, an appointment at its ``nxt_unit`` is at its moment: (block, unit) keys."""
     key = pl.col("block").cast(pl.Int64) * (1 << 32)
     closure_keys = closures.select(key + pl.col("nxt_unit")).to_series()
-    apps_keys = table.select((key + pl.col("ucode")).filter(pl.col("appointment"))).to_series()
+    apps = table.select("block", "ucode", "appointment").filter(pl.col("appointment"))
+    apps_keys = apps.select(key + pl.col("ucode")).to_series()
     # the few appointment keys of the closures' moments, then the closures' among them
     opened_at = apps_keys.filter(apps_keys.is_in(closure_keys.drop_nulls().implode()))
     return closure_keys.is_in(opened_at.implode()).fill_null(False)
