@@ -571,10 +571,10 @@ def _blocks(events: pl.LazyFrame, flag: str) -> pl.LazyFrame:
 
     The intervals ``[day, min(day + 1, end)]`` merged block by block as
     :func:`careflow.scoring.facts.coverage` merges them (touching intervals join), one
-    row ``(case, block, lo, hi)`` per block, ``block`` growing with time in a case. A
-    case's events are in time order, so its episodes' ends never go back: an episode
-    starts a block when it starts after the previous one's end (shifts over the rows
-    sorted by case). Were that not so in some case, per-case windows merge them instead.
+    row ``(case, block, lo, hi)`` per block, ``block`` growing with time in a case. With
+    a case's episodes in time order (as the reader sorts events; others are sorted here
+    first) and ``end`` the case's, their ends never go back: an episode starts a block
+    when it starts after the previous one's end (shifts over the rows sorted by case).
     """
     hi = pl.min_horizontal(pl.col("day") + 1.0, pl.col("end"))
     episodes = (
@@ -585,19 +585,8 @@ def _blocks(events: pl.LazyFrame, flag: str) -> pl.LazyFrame:
     )
     code = pl.col("case").to_physical()
     first = (code != code.shift(1)).fill_null(True)
-    ends_back = episodes.select(((pl.col("hi") < pl.col("hi").shift(1)) & ~first).any()).item()
-    if ends_back:
-        return (
-            episodes.lazy()
-            .with_columns(reach=pl.col("hi").cum_max().shift(1).over("case"))
-            .with_columns(
-                block=(pl.col("reach").is_null() | (pl.col("day") > pl.col("reach")))
-                .cum_sum()
-                .over("case")
-            )
-            .group_by("case", "block")
-            .agg(lo=pl.col("day").first(), hi=pl.col("hi").max())
-        )
+    if episodes.select(((pl.col("day") < pl.col("day").shift(1)) & ~first).any()).item():
+        episodes = episodes.sort(code, "day", maintain_order=True)
     new_block = first | (pl.col("day") > pl.col("hi").shift(1))
     last_of_block = new_block.shift(-1).fill_null(True)
     return episodes.lazy().select(
