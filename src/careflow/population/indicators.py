@@ -582,6 +582,7 @@ def _blocks(events: pl.LazyFrame, flag: str) -> pl.LazyFrame:
         .select("case", "day", hi=hi)
         .filter(pl.col("hi") > pl.col("day"))
         .collect()
+        .rechunk()  # the blocks in one chunk, as a group_by gives them
     )
     code = pl.col("case").to_physical()
     first = (code != code.shift(1)).fill_null(True)
@@ -1224,14 +1225,30 @@ def _follow_up(events: pl.LazyFrame) -> pl.LazyFrame:
     return out.lazy()
 
 
+def _one_chunk(table: CaseTable) -> CaseTable:
+    """``table``, computed and held in one chunk, whatever the threads and input chunks.
+
+    Polars computes some float arithmetic differently in a chunk of one row than in a
+    longer one (a division by a constant differs in the last bit), and the chunks of the
+    facts follow those of the tables joined to them. With every table in one chunk, the
+    facts' chunks depend on the events alone (their per-case aggregation still leaves a
+    few one-row chunks at the end).
+    """
+
+    def one(events: pl.LazyFrame) -> pl.LazyFrame:
+        return table(events).collect().rechunk().lazy()
+
+    return one
+
+
 _TABLES: Final[dict[str, CaseTable]] = {
-    "follow_up": _follow_up,
-    "treated_covered": _covered("treated", "treated_covered"),
-    "everyday_covered": _covered("help_everyday", "everyday_covered"),
-    "both_covered": _both_covered,
-    "unit_squares": _unit_squares,
-    "waits": _waits,
-    "loops": _loops,
+    "follow_up": _one_chunk(_follow_up),
+    "treated_covered": _one_chunk(_covered("treated", "treated_covered")),
+    "everyday_covered": _one_chunk(_covered("help_everyday", "everyday_covered")),
+    "both_covered": _one_chunk(_both_covered),
+    "unit_squares": _one_chunk(_unit_squares),
+    "waits": _one_chunk(_waits),
+    "loops": _one_chunk(_loops),
 }
 
 
