@@ -570,21 +570,31 @@ def _blocks(events: pl.LazyFrame, flag: str) -> pl.LazyFrame:
 
     The intervals ``[day, min(day + 1, end)]`` merged block by block as
     :func:`careflow.scoring.facts.coverage` merges them (touching intervals join), one
-    row ``(case, lo, hi)`` per block.
+    row ``(case, block, lo, hi)`` per block, ``block`` growing with time in a case. With
+    a case's episodes in time order (as the reader sorts events; others are sorted here
+    first) and ``end`` the case's, their ends never go back: an episode starts a block
+    when it starts after the previous one's end (shifts over the rows sorted by case).
     """
     hi = pl.min_horizontal(pl.col("day") + 1.0, pl.col("end"))
     episodes = (
         events.filter(pl.col(flag))
-        .with_columns(hi=hi)
+        .select("case", "day", hi=hi)
         .filter(pl.col("hi") > pl.col("day"))
-        .with_columns(reach=pl.col("hi").cum_max().shift(1).over("case"))
-        .with_columns(
-            block=(pl.col("reach").is_null() | (pl.col("day") > pl.col("reach")))
-            .cum_sum()
-            .over("case")
-        )
+        .collect()
+        .rechunk()  # the blocks in one chunk, as a group_by gives them
     )
-    return episodes.group_by("case", "block").agg(lo=pl.col("day").first(), hi=pl.col("hi").max())
+    code = pl.col("case").to_physical()
+    first = (code != code.shift(1)).fill_null(True)
+    if episodes.select(((pl.col("day") < pl.col("day").shift(1)) & ~first).any()).item():
+        episodes = episodes.sort(code, "day", maintain_order=True)
+    new_block = first | (pl.col("day") > pl.col("hi").shift(1))
+    last_of_block = new_block.shift(-1).fill_null(True)
+    return episodes.lazy().select(
+        pl.col("case").filter(new_block),
+        block=pl.int_range(pl.len(), dtype=pl.UInt32).filter(new_block),
+        lo=pl.col("day").filter(new_block),
+        hi=pl.col("hi").filter(last_of_block),
+    )
 
 
 def _covered(flag: str, name: str) -> CaseTable:
@@ -649,17 +659,54 @@ def _waits(events: pl.LazyFrame) -> pl.LazyFrame:
     died = dead.filter(open_at_death).select(
         "case", wait=pl.max_horizontal(pl.lit(per_journey.WAIT_BAD), to_death)
     )
+    waits = moved.collect()
+    dying = died.collect()
+    code = pl.col("case").to_physical()
+    if dying.height:
+        waits = pl.concat([waits, dying]).sort(code, maintain_order=True)
+    # each case's waits are one stretch of rows: group by the stretch, a sorted key
+    stretch = (code != code.shift(1)).fill_null(True).cum_sum()
     return (
-        pl.concat([moved, died])
-        .group_by("case")
-        .agg(wait_median=pl.col("wait").median(), wait_max=pl.col("wait").max())
+        waits.with_columns(stretch=stretch.set_sorted())
+        .group_by("stretch")
+        .agg(
+            pl.col("case").first(),
+            wait_median=pl.col("wait").median(),
+            wait_max=pl.col("wait").max(),
+        )
+        .drop("stretch")
+        .lazy()
     )
 
 
 def _unit_squares(events: pl.LazyFrame) -> pl.LazyFrame:
-    """Per case, Σ n² over the units' contacts (a death is no contact)."""
-    per_unit = events.filter(~pl.col("death")).group_by("case", "unit").agg(n=pl.len())
-    return per_unit.group_by("case").agg(unit_squares=(pl.col("n").cast(pl.Int64) ** 2).sum())
+    """Per case, Σ n² over the units' contacts (a death is no contact).
+
+    One sort of the contacts' ``(case, unit)`` integer keys puts each unit's contacts of
+    a case side by side, and the cases in turn: ``n`` is the length of a stretch of one
+    key, and a case's sum the difference of the running sum of ``n²`` across its end.
+    """
+    contacts = events.filter(~pl.col("death")).select("case", "unit").collect()
+    codes = contacts.get_column("case").to_physical()
+    units = contacts.get_column("unit").to_physical()
+    size = int(units.max() or 0) + 1  # type: ignore[arg-type]
+    keys = (codes.cast(pl.UInt64) * size + units.cast(pl.UInt64)).sort().to_frame("key")
+    key, case_of = pl.col("key"), pl.col("key") // size
+    stretches = keys.select(
+        end=pl.int_range(1, pl.len() + 1).filter((key != key.shift(-1)).fill_null(True)),
+        code=case_of.filter((key != key.shift(-1)).fill_null(True)),
+    )
+    n = pl.col("end") - pl.col("end").shift(1).fill_null(0)
+    running = (n * n).cum_sum()
+    last_of_case = (pl.col("code") != pl.col("code").shift(-1)).fill_null(True)
+    squares = stretches.select(
+        pl.col("code").filter(last_of_case),
+        unit_squares=running.filter(last_of_case),
+    ).with_columns(pl.col("unit_squares") - pl.col("unit_squares").shift(1).fill_null(0))
+    # each case once, by code, to name it
+    first = (codes != codes.shift(1)).fill_null(True)
+    names = contacts.select("case", code=codes).filter(first)
+    return names.join(squares, on="code").select("case", "unit_squares").lazy()
 
 
 def _loops(events: pl.LazyFrame) -> pl.LazyFrame:
@@ -732,21 +779,43 @@ def _branching_loops(table: pl.DataFrame) -> pl.DataFrame:
 def _jumped_sums(values: pl.Series, nxt: pl.Series) -> pl.Series:
     """For each row, the sum of ``values`` at the rows its chain of ``nxt`` pointers visits.
 
-    Pointer jumping: logarithmic rounds of gathers. Every pointer goes forward, so the
-    jumps end within log2(rows) + 1 rounds; a pointer that does not would loop for ever,
-    and is a defect to report, not to hide.
+    Pointer jumping: logarithmic rounds of gathers. A chain ends at an extra row past
+    the last, worth 0, that points to itself (so no null is carried). Every pointer goes
+    forward, so the jumps end within log2(rows) + 1 rounds; a pointer that does not would
+    loop for ever, and is a defect to report, not to hide.
     """
-    rows = pl.int_range(len(nxt), dtype=pl.Int64, eager=True)
+    n = len(nxt)
+    rows = pl.int_range(n, dtype=pl.Int64, eager=True)
     if (nxt.cast(pl.Int64) <= rows).any():
         raise CareflowError(
             "internal error: the bulk ping_pong chain points backwards; please report it "
             "with the log (careflow population)"
         )
-    acc = pl.select(values.gather(nxt).fill_null(0)).to_series()
-    while nxt.is_not_null().any():
-        acc = acc + acc.gather(nxt).fill_null(0)
+    index = pl.get_index_type()
+    nxt = nxt.cast(index).fill_null(n).append(pl.Series([n], dtype=index))
+    acc = values.append(pl.Series([0], dtype=values.dtype)).gather(nxt)
+    while (nxt != n).any():
+        acc = acc + acc.gather(nxt)
         nxt = nxt.gather(nxt)
-    return acc
+    return acc.head(n)
+
+
+def _previous_of_same(group: pl.Series, codes: pl.Series) -> pl.Series:
+    """For each row, the latest earlier row of its case with the same ``group``, or null.
+
+    ``codes`` (the rows' case codes) and ``group`` are non-negative integer codes. A
+    stable sort by the key ``(case, group)`` lists each case's rows group by group in row
+    order, so a row's predecessor there, when of the same key, is the one sought; a
+    scatter puts it back in row order. Rows of one case stay near each other in that
+    order, so the gathers and the scatter touch memory almost in sequence.
+    """
+    n = len(group)
+    size = int(group.max() or 0) + 1  # type: ignore[arg-type]
+    key = (codes.cast(pl.UInt64) * size + group.cast(pl.UInt64)).rename("key")
+    order = key.to_frame().select(pl.arg_sort_by("key", maintain_order=True)).to_series()
+    keys = key.gather(order)
+    found = pl.repeat(None, n, dtype=order.dtype, eager=True)
+    return found.scatter(order, _where(keys == keys.shift(1), order.shift(1)))
 
 
 def _handover_loops(table: pl.DataFrame) -> pl.DataFrame:
@@ -764,22 +833,28 @@ def _handover_loops(table: pl.DataFrame) -> pl.DataFrame:
     ``t`` is a loop exactly when no restart lies in ``[m(t), t - 1]``, with ``m(t)`` the
     first restart too late for ``g(t)``: a greedy selection in time order, followed
     here by pointer jumping (logarithmic rounds over one row per move). Every step is a
-    shift, a cumulative sum, a sort or a gather by global row number (rows are sorted by
-    case), so the work is near-linear in events.
+    shift, a cumulative sum, a sort of integer keys, a gather or a scatter by global row
+    number (rows are sorted by case; case, unit and principal as integer codes), so the
+    work is near-linear in events.
     """
-    table = table.select("case", "unit", "principal", "treated", "handover", "pos")
-    case_type = table.schema["case"]
-    table = table.with_columns(pl.col("case").to_physical().cast(pl.Int64).alias("code"))
+    code = pl.col("case").to_physical().cast(pl.Int64)
     starts = (pl.col("pos") == 0) | pl.col("handover")
-    table = table.with_columns(
-        start=starts, treated_cum=pl.col("treated").cast(pl.Int64).cum_sum()
-    ).with_row_index("row")
-    stays = table.filter(pl.col("start")).select(
-        "code", "case", "unit", "principal", start_row="row", first=pl.col("pos") == 0
+    stays = (
+        table.select("case", "unit", "principal", "pos", "handover")
+        .with_row_index("start_row")
+        .filter(starts)
+        .select(
+            "case",
+            "start_row",
+            "principal",
+            code=code,
+            ucode=pl.col("unit").to_physical(),
+            first=pl.col("pos") == 0,
+        )
     )
     end_row = (pl.col("start_row").shift(-1) - 1).fill_null(table.height - 1)
     treated = table.get_column("treated")
-    treated_cum = table.get_column("treated_cum")
+    treated_cum = treated.cast(pl.Int64).cum_sum()
     stays = stays.with_columns(end_row=end_row).with_row_index("srow")
     start_rows, end_rows = stays.get_column("start_row"), stays.get_column("end_row")
     stays = stays.with_columns(
@@ -792,42 +867,39 @@ def _handover_loops(table: pl.DataFrame) -> pl.DataFrame:
         > 0,
         base=pl.when(pl.col("first")).then(pl.col("srow")).forward_fill(),
     ).with_columns(t=(pl.col("srow") - pl.col("base")).cast(pl.Int64))
-    # the latest earlier stay at the same unit: neighbours in (case, unit, stay) order
-    by_unit = stays.select("srow", "code", "unit", "t").sort("code", "unit", "t")
-    same = (pl.col("code") == pl.col("code").shift(1)) & (pl.col("unit") == pl.col("unit").shift(1))
-    by_unit = by_unit.select("srow", same_unit=pl.when(same).then(pl.col("t").shift(1)))
-    stays = stays.join(by_unit, on="srow", how="left").sort("srow")
+    codes, base = stays.get_column("code"), stays.get_column("base")
+    # the latest earlier stay at the same unit
+    same_unit = _previous_of_same(stays.get_column("ucode"), codes)
     # runs of stays of one principal; the end of the latest earlier run of the same one
     new_run = pl.col("first") | (pl.col("principal") != pl.col("principal").shift(1)).fill_null(
         True
     )
-    stays = stays.with_columns(run=new_run.cum_sum())
-    last_of_run = (pl.col("run") != pl.col("run").shift(-1)).fill_null(True)
-    stays = stays.with_columns(run_end=pl.when(last_of_run).then(pl.col("t")).backward_fill())
-    runs = stays.filter(new_run).select("code", "principal", "run", "run_end")
-    runs = runs.sort("code", "principal", "run").select(
-        "run",
-        same_principal=pl.when(
-            (pl.col("code") == pl.col("code").shift(1))
-            & (pl.col("principal") == pl.col("principal").shift(1))
-        ).then(pl.col("run_end").shift(1)),
+    last_of_run = new_run.shift(-1).fill_null(True)
+    run = stays.select(new_run.cum_sum() - 1).to_series()
+    runs = stays.select(
+        pl.col("code", "principal").filter(new_run),
+        run_end=pl.col("t").filter(last_of_run),
     )
-    stays = stays.join(runs, on="run", how="left").sort("srow")
-    stays = stays.with_columns(g=pl.max_horizontal("same_unit", "same_principal"))
+    principals = runs.get_column("principal").cast(pl.Categorical).to_physical()
+    earlier_run = _previous_of_same(principals, runs.get_column("code"))
+    same_principal = runs.get_column("run_end").gather(earlier_run).gather(run)
+    stays = stays.with_columns(
+        g=pl.max_horizontal(same_unit.cast(pl.Int64) - base.cast(pl.Int64), same_principal)
+    )
     g_row = stays.select(pl.col("base") + pl.col("g")).to_series()
-    last_treated = stays.get_column("last_treated")
-    stays = stays.with_columns(g_treated=last_treated.gather(g_row).cast(pl.Int64))
+    stays = stays.with_columns(
+        g_treated=stays.get_column("last_treated").gather(g_row).cast(pl.Int64)
+    )
     prev_treated = pl.col("treated").shift(1).fill_null(False)
     moves = (
-        stays.with_columns(restart=(pl.col("t") == 1) | prev_treated)
-        .filter(pl.col("t") >= 1)
-        .select(
+        stays.select(
             "code",
             "case",
             "t",
-            "restart",
+            restart=(pl.col("t") == 1) | prev_treated,
             m=pl.col("g") + 2 - pl.col("g_treated"),
         )
+        .filter(pl.col("t") >= 1)
         .with_row_index("mrow")
     )
     # the next restart after each move, in its case
@@ -835,121 +907,115 @@ def _handover_loops(table: pl.DataFrame) -> pl.DataFrame:
         pl.when(pl.col("restart")).then(pl.col("mrow")).shift(-1).backward_fill()
     ).to_series()
     codes = moves.get_column("code")
-    nr = pl.select(pl.when(codes.gather(nr) == codes).then(nr)).to_series()
+    nr = _where(codes.gather(nr) == codes, nr)
     # F(v): the first loop candidate t whose m(t) >= v (so t >= v), by binary search on
-    # (case, m) keys with the suffix minimum of the candidates' rows
-    key = pl.col("code") * (1 << 32) + pl.col("m")
+    # (case, m) keys with the suffix minimum of the candidates' rows within the case:
+    # the minimum of (case, row) keys from there on is in the same case
+    high = 1 << 32
     candidates = (
         moves.filter(~pl.col("restart") & pl.col("m").is_not_null())
-        .group_by("code", key.alias("key"))
-        .agg(pl.col("mrow").min())
-        .sort("key", descending=True)
-        .with_columns(best=pl.col("mrow").cum_min().over("code"))
+        .select(
+            key=pl.col("code") * high + pl.col("m"), best=pl.col("code") * high + pl.col("mrow")
+        )
         .sort("key")
+        .with_columns(pl.col("best").cum_min(reverse=True))
     )
     keys = candidates.get_column("key")
-    queries = moves.select(pl.col("code") * (1 << 32) + pl.col("t") + 1).to_series()
+    queries = moves.select(pl.col("code") * high + pl.col("t") + 1).to_series()
     idx = keys.search_sorted(queries, side="left").cast(pl.Int64)
-    inside = pl.select(pl.when(idx < len(keys)).then(idx)).to_series()
-    found = candidates.get_column("best").gather(inside)
-    found_code = candidates.get_column("code").gather(inside)
-    first = pl.select(pl.when(found_code == codes).then(found)).to_series()
+    found = candidates.get_column("best").gather(_where(idx < len(keys), idx))
+    first = _where(found // high == codes, found % high)
     nxt = pl.select(pl.min_horizontal(nr, first)).to_series()
     loop = (~moves.get_column("restart")).cast(pl.Int64)
     acc = _jumped_sums(loop, nxt)
     out = moves.select("case", "t").with_columns(loops=acc).filter(pl.col("t") == 1)
-    return out.select(pl.col("case").cast(case_type), pl.col("loops").cast(pl.Int64))
+    return out.select("case", pl.col("loops").cast(pl.Int64))
+
+
+def _where(condition: pl.Series, value: pl.Series) -> pl.Series:
+    """``value`` where ``condition`` holds, else null."""
+    return pl.select(pl.when(condition).then(value)).to_series()
 
 
 def _search(
-    table: pl.DataFrame, mask: pl.Expr, rows: pl.Series, cases: pl.Series, *, after: bool
+    hits: pl.Series, rows: pl.Series, codes: pl.Series, cases: pl.Series, *, after: bool
 ) -> pl.Series:
-    """For each of ``rows``, the nearest row of its case where ``mask`` holds.
+    """For each of ``rows``, the nearest of the row numbers ``hits`` in its case.
 
     The first at or after it (``after``), else the last at or before it; null when there
-    is none. ``table`` is sorted by case and holds the global row number ``row``.
+    is none. ``hits`` is sorted; ``codes`` holds the case code of every row of the table
+    (sorted by case, so a case's rows are contiguous) and ``cases`` that of each of
+    ``rows``.
     """
-    hits = table.filter(mask).get_column("row")
     if hits.is_empty():
-        return pl.Series(values=[None] * len(rows), dtype=pl.UInt32)
+        return pl.repeat(None, len(rows), dtype=hits.dtype, eager=True)
     idx = hits.search_sorted(rows, side="left" if after else "right").cast(pl.Int64)
     if not after:
         idx = idx - 1
     ok = (idx >= 0) & (idx < len(hits))
-    found = hits.gather(pl.select(pl.when(ok).then(idx)).to_series())
-    same = table.get_column("case").gather(found) == cases
-    return pl.select(pl.when(same).then(found)).to_series()
+    found = hits.gather(_where(ok, idx))
+    return _where(codes.gather(found) == cases, found)
 
 
 def _runs_of_appointments(table: pl.DataFrame) -> pl.DataFrame:
-    """Appointments with their run (consecutive appointments at one unit) context.
+    """The runs (consecutive appointments of a case at one unit) of ``table``'s appointments.
 
-    ``pd``/``pdu``: the end and unit of the previous run; ``alt``: the end of the run
-    before the latest stretch of runs alternating between two units (null when none).
+    ``table`` holds ``row``, case ``code``, unit code ``ucode`` and ``appointment``. One
+    row per run, in row order: its first and last row (``start``, ``end``), ``code``,
+    ``ucode``, and ``alt``: the end of the run before the latest stretch of runs (up to
+    this one) alternating between two units (null when none).
     """
-    case = pl.col("case")
-    first_of_case = (case != case.shift(1)).fill_null(True)
+    code, ucode = pl.col("code"), pl.col("ucode")
+    first_of_case = (code != code.shift(1)).fill_null(True)
     apps = (
-        table.filter(pl.col("appointment"))
-        .select("row", "case", "unit")
-        .with_columns(first=(case != case.shift(1)).fill_null(True))
-        .with_columns(new_run=pl.col("first") | (pl.col("unit") != pl.col("unit").shift(1)))
+        table.select("row", "code", "ucode", "appointment")
+        .filter(pl.col("appointment"))
+        .select("row", "code", "ucode", new_run=first_of_case | (ucode != ucode.shift(1)))
     )
+    last_of_run = pl.col("new_run").shift(-1).fill_null(True)
+    ends = apps.select(pl.col("row").filter(last_of_run)).to_series()
+    runs = apps.filter(pl.col("new_run")).select("code", "ucode", start="row", end=ends)
+    two_back = (code == code.shift(2)).fill_null(False)
     # -1 at a case's first run keeps forward filling within the case
-    previous = pl.when(pl.col("first")).then(-1)
-    apps = apps.with_columns(
-        pd=previous.when(pl.col("new_run"))
-        .then(pl.col("row").shift(1).cast(pl.Int64))
-        .forward_fill(),
-        pdu=pl.when(pl.col("first"))
-        .then(pl.lit(""))
-        .when(pl.col("new_run"))
-        .then(pl.col("unit").shift(1).cast(pl.String))
-        .forward_fill(),
-        run=pl.col("new_run").cum_sum(),
-    )
-    runs = (
-        apps.group_by("run")
-        .agg(case=pl.col("case").first(), unit=pl.col("unit").first(), end=pl.col("row").max())
-        .sort("run")
-    )
-    two_back = (case == case.shift(2)).fill_null(False)
-    runs = runs.with_columns(
-        alt=pl.when(first_of_case)
+    alt = (
+        pl.when(first_of_case)
         .then(-1)
-        .when(two_back & (pl.col("unit") != pl.col("unit").shift(2)))
+        .when(two_back & (ucode != ucode.shift(2)))
         .then(pl.col("end").shift(2).cast(pl.Int64))
         .forward_fill()
-    ).select("run", "alt")
-    return (
-        apps.join(runs, on="run", how="left")
-        .with_columns(
-            pl.col("pd").replace(-1, None),
-            pl.col("pdu").replace("", None),
-            pl.col("alt").replace(-1, None),
-        )
-        .select("row", "pd", "pdu", "alt")
     )
+    return runs.with_columns(alt=alt.replace(-1, None))
 
 
-def _follow_up(events: pl.LazyFrame) -> pl.LazyFrame:
-    """Per case, the sum and number of judged discharges and closures of discharge_follow_up.
+def _run_context(runs: pl.DataFrame, rows: pl.Series) -> dict[str, pl.Series]:
+    """The context of the appointments at ``rows`` (row numbers, or null) in their ``runs``.
 
-    :func:`careflow.scoring.rules.discharge_follow_ups` on a log journey: from each
-    discharge, skip the events at the same moment (a death excepted), then the first
-    admission, closure, death or planned contact by a non-emergency service working on
-    the discharging service's condition ends the search. :func:`careflow.scoring.rules.
-    held_by_nobody` (a closure whose way onward had not opened scores 0): a handover out
-    of the closing unit right after its moment, with no appointment at the receiving unit
-    at that moment; or a referral no transition leaves, within the window before the
-    closure, with no appointment at a third unit since. Scanning back from the closure,
-    the appointments at units other than the closing one are first at one unit ``Y1``
-    (back to ``p1``), then at a second (``p2``): the latest referral after ``p1``, or the
-    latest at ``Y1`` after ``p2``, decides. Lookups are binary searches over global row
-    numbers (rows are sorted by case), so the work is near-linear in events.
+    ``runs`` as :func:`_runs_of_appointments` gives them. ``pd``/``pdu``: the end and unit
+    code of the case's previous run (null at its first); ``alt``: the run's ``alt``.
+    """
+    starts, codes = runs.get_column("start"), runs.get_column("code")
+    found = starts.search_sorted(rows.fill_null(0).cast(starts.dtype), side="right")
+    run = _where(rows.is_not_null(), found.cast(pl.Int64) - 1)
+    before = _where(run >= 1, run - 1)
+    same = codes.gather(before) == codes.gather(run)
+    return {
+        "pd": _where(same, runs.get_column("end").gather(before)),
+        "pdu": _where(same, runs.get_column("ucode").gather(before)),
+        "alt": runs.get_column("alt").gather(run),
+    }
+
+
+def _closing_rows(events: pl.LazyFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The rows :func:`_follow_up` searches, and its closures (discharges and closures).
+
+    Each row has its global number ``row``, the integer codes of its case and unit
+    (``code``, ``ucode``), its moment ``block`` (events of a case at one time) and the
+    moment's last row ``bend``, and the flags ``planned`` (a contact the follow-up rule
+    counts) and ``eligible`` (a referral no transition leaves). A closure also has
+    ``end_ts``, its case's latest time.
     """
     ts = pl.col("ts")
-    case = pl.col("case")
+    code = pl.col("code")
     serves = [f"serves_{n}" for n in _SERVED_NEEDS]
     table = (
         events.select(
@@ -967,36 +1033,85 @@ def _follow_up(events: pl.LazyFrame) -> pl.LazyFrame:
         )
         .collect()
         .with_row_index("row")
-        .with_columns(pl.col("unit").cast(pl.String), pl.col("case").cast(pl.String))
+        .with_columns(code=pl.col("case").to_physical(), ucode=pl.col("unit").to_physical())
     )
-    new_moment = (case != case.shift(1)).fill_null(True) | (ts != ts.shift(1)).fill_null(True)
-    table = table.with_columns(block=new_moment.cum_sum(), end_ts=ts.max().over("case"))
+    new_moment = (code != code.shift(1)).fill_null(True) | (ts != ts.shift(1)).fill_null(True)
+    last_of_case = (code != code.shift(-1)).fill_null(True)
+    table = table.with_columns(block=new_moment.cum_sum())
     last_of_block = (pl.col("block") != pl.col("block").shift(-1)).fill_null(True)
-    table = table.with_columns(bend=pl.when(last_of_block).then(pl.col("row")).backward_fill())
-    closures = table.filter(_kind_in({EventKind.DISCHARGE, EventKind.CASE_CLOSED}))
-    cases = closures.get_column("case")
-    bend = closures.get_column("bend")
-    after_bend = bend + 1
-
-    def first_after(mask: pl.Expr) -> pl.Series:
-        return _search(table, mask, after_bend, cases, after=True)
-
-    def last_upto(mask: pl.Expr, rows: pl.Series) -> pl.Series:
-        return _search(table, mask, rows, cases, after=False)
-
     planned = (
         _kind_in(rules._FOLLOW_UP_KINDS)  # the rule's own kinds
         & ~pl.col("service").is_in(sorted(k.value for k in rules.EMERGENCY_SERVICES))
         & (pl.col("principal") != Principal.INFORMAL.value)
     )
-    hard = _kind_in({EventKind.ADMISSION, EventKind.CASE_CLOSED, EventKind.DEATH})
-    eligible = _kind_is(EventKind.REFERRAL) & ~pl.col("source")
-    units = table.get_column("unit")
-    after_in_case = (
-        table.get_column("case").gather(after_bend.clip(upper_bound=table.height - 1)) == cases
+    table = table.with_columns(
+        bend=pl.when(last_of_block).then(pl.col("row")).backward_fill(),
+        planned=planned,
+        eligible=_kind_is(EventKind.REFERRAL) & ~pl.col("source"),
     )
-    nxt = pl.select(pl.when(after_in_case & (after_bend < table.height)).then(after_bend))
-    nxt_row = nxt.to_series()
+    closures = table.filter(_kind_in({EventKind.DISCHARGE, EventKind.CASE_CLOSED}))
+    ends = table.select(pl.col("row").filter(last_of_case)).to_series()
+    case_end = ends.gather(ends.search_sorted(closures.get_column("row"), side="left"))
+    closures = closures.with_columns(end_ts=table.get_column("ts").gather(case_end))
+    # end_ts is the case's last event's time unless its times go back (a death known by
+    # date sorts last on its day, at midnight): those cases take their latest
+    back = table.select(code.filter((ts < ts.shift(1)) & (code == code.shift(1)))).to_series()
+    if not back.is_empty():
+        latest = table.filter(code.is_in(back.implode())).group_by("code").agg(latest=ts.max())
+        closures = closures.join(latest, on="code", how="left", maintain_order="left")
+        closures = closures.with_columns(end_ts=pl.coalesce("latest", "end_ts")).drop("latest")
+    return table, closures
+
+
+def _opened(table: pl.DataFrame, closures: pl.DataFrame) -> pl.Series:
+    """Per closure, an appointment at its ``nxt_unit`` is at its moment: (block, unit) keys."""
+    key = pl.col("block").cast(pl.Int64) * (1 << 32)
+    closure_keys = closures.select(key + pl.col("nxt_unit")).to_series()
+    apps = table.select("block", "ucode", "appointment").filter(pl.col("appointment"))
+    apps_keys = apps.select(key + pl.col("ucode")).to_series()
+    # the few appointment keys of the closures' moments, then the closures' among them
+    opened_at = apps_keys.filter(apps_keys.is_in(closure_keys.drop_nulls().implode()))
+    return closure_keys.is_in(opened_at.implode()).fill_null(False)
+
+
+def _follow_up(events: pl.LazyFrame) -> pl.LazyFrame:
+    """Per case, the sum and number of judged discharges and closures of discharge_follow_up.
+
+    :func:`careflow.scoring.rules.discharge_follow_ups` on a log journey: from each
+    discharge, skip the events at the same moment (a death excepted), then the first
+    admission, closure, death or planned contact by a non-emergency service working on
+    the discharging service's condition ends the search. :func:`careflow.scoring.rules.
+    held_by_nobody` (a closure whose way onward had not opened scores 0): a handover out
+    of the closing unit right after its moment, with no appointment at the receiving unit
+    at that moment; or a referral no transition leaves, within the window before the
+    closure, with no appointment at a third unit since. Scanning back from the closure,
+    the appointments at units other than the closing one are first at one unit ``Y1``
+    (back to ``p1``), then at a second (``p2``): the latest referral after ``p1``, or the
+    latest at ``Y1`` after ``p2``, decides. Lookups are binary searches over global row
+    numbers (rows are sorted by case) and gathers by them, keyed by the integer codes of
+    case and unit, so the work is near-linear in events.
+    """
+    ts = pl.col("ts")
+    table, closures = _closing_rows(events)
+    codes = table.get_column("code")
+    cases = closures.get_column("code")
+    bend = closures.get_column("bend")
+    after_bend = bend + 1
+
+    def rows_where(mask: pl.Expr) -> pl.Series:
+        return table.select(pl.col("row").filter(mask)).to_series()
+
+    def first_after(mask: pl.Expr) -> pl.Series:
+        return _search(rows_where(mask), after_bend, codes, cases, after=True)
+
+    def last_upto(mask: pl.Expr, rows: pl.Series) -> pl.Series:
+        return _search(rows_where(mask), rows, codes, cases, after=False)
+
+    hard = _kind_in({EventKind.ADMISSION, EventKind.CASE_CLOSED, EventKind.DEATH})
+    planned = pl.col("planned")
+    units = table.get_column("ucode")
+    after_in_case = codes.gather(after_bend.clip(upper_bound=table.height - 1)) == cases
+    nxt_row = _where(after_in_case & (after_bend < table.height), after_bend)
     la = last_upto(pl.col("appointment"), bend)
     closures = closures.with_columns(
         next_hard=first_after(hard),
@@ -1007,49 +1122,43 @@ def _follow_up(events: pl.LazyFrame) -> pl.LazyFrame:
         unit_b=units.gather(bend),
         la=la,
         lau=units.gather(la),
-        rl=(rl := last_upto(eligible, bend)),
+        rl=(rl := last_upto(pl.col("eligible"), bend)),
         rl_ts=table.get_column("ts").gather(rl),
         rl_bend=table.get_column("bend").gather(rl),
     )
-    opened_at = (
-        table.filter(pl.col("appointment"))
-        .select("block", nxt_unit="unit")
-        .unique()
-        .with_columns(opened=pl.lit(True))
+    runs = _runs_of_appointments(table)
+    closures = closures.with_columns(
+        opened=_opened(table, closures), la_pd=_run_context(runs, la)["pd"]
+    ).with_columns(
+        p1=pl.when(pl.col("lau") != pl.col("ucode")).then(pl.col("la")).otherwise("la_pd")
     )
-    apps = _runs_of_appointments(table)
-    at_la = apps.select(la="row", la_pd="pd")
-    closures = (
-        closures.join(opened_at, on=["block", "nxt_unit"], how="left")
-        .join(at_la, on="la", how="left")
-        .with_columns(
-            opened=pl.col("opened").fill_null(False),
-            p1=pl.when(pl.col("lau") != pl.col("unit")).then(pl.col("la")).otherwise("la_pd"),
-        )
+    p1 = closures.get_column("p1").cast(pl.Int64)
+    at_p1 = _run_context(runs, p1)
+    closures = closures.with_columns(
+        p1=p1,
+        p1_pd=at_p1["pd"],
+        p1_pdu=at_p1["pdu"],
+        p1_alt=at_p1["alt"],
+        y1=units.gather(p1),
     )
-    at_p1 = apps.select(p1="row", p1_pd="pd", p1_pdu="pdu", p1_alt="alt").with_columns(
-        pl.col("p1").cast(pl.Int64)
-    )
-    closures = closures.with_columns(pl.col("p1").cast(pl.Int64)).join(at_p1, on="p1", how="left")
-    closures = closures.with_columns(y1=units.gather(closures.get_column("p1")))
     referrals = (
-        table.filter(eligible)
-        .select("case", y1="unit", r1="row", r1_ts="ts", r1_bend="bend")
-        .with_columns(pl.col("r1").cast(pl.Int64))
+        table.select("code", "ucode", "row", "ts", "bend", "eligible")
+        .filter(pl.col("eligible"))
+        .select("code", y1="ucode", r1=pl.col("row").cast(pl.Int64), r1_ts="ts", r1_bend="bend")
     )
     closures = (
         closures.sort("p1", nulls_last=True)
         .join_asof(
-            referrals.sort("r1"),
+            referrals,
             left_on="p1",
             right_on="r1",
-            by=["case", "y1"],
+            by=["code", "y1"],
             strategy="backward",
             check_sortedness=False,  # sorted by the key, hence within each group too
         )
         .sort("row")
     )
-    p2 = pl.when(pl.col("p1_pdu") == pl.col("unit")).then("p1_alt").otherwise("p1_pd")
+    p2 = pl.when(pl.col("p1_pdu") == pl.col("ucode")).then("p1_alt").otherwise("p1_pd")
     within = per_journey.FOLLOW_BAD
     latest = (
         pl.col("rl").is_not_null()
@@ -1062,7 +1171,8 @@ def _follow_up(events: pl.LazyFrame) -> pl.LazyFrame:
         & (_days_between(pl.col("r1_ts"), ts) <= within)
         & (p2.is_null() | (pl.col("r1_bend") >= p2))
     )
-    pending = pl.col("nxt_handover") & (pl.col("unit_b") == pl.col("unit")) & ~pl.col("opened")
+    pending = pl.col("nxt_handover") & (pl.col("unit_b") == pl.col("ucode")) & ~pl.col("opened")
+    serves = [f"serves_{n}" for n in _SERVED_NEEDS]
     by_need = [pl.when(pl.col(f"serves_{n}")).then(pl.col(f"next_{n}")) for n in _SERVED_NEEDS]
     planned_at = (
         pl.when(pl.any_horizontal(*serves)).then(pl.min_horizontal(*by_need)).otherwise("next_any")
@@ -1111,18 +1221,33 @@ def _follow_up(events: pl.LazyFrame) -> pl.LazyFrame:
             follow_ups=pl.col("value").is_not_null().sum(),
         )
     )
-    case_type = events.collect_schema()["case"]
-    return out.with_columns(pl.col("case").cast(case_type)).lazy()
+    return out.lazy()
+
+
+def _one_chunk(table: CaseTable) -> CaseTable:
+    """``table``, computed and held in one chunk, whatever the threads and input chunks.
+
+    Polars computes some float arithmetic differently in a chunk of one row than in a
+    longer one (a division by a constant differs in the last bit), and the chunks of the
+    facts follow those of the tables joined to them. With every table in one chunk, the
+    facts' chunks depend on the events alone (their per-case aggregation still leaves a
+    few one-row chunks at the end).
+    """
+
+    def one(events: pl.LazyFrame) -> pl.LazyFrame:
+        return table(events).collect().rechunk().lazy()
+
+    return one
 
 
 _TABLES: Final[dict[str, CaseTable]] = {
-    "follow_up": _follow_up,
-    "treated_covered": _covered("treated", "treated_covered"),
-    "everyday_covered": _covered("help_everyday", "everyday_covered"),
-    "both_covered": _both_covered,
-    "unit_squares": _unit_squares,
-    "waits": _waits,
-    "loops": _loops,
+    "follow_up": _one_chunk(_follow_up),
+    "treated_covered": _one_chunk(_covered("treated", "treated_covered")),
+    "everyday_covered": _one_chunk(_covered("help_everyday", "everyday_covered")),
+    "both_covered": _one_chunk(_both_covered),
+    "unit_squares": _one_chunk(_unit_squares),
+    "waits": _one_chunk(_waits),
+    "loops": _one_chunk(_loops),
 }
 
 
