@@ -102,6 +102,10 @@ VOCABULARY_TYPES: Final = {
     "service": pl.Enum(sorted(s.value for s in ServiceKind)),
     "channel": pl.Enum(sorted(c.value for c in Channel)),
 }
+#: Each kind's rank (:data:`careflow.model.KIND_RANK`) by its code in ``VOCABULARY_TYPES["kind"]``.
+_RANK_OF_CODE: Final = pl.Series(
+    [KIND_RANK[EventKind(k)] for k in VOCABULARY_TYPES["kind"].categories], dtype=pl.Int16
+)
 #: Roles whose column is also kept as text under its own name (``--by diagnosis``).
 _KEPT: Final = frozenset({"diagnosis"})
 #: Roles whose cell text breaks ties after the contact type, in the per-journey order.
@@ -723,7 +727,8 @@ class _Normaliser:
             kind = self.values("activity", named, everywhere, kind_found)
         else:
             kind = nothing
-        kind = kind.fill_null(EventKind.CONTACT.value)
+        # an enum from here: the steps below compare it as a small integer
+        kind = kind.fill_null(EventKind.CONTACT.value).cast(VOCABULARY_TYPES["kind"])
         # 8. diagnosis: the need it names
         self.stage = 8
         if "diagnosis" in b.names:
@@ -766,14 +771,13 @@ class _Normaliser:
             attributes[role] = pl.select(pl.when(carried).then(value)).to_series()
             attributes[f"_{role}_text"] = text.fill_null("")
         self.raise_first()
-        ranks = {k.value: r for k, r in KIND_RANK.items()}
         return pl.DataFrame(
             {
                 "case": case,
                 "ts": ts,
                 "is_date": is_date,
                 "kind": kind,
-                "rank": kind.replace_strict(ranks, return_dtype=pl.Int16),
+                "rank": _RANK_OF_CODE.gather(kind.to_physical()),
                 "activity": activity,
                 "unit": unit,
                 "principal": principal,
