@@ -34,6 +34,7 @@ from careflow.io.mapping import DiagnosisRule, LogMapping, UnitRule, normalise_c
 from careflow.model import KIND_RANK, Aspect, EventKind, Journey, Need, ServiceKind
 from careflow.population import BULK, NOT_IN_BULK, ScoreTable, read_events, score_events
 from careflow.population import aggregate as aggregate_module
+from careflow.population._arith import days_between, divided
 from careflow.population._read import _RANKS
 from careflow.population.aggregate import (
     SCORE_BINS,
@@ -260,6 +261,29 @@ def test_day_is_the_per_journey_day_number(stamp: dt.datetime) -> None:
     rows = [{"case_id": "K0", "timestamp": stamp.isoformat(), "unit": "U", "kind": "contact"}]
     events = read_events(pl.DataFrame(rows), allow_personal_ids=True)
     assert events.item(0, "day") == day_number(stamp)
+
+
+@settings(max_examples=200)
+@given(
+    st.lists(st.floats(-1e6, 1e6), min_size=2, max_size=40),
+    st.sampled_from([3.0, 83.0, 1e6, 86_400.0, 7.5]),
+)
+def test_a_column_divided_by_a_constant_is_pythons_quotient(values: list[float], by: float) -> None:
+    """Each row's quotient is Python's to the bit (polars' reciprocal is not), in any chunks."""
+    column = pl.Series("x", values, dtype=pl.Float64)
+    whole = column.to_frame().select(divided(pl.col("x"), by)).to_series()
+    chunked = pl.concat([column[:1], column[1:]], rechunk=False)
+    cut = chunked.to_frame().select(divided(pl.col("x"), by)).to_series()
+    assert whole.to_list() == cut.to_list() == [v / by for v in values]
+
+
+@settings(max_examples=200)
+@given(st.lists(st.datetimes(dt.datetime(1900, 1, 1), dt.datetime(2100, 1, 1)), min_size=2))
+def test_days_between_are_the_per_journey_days(stamps: list[dt.datetime]) -> None:
+    """Days between events are (b - a).total_seconds() / 86400 as per journey, to the bit."""
+    frame = pl.DataFrame({"a": stamps, "b": stamps[1:] + stamps[:1]})
+    got = frame.select(days_between(pl.col("a"), pl.col("b"))).to_series().to_list()
+    assert got == [(b - a).total_seconds() / 86_400.0 for a, b in frame.iter_rows()]
 
 
 def test_time_and_rank_make_one_sort_key() -> None:

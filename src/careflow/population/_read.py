@@ -62,6 +62,7 @@ from careflow.io.eventlog import (
 from careflow.io.journey_file import _MAX_YEAR, _MIN_YEAR
 from careflow.io.mapping import ROLES, LogMapping, MissingPolicy
 from careflow.model import KIND_RANK, Channel, EventKind, Principal, ServiceKind
+from careflow.population._arith import divided
 from careflow.population.privacy import check_pseudonymous
 
 __all__ = [
@@ -300,10 +301,11 @@ def _normalise(frame: pl.DataFrame, normaliser: _Normaliser, header: list[str]) 
     micros = pl.col("ts").cast(pl.Int64)
     days = micros // _US_PER_DAY  # floor: days since 1970-01-01, before it too
     of_day = micros - days * _US_PER_DAY
-    seconds = (of_day // 1_000_000).cast(pl.Float64) + (of_day % 1_000_000).cast(pl.Float64) / 1e6
+    fraction = divided((of_day % 1_000_000).cast(pl.Float64), 1e6)
+    seconds = (of_day // 1_000_000).cast(pl.Float64) + fraction
     ordinal = days + _EPOCH_ORDINAL
     coded = [pl.col(c).cast(dtype) for c, dtype in VOCABULARY_TYPES.items()]
-    return out.with_columns(*coded, day=ordinal.cast(pl.Float64) + seconds / 86_400.0)
+    return out.with_columns(*coded, day=ordinal.cast(pl.Float64) + divided(seconds, 86_400.0))
 
 
 _ROW_PATH: Final = re.compile(r"^row (\d+)(,.*)?$", re.DOTALL)

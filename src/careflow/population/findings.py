@@ -35,6 +35,7 @@ import polars as pl
 
 from careflow import gaps
 from careflow.model import COMPULSORY, Aspect, Channel, EventKind, Principal, ServiceKind
+from careflow.population._arith import days_between
 from careflow.population._window import last_in_case, next_where
 from careflow.population.journeys import count_per_journey
 from careflow.scoring.facts import APPOINTMENT_KINDS, HELP_KINDS, SERVICE_ADDRESSES
@@ -72,11 +73,6 @@ def _kinds(kinds: Iterable[EventKind]) -> list[str]:
 
 def _kind_in(kinds: Iterable[EventKind]) -> pl.Expr:
     return pl.col("kind").is_in(_kinds(kinds))
-
-
-def _days(first: pl.Expr, second: pl.Expr) -> pl.Expr:
-    """``(second - first).total_seconds() / 86400`` with Python's rounding (microseconds)."""
-    return (second - first).dt.total_microseconds().cast(pl.Float64) / 1e6 / 86_400.0
 
 
 @attrs.frozen(kw_only=True, slots=True)
@@ -291,8 +287,8 @@ def _discharge_columns(conditions: Sequence[frozenset[str]]) -> list[pl.Expr]:
     for k, condition in enumerate(conditions):
         at_ts = _at_next_run(f"_end_ts_{k}")
         at_code = _at_next_run(f"_end_code_{k}", _NO)
-        gap = _days(pl.col("ts"), at_ts)
-        to_end = _days(pl.col("ts"), pl.col("_end"))
+        gap = days_between(pl.col("ts"), at_ts)
+        to_end = days_between(pl.col("ts"), pl.col("_end"))
         this = (
             pl.when(at_ts.is_null())
             .then(to_end >= _TH.follow_up_days)
@@ -328,10 +324,10 @@ def _event_columns(needs: Sequence[str]) -> list[pl.Expr]:
     """Per-event flags of the simple detectors (after :func:`_next_columns`)."""
     kr = pl.col("_kinds")
     handover = pl.col("handover")
-    wait = _days(pl.col("_prev_ts"), pl.col("ts"))
+    wait = days_between(pl.col("_prev_ts"), pl.col("ts"))
     long_wait = kr & handover & pl.col("_appointment") & (wait > _TH.wait_days)
     let_go = pl.col("kind").is_in(_LET_GO)
-    to_death = pl.max_horizontal(pl.lit(0.0), _days(pl.col("ts"), pl.col("_death_ts")))
+    to_death = pl.max_horizontal(pl.lit(0.0), days_between(pl.col("ts"), pl.col("_death_ts")))
     reached = _at_next_run("_outreach")
     help_ = _kind_in(HELP_KINDS)
     untreated: pl.Expr = pl.lit(False)
@@ -350,7 +346,7 @@ def _event_columns(needs: Sequence[str]) -> list[pl.Expr]:
         ).alias("_death_after"),
         (
             (pl.col("kind") == EventKind.DROP_OUT.value)
-            & ~(reached.is_not_null() & (_days(pl.col("ts"), reached) <= _TH.drop_out_days))
+            & ~(reached.is_not_null() & (days_between(pl.col("ts"), reached) <= _TH.drop_out_days))
         ).alias("_dropped"),
         (pl.col("need").is_not_null() & untreated).alias("_untreated"),
     ]
@@ -382,7 +378,7 @@ def _gap_columns() -> list[pl.Expr]:
         (
             has_need
             & (pl.col("ts") > pl.col("_prev_ts"))
-            & (_days(pl.col("_prev_ts"), pl.col("ts")) > _TH.contact_gap_days)
+            & (days_between(pl.col("_prev_ts"), pl.col("ts")) > _TH.contact_gap_days)
             & ~after_failed
         ).alias("_gap")
     ]
@@ -477,7 +473,7 @@ def _pending_referrals(events: pl.LazyFrame) -> pl.LazyFrame:
     referrals = events.filter(
         (pl.col("kind") == EventKind.REFERRAL.value) & ~pl.col("_source")
     ).select("case", pl.col("ts").alias("ts_r"), pl.col("unit").alias("unit_r"))
-    within = _days(pl.col("ts_r"), pl.col("ts_c"))
+    within = days_between(pl.col("ts_r"), pl.col("ts_c"))
     pairs = closures.join(referrals, on="case").filter(
         (pl.col("ts_r") <= pl.col("ts_c")) & (within <= _TH.follow_up_days)
     )
@@ -520,7 +516,7 @@ def _no_sip_facts() -> dict[str, Callable[[], pl.Expr]]:
 def _no_sip(plans_complete: bool) -> Callable[[], pl.Expr]:
     def count() -> pl.Expr:
         both = pl.max_horizontal("_region_ts", "_kommun_ts")
-        overlap = pl.max_horizontal(pl.lit(0.0), _days(both, pl.col("_end")))
+        overlap = pl.max_horizontal(pl.lit(0.0), days_between(both, pl.col("_end")))
         judged = pl.col("_kinds") | pl.lit(plans_complete)
         fires = (
             pl.col("_region_ts").is_not_null()
@@ -753,7 +749,7 @@ def death_columns() -> dict[str, Callable[[], pl.Expr]]:
     0), whatever happened in between.
     """
     discharge = pl.col("kind") == EventKind.DISCHARGE.value
-    to_death = pl.max_horizontal(pl.lit(0.0), _days(pl.col("ts"), pl.col("_death_ts")))
+    to_death = pl.max_horizontal(pl.lit(0.0), days_between(pl.col("ts"), pl.col("_death_ts")))
     return {
         "died": lambda: (pl.col("kind") == _DEATH).any().cast(pl.UInt8),
         "died_within_30d_of_discharge": lambda: (

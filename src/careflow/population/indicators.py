@@ -37,6 +37,7 @@ import polars as pl
 from careflow.errors import CareflowError
 from careflow.graph import TREATMENT_KINDS, follow_chains, rejection_moves
 from careflow.model import Aspect, EventKind, Need, Principal, ServiceKind
+from careflow.population._arith import days_between, divided
 from careflow.population._window import cum_sum_in_case, next_in_case, next_where
 from careflow.scoring import indicators as per_journey
 from careflow.scoring import rules
@@ -57,7 +58,6 @@ _SERVED_NEEDS: Final = tuple(sorted({n for needs in SERVICE_ADDRESSES.values() f
 #: Everyday needs (målbild 8): the served needs besides the two conditions.
 _EVERYDAY: Final = tuple(n for n in _SERVED_NEEDS if n not in (_SU, _MH))
 _PEER: Final = (ServiceKind.PEER_SUPPORT.value, ServiceKind.USER_ORGANISATION.value)
-_US_PER_DAY: Final = 86_400_000_000.0
 #: The aspects a log may declare recorded completely, as fact columns.
 _ASPECTS: Final = tuple(a for a in Aspect)
 
@@ -78,16 +78,17 @@ def _serves(need: str) -> pl.Expr:
 
 def _linear(x: pl.Expr, good: float, bad: float) -> pl.Expr:
     """:func:`careflow.scoring.facts.linear` as an expression (same arithmetic)."""
-    return pl.when(x <= good).then(1.0).when(x >= bad).then(0.0).otherwise((bad - x) / (bad - good))
+    return (
+        pl.when(x <= good)
+        .then(1.0)
+        .when(x >= bad)
+        .then(0.0)
+        .otherwise(divided(bad - x, bad - good))
+    )
 
 
 def _na() -> pl.Expr:
     return pl.lit(None, dtype=pl.Float64)
-
-
-def _days_between(a: pl.Expr, b: pl.Expr) -> pl.Expr:
-    """Days from timestamp ``a`` to ``b`` as :mod:`careflow.scoring.rules` computes them."""
-    return ((b - a).dt.total_microseconds().cast(pl.Float64) / 1e6) / 86_400.0
 
 
 def event_columns() -> list[pl.Expr]:
@@ -306,7 +307,7 @@ def _channels() -> pl.Expr:
     return (
         pl.when(~pl.col("channel_recorded"))
         .then(None)
-        .otherwise(pl.col("alt_channels").cast(pl.Float64) / 3)
+        .otherwise(divided(pl.col("alt_channels").cast(pl.Float64), 3))
     )
 
 
@@ -1162,13 +1163,13 @@ def _follow_up(events: pl.LazyFrame) -> pl.LazyFrame:
     within = per_journey.FOLLOW_BAD
     latest = (
         pl.col("rl").is_not_null()
-        & (_days_between(pl.col("rl_ts"), ts) <= within)
+        & (days_between(pl.col("rl_ts"), ts) <= within)
         & (pl.col("p1").is_null() | (pl.col("rl_bend") >= pl.col("p1")))
     )
     at_y1 = (
         pl.col("p1").is_not_null()
         & pl.col("r1").is_not_null()
-        & (_days_between(pl.col("r1_ts"), ts) <= within)
+        & (days_between(pl.col("r1_ts"), ts) <= within)
         & (p2.is_null() | (pl.col("r1_bend") >= p2))
     )
     pending = pl.col("nxt_handover") & (pl.col("unit_b") == pl.col("ucode")) & ~pl.col("opened")
@@ -1186,11 +1187,11 @@ def _follow_up(events: pl.LazyFrame) -> pl.LazyFrame:
     closures = closures.with_columns(
         ts_j=table.get_column("ts").gather(j), kind_j=table.get_column("kind").gather(j)
     )
-    gap = _days_between(ts, pl.col("ts_j"))
+    gap = days_between(ts, pl.col("ts_j"))
     found = (pl.col("planned_at") == pl.col("j")).fill_null(False) | (
         (pl.col("kind_j") == EventKind.ADMISSION.value) & (gap <= 1.0)
     ).fill_null(False)
-    to_end = _days_between(ts, pl.col("end_ts"))
+    to_end = days_between(ts, pl.col("end_ts"))
     follow = (
         pl.when(pl.col("j").is_null())
         .then(

@@ -105,15 +105,22 @@ def score_events(
     lazy = events.lazy()
     # the ping_pong finding counts the loops the ping_pong indicator finds (one chain rule)
     needed = [BULK[i] for i in dict.fromkeys([*used, "ping_pong"])]
-    facts = case_facts(lazy, needed, recorded_completely=recorded_completely)
+    # one chunk: polars divides a column by a constant by its reciprocal in long chunks
+    # and exactly in one-row ones, so the same case would get other last bits in a part
+    # of the log than in the whole (the values below divide facts by constants)
+    facts = case_facts(lazy, needed, recorded_completely=recorded_completely).collect().rechunk()
     findings, registry = finding_table(events, recorded_completely)
     loops = pl.when(pl.col("kinds_recorded")).then(pl.col("loops").fill_null(0)).otherwise(0)
-    values = facts.select(
-        "case",
-        pl.col("n_events").alias("events"),
-        *[BULK[i].value().alias(i) for i in used],
-        loops.cast(pl.UInt32).alias(_FINDING + "ping_pong"),
-    ).join(findings, on="case", how="left", maintain_order="left")
+    values = (
+        facts.lazy()
+        .select(
+            "case",
+            pl.col("n_events").alias("events"),
+            *[BULK[i].value().alias(i) for i in used],
+            loops.cast(pl.UInt32).alias(_FINDING + "ping_pong"),
+        )
+        .join(findings, on="case", how="left", maintain_order="left")
+    )
     findings_schema = findings.collect_schema().names()
     pinged = (pl.col(_FINDING + "ping_pong") > 0).fill_null(False)
     values = values.with_columns(
