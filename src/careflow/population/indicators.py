@@ -660,23 +660,10 @@ def _waits(events: pl.LazyFrame) -> pl.LazyFrame:
     died = dead.filter(open_at_death).select(
         "case", wait=pl.max_horizontal(pl.lit(per_journey.WAIT_BAD), to_death)
     )
-    waits = moved.collect()
-    dying = died.collect()
-    code = pl.col("case").to_physical()
-    if dying.height:
-        waits = pl.concat([waits, dying]).sort(code, maintain_order=True)
-    # each case's waits are one stretch of rows: group by the stretch, a sorted key
-    stretch = (code != code.shift(1)).fill_null(True).cum_sum()
     return (
-        waits.with_columns(stretch=stretch.set_sorted())
-        .group_by("stretch")
-        .agg(
-            pl.col("case").first(),
-            wait_median=pl.col("wait").median(),
-            wait_max=pl.col("wait").max(),
-        )
-        .drop("stretch")
-        .lazy()
+        pl.concat([moved, died])
+        .group_by("case")
+        .agg(wait_median=pl.col("wait").median(), wait_max=pl.col("wait").max())
     )
 
 
@@ -1229,8 +1216,9 @@ def _one_chunk(table: CaseTable) -> CaseTable:
     """``table``, computed and held in one chunk, whatever the threads and input chunks.
 
     Polars computes some float arithmetic differently in a chunk of one row than in a
-    longer one (a division by a constant differs in the last bit), and the chunks of the
-    facts follow those of the tables joined to them. With every table in one chunk, the
+    longer one (a division by a constant did, which is why divisions go through
+    :func:`careflow.population._arith.divided`), and the chunks of the facts follow those
+    of the tables joined to them. With every table in one chunk, the
     facts' chunks depend on the events alone (their per-case aggregation still leaves a
     few one-row chunks at the end).
     """

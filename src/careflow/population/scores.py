@@ -105,9 +105,8 @@ def score_events(
     lazy = events.lazy()
     # the ping_pong finding counts the loops the ping_pong indicator finds (one chain rule)
     needed = [BULK[i] for i in dict.fromkeys([*used, "ping_pong"])]
-    # one chunk: polars divides a column by a constant by its reciprocal in long chunks
-    # and exactly in one-row ones, so the same case would get other last bits in a part
-    # of the log than in the whole (the values below divide facts by constants)
+    # one chunk: polars computes some float arithmetic differently in one-row chunks, so
+    # the same case could get other last bits in a part of the log than in the whole
     facts = case_facts(lazy, needed, recorded_completely=recorded_completely).collect().rechunk()
     findings, registry = finding_table(events, recorded_completely)
     loops = pl.when(pl.col("kinds_recorded")).then(pl.col("loops").fill_null(0)).otherwise(0)
