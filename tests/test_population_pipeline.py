@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from concurrent.futures import Future
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import polars as pl
@@ -19,6 +21,9 @@ from careflow.population.pipeline import (
     BYTES_PER_EVENT,
     DEFAULT_MEMORY_BUDGET,
     PartsError,
+    WorkerError,
+    _Job,
+    _result,
     partition_count,
     run_population,
 )
@@ -92,16 +97,18 @@ def test_progress_advances_once_per_part_and_once_at_the_end(rich_small: Path) -
 
 
 def test_the_number_of_parts_follows_the_memory_budget() -> None:
-    """K = ceil(rows × BYTES_PER_EVENT / budget), at least 1; 20M rows take 6 parts."""
+    """K = ceil(rows × BYTES_PER_EVENT / budget), at least 1; 20M rows take 12 parts."""
     assert partition_count(0) == 1
     assert partition_count(DEFAULT_MEMORY_BUDGET // BYTES_PER_EVENT) == 1
     assert partition_count(DEFAULT_MEMORY_BUDGET // BYTES_PER_EVENT + 1) == 2
-    assert partition_count(20_000_000) == 6
+    assert partition_count(20_000_000) == 12
     assert partition_count(1000, memory_budget=BYTES_PER_EVENT * 100) == 10
     with pytest.raises(PartsError, match="positive"):
         partition_count(10, memory_budget=0)
     with pytest.raises(PartsError, match="positive"):
         run_population("log.parquet", partitions=0)
+    with pytest.raises(PartsError, match="workers must be positive"):
+        run_population("log.parquet", workers=0)
 
 
 def _log(tmp_path: Path, bad_row: int, rows: int = 40) -> Path:
@@ -114,12 +121,15 @@ def _log(tmp_path: Path, bad_row: int, rows: int = 40) -> Path:
     return path
 
 
-@pytest.mark.parametrize("partitions", [1, 4])
-def test_an_error_names_the_file_and_its_row(tmp_path: Path, partitions: int) -> None:
-    """An unknown kind in row 38 of the file is reported at row 38, read whole or in parts."""
+@pytest.mark.parametrize(("partitions", "workers"), [(1, 1), (4, 1), (4, 2)])
+def test_an_error_names_the_file_and_its_row(tmp_path: Path, partitions: int, workers: int) -> None:
+    """An unknown kind in row 38 of the file is reported at row 38, read whole or in parts.
+
+    With workers too: the error crosses the process boundary whole.
+    """
     log = _log(tmp_path, bad_row=38)
     with pytest.raises(JourneyFileError) as caught:
-        run_population(log, partitions=partitions)
+        run_population(log, partitions=partitions, workers=workers)
     assert caught.value.file == str(log)
     assert caught.value.path == "row 38, kind"
     assert "'sometimes' is not a kind of event" in str(caught.value)
@@ -147,6 +157,8 @@ def test_personal_ids_are_counted_over_the_whole_log(tmp_path: Path) -> None:
     log.write_text("\n".join(rows) + "\n", encoding="utf-8")
     with pytest.raises(JourneyFileError, match=r"^.*: 2 case id"):
         run_population(log, partitions=3)
+    with pytest.raises(JourneyFileError, match=r"^.*: 2 case id"):
+        run_population(log, partitions=3, workers=2)
     assert run_population(log, partitions=3, allow_personal_ids=True).journeys == 8
 
 
@@ -180,11 +192,67 @@ def test_population_command_reads_in_parts(
 def test_population_command_writes_the_per_case_table_in_case_order(
     rich_small: Path, tmp_path: Path, runner: CliRunner
 ) -> None:
-    """--scores with 3 parts writes the bytes the whole log's score table gives as CSV."""
+    """--scores with 3 parts writes the bytes the whole log's score table gives as CSV.
+
+    The parts are scored by two workers (--workers 2).
+    """
     out, cases = tmp_path / "agg.json", tmp_path / "cases.csv"
-    args = ["population", str(rich_small), "--partitions", "3", "--scores", str(cases)]
+    args = ["population", str(rich_small), "--partitions", "3", "--workers", "2"]
+    args += ["--scores", str(cases)]
     result = runner.invoke(main, [*args, "-o", str(out)])
     assert result.exit_code == 0, result.output
     table = score_events(read_events(rich_small)).table
     expected = table.with_columns(pl.col("case").cast(pl.String)).write_csv()
     assert cases.read_text(encoding="utf-8") == expected
+
+
+def test_workers_give_the_same_bytes_as_one_process(rich_small: Path, tmp_path: Path) -> None:
+    """Parts scored by 2 worker processes: every table is the same bytes as in turn.
+
+    The aggregates, the published table and its suppressed cells, the per-case table
+    (copied from the workers' files in case order), the read report; progress is heard
+    once per part and once at the end, in order.
+    """
+    one, two = tmp_path / "one.parquet", tmp_path / "two.parquet"
+    calls: list[tuple[int, int]] = []
+    in_turn = run_population(rich_small, by="boundary", partitions=3, scores=one)
+    workers = run_population(
+        rich_small,
+        by="boundary",
+        partitions=3,
+        scores=two,
+        workers=2,
+        progress=lambda d, n: calls.append((d, n)),
+    )
+    assert_frame_equal(workers.aggregates.table, in_turn.aggregates.table, check_exact=True)
+    assert_frame_equal(workers.published.table, in_turn.published.table, check_exact=True)
+    assert workers.published.cells == in_turn.published.cells
+    assert (workers.journeys, workers.events, workers.partitions) == (
+        in_turn.journeys,
+        in_turn.events,
+        3,
+    )
+    assert workers.report == in_turn.report
+    assert workers.not_computed == in_turn.not_computed
+    assert one.read_bytes() == two.read_bytes()
+    assert calls == [(1, 4), (2, 4), (3, 4), (4, 4)]
+
+
+def test_a_worker_that_dies_is_one_clear_error(tmp_path: Path) -> None:
+    """A worker killed (out of memory) gives a WorkerError naming the part and the file."""
+    future: Future[object] = Future()
+    future.set_exception(BrokenProcessPool("a child process terminated abruptly"))
+    job = _Job(
+        index=2,
+        source=None,
+        key=None,
+        lo=None,
+        hi=None,
+        settings=None,  # type: ignore[arg-type]  # not read on this path
+        ids=None,  # type: ignore[arg-type]
+        file="log.parquet",
+        work=None,
+    )
+    with pytest.raises(WorkerError, match="part 3 ended without a result") as caught:
+        _result(future, job)  # type: ignore[arg-type]
+    assert caught.value.file == "log.parquet"

@@ -1076,7 +1076,15 @@ def population_group() -> None:
     type=click.IntRange(min=1),
     default=None,
     metavar="N",
-    help="Read the log in N parts by case id (default: from its rows, about 2 GiB a part).",
+    help="Read the log in N parts by case id (default: from its rows, about 1 GiB a part).",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="N",
+    help="Score N parts at once, each in its own process (default: one per CPU). "
+    "Memory is about N times a part; the results are the same with any N.",
 )
 @_FRAMEWORK
 @_LANG
@@ -1096,6 +1104,7 @@ def population(  # noqa: PLR0917 - one parameter per option
     scores_path: str | None,
     mapping_path: str | None,
     partitions: int | None,
+    workers: int | None,
     framework_name: str,
     lang: str,
     output: str,
@@ -1120,7 +1129,10 @@ def population(  # noqa: PLR0917 - one parameter per option
     try:
         from careflow.population import read_events_report, score_events  # noqa: PLC0415
         from careflow.population.output import write_population  # noqa: PLC0415
-        from careflow.population.pipeline import run_population  # noqa: PLC0415
+        from careflow.population.pipeline import (  # noqa: PLC0415
+            available_workers,
+            run_population,
+        )
     except ImportError:
         raise CareflowError(
             "population scoring needs polars: pip install 'careflow[population]'"
@@ -1157,6 +1169,7 @@ def population(  # noqa: PLR0917 - one parameter per option
             min_count=min_count,
             allow_personal_ids=allow_personal_ids,
             partitions=partitions,
+            workers=workers or available_workers(),
             scores=extra,
             inputs=inputs,
             progress=progress,

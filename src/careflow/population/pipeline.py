@@ -16,17 +16,28 @@ The number of parts (:func:`partition_count`)
     memory (the part's rows as read, the sorted events table, the per-event columns of
     scoring and aggregation) was measured at about :data:`BYTES_PER_EVENT` bytes per row
     on the shared rich workload (ten columns), and ``memory_budget`` defaults to
-    :data:`DEFAULT_MEMORY_BUDGET`. A 20M-row log is read in 6 parts.
+    :data:`DEFAULT_MEMORY_BUDGET`. A 20M-row log is read in 12 parts. ``K`` depends on
+    the log and the budget only, never on the machine, so the results do not either.
+
+Workers (``workers``)
+    With ``workers`` above 1 and more than one part, the parts are scored by that many
+    separate processes at once (started with ``spawn``; each runs polars on one thread,
+    which is the most work per CPU second on this path), each reading its part from the
+    file itself and sending back the part's aggregates. The parts are added up in their
+    order whatever order they finish in, so the results are the same bytes with any
+    number of workers. Memory is then about ``workers × memory_budget`` plus the main
+    process. A script that calls this with workers needs the usual
+    ``if __name__ == "__main__":`` guard, as every ``spawn`` program does.
 
 How memory stays bounded
-    Only one part's events are in memory at a time. Across parts the pipeline keeps a
-    sample of at most 200,000 case ids (to cut the ranges), each part's aggregate table
-    (one row per group) and nothing per event or per case. The per-case table (``scores``) is
-    written part by part to a temporary Parquet file per part, and the parts are copied
-    into the target in order by polars' streaming engine: the target is sorted by case
-    because the parts are ranges of case ids. A CSV log larger than one part is first
-    copied, streamed, to a temporary Parquet file (with its row numbers), so that the
-    parts can be read from it without parsing the CSV again.
+    Only one part's events are in memory at a time in each process. Across parts the
+    pipeline keeps a sample of at most 200,000 case ids (to cut the ranges), each part's
+    aggregate table (one row per group) and nothing per event or per case. The per-case
+    table (``scores``) is written part by part to a temporary Parquet file per part, and
+    the parts are copied into the target in order by polars' streaming engine: the target
+    is sorted by case because the parts are ranges of case ids. A CSV log larger than one
+    part is first copied, streamed, to a temporary Parquet file (with its row numbers), so
+    that the parts can be read from it without parsing the CSV again.
 
 Errors name the file and the row of the file, as :func:`read_events` does for a whole
 log; with several errors in a log the first one found in case order is reported.
@@ -36,9 +47,13 @@ from __future__ import annotations
 
 import itertools
 import math
+import multiprocessing
 import os
+import signal
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Final
@@ -68,6 +83,8 @@ __all__ = [
     "DEFAULT_MEMORY_BUDGET",
     "PartsError",
     "PopulationResult",
+    "WorkerError",
+    "available_workers",
     "partition_count",
     "run_population",
 ]
@@ -75,9 +92,9 @@ __all__ = [
 #: Working memory of one event (one row of the log) while its part is scored, measured
 #: on the shared rich workload; the rule of :func:`partition_count`.
 BYTES_PER_EVENT: Final = 640
-#: Memory a part may take by default (2 GiB): with polars and Python themselves, a run
-#: stays under 4 GiB whatever the length of the log.
-DEFAULT_MEMORY_BUDGET: Final = 2 * 1024**3
+#: Memory a part may take by default (1 GiB): with polars and Python themselves, a run
+#: with two workers stays under 4 GiB whatever the length of the log.
+DEFAULT_MEMORY_BUDGET: Final = 1024**3
 #: Largest CSV log read by default (64 GiB). Memory no longer grows with the file, so
 #: this limit only guards against reading the wrong file; raise it with ``max_bytes``.
 DEFAULT_MAX_BYTES: Final = 64 * 1024**3
@@ -91,7 +108,25 @@ Progress = Callable[[int, int], None]
 
 
 class PartsError(CareflowError, ValueError):
-    """A number of parts or a memory budget that cannot be used (not positive)."""
+    """A number of parts, of workers or a memory budget that cannot be used (not positive)."""
+
+
+class WorkerError(CareflowError, RuntimeError):
+    """A worker process ended without giving its part's result (killed, out of memory)."""
+
+
+def available_workers() -> int:
+    """How many CPUs this process may run on: the default number of workers of the CLI.
+
+    Examples
+    --------
+    >>> available_workers() >= 1
+    True
+    """
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 @attrs.frozen(kw_only=True, slots=True)
@@ -125,8 +160,8 @@ def partition_count(rows: int, *, memory_budget: int = DEFAULT_MEMORY_BUDGET) ->
 
     Examples
     --------
-    >>> partition_count(2_000_000), partition_count(20_000_000)
-    (1, 6)
+    >>> partition_count(1_000_000), partition_count(20_000_000)
+    (1, 12)
     """
     if memory_budget <= 0:
         raise PartsError(f"the memory budget must be positive, not {memory_budget}")
@@ -149,6 +184,7 @@ def run_population(
     scores: str | os.PathLike[str] | None = None,
     inputs: Sequence[str | os.PathLike[str]] = (),
     progress: Progress | None = None,
+    workers: int = 1,
 ) -> PopulationResult:
     """Score and aggregate every journey of a CSV or Parquet log, part by part.
 
@@ -183,6 +219,10 @@ def run_population(
     progress
         Called with (steps done, steps in all) as the work advances: one step per part,
         then one for suppression.
+    workers
+        How many processes score parts at once (default 1: this process, one part after
+        the other). The results are the same bytes with any number; see the module's
+        notes on workers for memory.
 
     Raises
     ------
@@ -190,10 +230,14 @@ def run_population(
         When the log cannot be read or holds an invalid row (naming the file and row),
         or its case ids look like personal identity numbers.
     PartsError
-        When ``partitions`` or ``memory_budget`` is not positive.
+        When ``partitions``, ``workers`` or ``memory_budget`` is not positive.
+    WorkerError
+        When a worker process ends without a result (killed, out of memory).
     """
     if partitions is not None and partitions < 1:
         raise PartsError(f"the number of parts must be positive, not {partitions}")
+    if workers < 1:
+        raise PartsError(f"the number of workers must be positive, not {workers}")
     file = os.fspath(source)
     target = None if scores is None else os.fspath(scores)
     if target is not None:
@@ -210,7 +254,7 @@ def run_population(
         work = Path(folder)
         with _scan(
             file, max_bytes=max_bytes, work=work, memory_budget=memory_budget, k=partitions
-        ) as (scan, k, rows):
+        ) as (scan, origin, k, rows):
             header = scan.collect_schema().names()
             names = [h for h in header if h != _ROW]
             found = _resolve(names, columns, mapping, file=file)
@@ -218,15 +262,25 @@ def run_population(
             case_text = _case_text(scan, case_column)
             # a case column neither text nor integers: its text order is Python's, one part
             key, bounds = _plan(scan, case_column, case_text, k, rows, file=file)
-            done = _score_parts(
-                scan,
-                key,
-                bounds,
-                settings,
-                ids=_Ids(check=not allow_personal_ids, column=case_column, text=case_text),
-                file=file,
-                work=work if target else None,
-            )
+            jobs = [
+                _Job(
+                    index=i,
+                    source=origin,
+                    key=key,
+                    lo=lo,
+                    hi=hi,
+                    settings=attrs.evolve(settings, progress=None),
+                    ids=_Ids(check=not allow_personal_ids, column=case_column, text=case_text),
+                    file=file,
+                    work=work if target else None,
+                )
+                for i, (lo, hi) in enumerate(bounds)
+            ]
+            if workers > 1 and len(jobs) > 1 and origin is not None:
+                outcomes = _in_workers(jobs, workers, progress)
+            else:
+                outcomes = _in_turn(jobs, scan, progress)
+            done = _gathered(outcomes)
         if not done.parts:
             raise JourneyFileError("the event log has no rows", file=file)
         combined = done.parts[0] if len(done.parts) == 1 else combine(done.parts)
@@ -321,6 +375,45 @@ class _Ids:
             raise
 
 
+@attrs.frozen(kw_only=True, slots=True)
+class _Source:
+    """A Parquet file a worker scans its part from, and whether to number its rows."""
+
+    path: str
+    numbered: bool
+
+    def scan(self) -> pl.LazyFrame:
+        scan = pl.scan_parquet(self.path)
+        return scan.with_row_index(_ROW, offset=1) if self.numbered else scan
+
+
+@attrs.frozen(kw_only=True, slots=True)
+class _Job:
+    """One part to score: the range ``[lo, hi)`` of ``key`` in the log (picklable)."""
+
+    index: int
+    source: _Source | None
+    key: pl.Expr | None
+    lo: str | None
+    hi: str | None
+    settings: _Settings
+    ids: _Ids
+    file: str
+    work: Path | None
+
+
+@attrs.frozen(kw_only=True, slots=True)
+class _Outcome:
+    """What one part gave (nothing when its range held no rows)."""
+
+    aggregates: Aggregates | None = None
+    score_file: Path | None = None
+    not_computed: dict[str, str] = attrs.field(factory=dict)
+    report: LogReport | None = None
+    journeys: int = 0
+    events: int = 0
+
+
 @attrs.define(kw_only=True, slots=True)
 class _Parts:
     """What the parts gave: their aggregates, per-case files and counts."""
@@ -333,63 +426,165 @@ class _Parts:
     events: int = 0
 
 
-def _score_parts(
-    scan: pl.LazyFrame,
-    key: pl.Expr | None,
-    bounds: Sequence[tuple[str | None, str | None]],
-    settings: _Settings,
-    *,
-    ids: _Ids,
-    file: str,
-    work: Path | None,
-) -> _Parts:
-    """Read, sort, score and aggregate each part in turn; only one part is in memory."""
+def _gathered(outcomes: Sequence[_Outcome]) -> _Parts:
+    """The parts' outcomes in part order, added up."""
     done = _Parts()
-    schema: pl.Schema | None = None
-    for i, (lo, hi) in enumerate(bounds):
-        part = scan
-        if key is not None and (lo is not None or hi is not None):
-            part = scan.filter(_between(key, lo, hi))
-        frame = _collect(part, file=file)
-        if frame.height:  # a range without rows happens only when cases are few
-            read = read_events_report(
-                frame,
-                columns=settings.columns,
-                mapping=settings.mapping,
-                allow_personal_ids=True,  # checked below, on the sorted part's case ids
-                file=file,
-                row_numbers=_ROW,
-            )
-            del frame
-            table = read.events
-            done.reports.append(read.report)
-            ids.refuse_personal(table, scan, file=file)
-            declared = frozenset(Aspect(a) for a in read.report.recorded_completely)
-            scored = score_events(table, settings.framework, recorded_completely=declared)
-            done.parts.append(aggregate(table, scored, settings.by, period=settings.period))
-            done.not_computed = scored.not_computed
-            done.journeys += scored.table.height
-            done.events += table.height
-            del table
-            if work is not None:
-                per_case = scored.table.with_columns(pl.col("case").cast(pl.String))
-                schema = schema or per_case.schema
-                done.score_files.append(work / f"scores-{i:05d}.parquet")
-                per_case.cast(schema).write_parquet(done.score_files[-1])
-            del scored
-        if settings.progress is not None:
-            settings.progress(i + 1, len(bounds) + 1)
+    for outcome in outcomes:
+        if outcome.aggregates is None:
+            continue
+        done.parts.append(outcome.aggregates)
+        if outcome.report is not None:
+            done.reports.append(outcome.report)
+        if outcome.score_file is not None:
+            done.score_files.append(outcome.score_file)
+        done.not_computed = outcome.not_computed
+        done.journeys += outcome.journeys
+        done.events += outcome.events
     return done
+
+
+def _score_part(job: _Job, scan: pl.LazyFrame | None = None) -> _Outcome:
+    """Read, sort, score and aggregate one part (in this process or in a worker)."""
+    if scan is None:
+        if job.source is None:
+            raise WorkerError("a part without a file to read it from", file=job.file)
+        scan = job.source.scan()
+    part = scan
+    if job.key is not None and (job.lo is not None or job.hi is not None):
+        part = scan.filter(_between(job.key, job.lo, job.hi))
+    frame = _collect(part, file=job.file)
+    if not frame.height:  # a range without rows happens only when cases are few
+        return _Outcome()
+    settings = job.settings
+    read = read_events_report(
+        frame,
+        columns=settings.columns,
+        mapping=settings.mapping,
+        allow_personal_ids=True,  # checked below, on the sorted part's case ids
+        file=job.file,
+        row_numbers=_ROW,
+    )
+    del frame
+    table = read.events
+    job.ids.refuse_personal(table, scan, file=job.file)
+    declared = frozenset(Aspect(a) for a in read.report.recorded_completely)
+    scored = score_events(table, settings.framework, recorded_completely=declared)
+    aggregates = aggregate(table, scored, settings.by, period=settings.period)
+    events = table.height
+    del table
+    score_file = None
+    if job.work is not None:
+        score_file = job.work / f"scores-{job.index:05d}.parquet"
+        scored.table.with_columns(pl.col("case").cast(pl.String)).write_parquet(score_file)
+    return _Outcome(
+        aggregates=aggregates,
+        score_file=score_file,
+        not_computed=scored.not_computed,
+        report=read.report,
+        journeys=scored.table.height,
+        events=events,
+    )
+
+
+def _in_turn(jobs: Sequence[_Job], scan: pl.LazyFrame, progress: Progress | None) -> list[_Outcome]:
+    """Score the parts one after the other in this process; only one is in memory."""
+    outcomes = []
+    for job in jobs:
+        outcomes.append(_score_part(job, scan))
+        if progress is not None:
+            progress(job.index + 1, len(jobs) + 1)
+    return outcomes
+
+
+def _in_workers(jobs: Sequence[_Job], workers: int, progress: Progress | None) -> list[_Outcome]:
+    """Score the parts in ``workers`` processes; the outcomes in part order.
+
+    When a part fails, the parts before it are still awaited, so the error reported is
+    the first in part order (case order), as when the parts are scored in turn.
+    """
+    context = multiprocessing.get_context("spawn")
+    pool = ProcessPoolExecutor(
+        max_workers=min(workers, len(jobs)), mp_context=context, initializer=_worker_started
+    )
+    futures: list[Future[_Outcome]] = []
+    try:
+        with _one_thread_in_workers():
+            # workers start as the jobs are handed out: all of them start here
+            futures = [pool.submit(_score_part, job) for job in jobs]
+        pending: set[Future[_Outcome]] = set(futures)
+        while pending:
+            _, pending = wait(pending, return_when=FIRST_COMPLETED)
+            if progress is not None:
+                progress(len(futures) - len(pending), len(futures) + 1)
+            failed = next((i for i, f in enumerate(futures) if _failed(f)), None)
+            if failed is not None and all(f.done() for f in futures[:failed]):
+                break
+        return [_result(f, jobs[i]) for i, f in enumerate(futures)]
+    finally:
+        if not all(f.done() for f in futures):
+            pool.shutdown(wait=False, cancel_futures=True)
+            _terminate(pool)
+        pool.shutdown(wait=True)
+
+
+def _failed(future: Future[_Outcome]) -> bool:
+    return future.done() and not future.cancelled() and future.exception() is not None
+
+
+def _result(future: Future[_Outcome], job: _Job) -> _Outcome:
+    try:
+        return future.result()
+    except BrokenProcessPool:
+        raise WorkerError(
+            f"the worker scoring part {job.index + 1} ended without a result (killed, or "
+            "out of memory?); try fewer workers or a smaller memory budget",
+            file=job.file,
+        ) from None
+
+
+def _terminate(pool: ProcessPoolExecutor) -> None:
+    """Stop the workers still scoring parts nobody will read (an earlier part failed)."""
+    # the executor has no public way to stop running work; its processes are kept here
+    processes: dict[int, multiprocessing.process.BaseProcess] = (
+        getattr(pool, "_processes", None) or {}
+    )
+    for process in list(processes.values()):
+        if process.is_alive():
+            process.terminate()
+
+
+def _worker_started() -> None:
+    """In each worker: Ctrl-C is the main process's to handle (no worker tracebacks)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@contextmanager
+def _one_thread_in_workers() -> Iterator[None]:
+    """Workers started here run polars on one thread (unless the user chose a number).
+
+    polars reads ``POLARS_MAX_THREADS`` once, when it is first imported, so the variable
+    is set while the workers start and removed again; this process is not affected.
+    """
+    name = "POLARS_MAX_THREADS"
+    if name in os.environ:
+        yield
+        return
+    os.environ[name] = "1"
+    try:
+        yield
+    finally:
+        os.environ.pop(name, None)
 
 
 @contextmanager
 def _scan(
     file: str, *, max_bytes: int, work: Path, memory_budget: int, k: int | None
-) -> Iterator[tuple[pl.LazyFrame, int, int]]:
-    """The log as a lazy table with a 1-based row number column, its parts and rows.
+) -> Iterator[tuple[pl.LazyFrame, _Source | None, int, int]]:
+    """The log as a lazy table with a 1-based row number column, its file, parts and rows.
 
     A CSV log that takes more than one part is copied to Parquet first (streamed), so
-    that each part does not parse the whole CSV again.
+    that each part does not parse the whole CSV again. The file (``None`` for one part,
+    read into memory) is what workers read their parts from.
     """
     suffix = Path(file).suffix.lower()
     try:
@@ -403,13 +598,17 @@ def _scan(
         scan = scan.with_row_index(_ROW, offset=1)
         rows = int(scan.select(pl.len()).collect().item())
         k = k or partition_count(rows, memory_budget=memory_budget)
+        source = None
         if k == 1:
             scan = scan.collect().lazy()  # one part: read the file once
         elif suffix not in _PARQUET:
             copy = work / "log.parquet"
             scan.sink_parquet(copy)
-            scan = pl.scan_parquet(copy)
-        yield scan, k, rows
+            source = _Source(path=str(copy), numbered=False)
+            scan = source.scan()
+        else:
+            source = _Source(path=file, numbered=True)
+        yield scan, source, k, rows
     except OSError as exc:
         raise JourneyFileError(f"cannot read the file ({exc})", file=file) from None
     except pl.exceptions.PolarsError as exc:
@@ -489,7 +688,9 @@ def _write_scores(
     csv = Path(target).suffix.lower() == ".csv"
     if not files:
         return
-    scan = pl.scan_parquet(files)
+    # a part whose column is all empty may have another type: the first part's types
+    schema = pl.Schema(pl.read_parquet_schema(files[0]))
+    scan = pl.concat([pl.scan_parquet(f).cast(schema) for f in files])
     how = check_output(target, inputs=inputs)
     if how != "replace":
         table = scan.collect()
