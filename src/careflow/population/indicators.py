@@ -91,13 +91,34 @@ def _na() -> pl.Expr:
     return pl.lit(None, dtype=pl.Float64)
 
 
+#: The bit of each served need in the per-case ``needs`` field of :func:`event_columns`.
+_NEED_BIT: Final = {n: 1 << i for i, n in enumerate(_SERVED_NEEDS)}
+_PER_CASE: Final = "_per_case"
+
+
 def event_columns() -> list[pl.Expr]:
-    """Per-event flags and running counts the facts read (one pass over sorted events)."""
+    """Per-event flags and running counts the facts read (one pass over sorted events).
+
+    What holds for the whole case (a death, the end, the last day, the needs) is one
+    window over the case, a struct unpacked by :func:`_derived_columns`: one grouping
+    of the rows instead of one per column.
+    """
     seek = _kind_in(SEEKING_KINDS)
     help_ = _kind_in(HELP_KINDS)
     resp = _kind_in(APPOINTMENT_KINDS) & ~_kind_is(EventKind.CONTACT)
     next_day = next_in_case(pl.col("day"))
     death = _kind_is(EventKind.DEATH)
+    need = pl.col("need")
+    bits = pl.sum_horizontal(
+        *[(need == n).fill_null(False).cast(pl.UInt8) * bit for n, bit in _NEED_BIT.items()]
+    ).cast(pl.UInt8)
+    per_case = pl.struct(
+        death.any().alias("has_death"),
+        # Journey.end: the latest time (a death by date sorts last but is at midnight)
+        pl.col("day").max().alias("end"),
+        pl.col("day").last().alias("last_day"),
+        bits.bitwise_or().alias("needs"),
+    ).over("case")
     return [
         seek.alias("seek"),
         help_.alias("help"),
@@ -106,11 +127,8 @@ def event_columns() -> list[pl.Expr]:
         resp.alias("responded"),
         _kind_in(TREATMENT_KINDS).alias("treated"),
         death.alias("death"),
-        death.any().over("case").alias("has_death"),
+        per_case.alias(_PER_CASE),
         (pl.col("day") - pl.col("day").shift(1)).alias("gap"),
-        # Journey.end: the latest time (a death by date sorts last but is at midnight)
-        pl.col("day").max().over("case").alias("end"),
-        pl.col("day").last().over("case").alias("last_day"),
         cum_sum_in_case(seek).alias("seek_cum"),
         cum_sum_in_case(resp).alias("resp_cum"),
         # days are never negative: -1 marks the end of a case for the fill
@@ -118,17 +136,22 @@ def event_columns() -> list[pl.Expr]:
         # a transition leaves this event: the next one is a handover
         next_in_case(pl.col("handover")).fill_null(False).alias("source"),
         *[_serves(n).alias(f"serves_{n}") for n in _SERVED_NEEDS],
-        *[(pl.col("need") == n).any().over("case").alias(f"has_{n}") for n in _SERVED_NEEDS],
     ]
 
 
 def _derived_columns() -> list[pl.Expr]:
-    """Per-event columns computed from :func:`event_columns`."""
+    """Per-event columns computed from :func:`event_columns` (the case's fields unpacked)."""
     help_after = pl.col("help") & (pl.col("seek_cum") > 0)
+    case = pl.col(_PER_CASE).struct
+    has = {n: (case.field("needs") & bit) != 0 for n, bit in _NEED_BIT.items()}
     everyday = pl.lit(False)
     for n in _EVERYDAY:
-        everyday = everyday | (pl.col(f"serves_{n}") & pl.col(f"has_{n}"))
+        everyday = everyday | (pl.col(f"serves_{n}") & has[n])
     return [
+        case.field("has_death"),
+        case.field("end"),
+        case.field("last_day"),
+        *[has[n].alias(f"has_{n}") for n in _SERVED_NEEDS],
         help_after.alias("help_after"),
         cum_sum_in_case(help_after).alias("help_cum"),
         (pl.col("help") & pl.col(f"serves_{_SU}")).alias("help_su"),
@@ -1257,7 +1280,7 @@ def case_facts(
     for ind in indicators:
         needed.update(ind.facts)
         tables.update(dict.fromkeys(ind.tables))
-    flagged = events.with_columns(event_columns()).with_columns(_derived_columns())
+    flagged = events.with_columns(event_columns()).with_columns(_derived_columns()).drop(_PER_CASE)
     if tables:
         flagged = flagged.collect().lazy()  # read once by the facts and every table
     facts = flagged.group_by("case", maintain_order=True).agg(
