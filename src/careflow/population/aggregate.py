@@ -171,7 +171,8 @@ def aggregate(
     per_case = scores.table.lazy().join(
         lazy.group_by("case").agg(start_ts=pl.col("ts").first()), on="case", how="left"
     )
-    handovers = _handovers(lazy)
+    # read by the groups and by the total: computed once
+    handovers = _handovers(lazy).collect().lazy()
     partition = False
     if by == "unit":
         keys: tuple[str, ...] = ("unit",)
@@ -206,7 +207,7 @@ def aggregate(
     # each journey's fixed-point terms and histogram bins, once per journey (not once
     # per group it counts in); exact in 64-bit integers up to _FIXED_JOURNEYS journeys
     fixed = scores.table.height <= _FIXED_JOURNEYS
-    per_case = per_case.with_columns(_journey_terms(measures, binned, fixed=fixed))
+    per_case = per_case.with_columns(_journey_terms(measures, binned, fixed=fixed)).collect().lazy()
     journey_aggs = _journey_aggs(measures, binned, findings, fixed=fixed)
     hand_aggs = _handover_aggs()
     joined = members.join(per_case, on="case", how="inner")
