@@ -990,7 +990,10 @@ def sort_events(
     last = pl.col("ts") + pl.duration(days=1) - pl.duration(microseconds=1)
     death_by_date = (pl.col("kind") == EventKind.DEATH.value) & pl.col("is_date")
     coded = coded.with_columns(_order=pl.when(death_by_date).then(last).otherwise(pl.col("ts")))
-    ordered = coded.gather(_tie_order(coded, ["activity", "unit", "_channel_text", *ties, *others]))
+    order = _tie_order(coded, ["activity", "unit", "_channel_text", *ties, *others])
+    # the tie keys' text is not kept: only the kept columns are put in order
+    spent = ["_channel_text", *ties] + ([] if same_stay_hours is not None else ["_order"])
+    ordered = coded.drop(spent).gather(order)
     # the event's place in its case: rows since the case's first row (the table is sorted)
     row = pl.int_range(pl.len(), dtype=pl.UInt32)
     first = pl.col("case") != pl.col("case").shift(1)
@@ -1005,7 +1008,5 @@ def sort_events(
         )
         handover = handover & ~stay
     return (
-        ordered.with_columns(pos=pos)
-        .with_columns(handover=handover)
-        .drop("_channel_text", "_order", *ties)
+        ordered.with_columns(pos=pos).with_columns(handover=handover).drop("_order", strict=False)
     )
