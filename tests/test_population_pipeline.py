@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import subprocess
 import sys
-from concurrent.futures import Future
+import time
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
@@ -24,6 +26,7 @@ from careflow.population.pipeline import (
     WorkerError,
     _Job,
     _result,
+    _stop,
     partition_count,
     run_population,
 )
@@ -256,3 +259,18 @@ def test_a_worker_that_dies_is_one_clear_error(tmp_path: Path) -> None:
     with pytest.raises(WorkerError, match="part 3 ended without a result") as caught:
         _result(future, job)  # type: ignore[arg-type]
     assert caught.value.file == "log.parquet"
+
+
+def test_workers_are_stopped_mid_part_at_once() -> None:
+    """A part failed or Ctrl-C: workers still busy are stopped now, not when done."""
+    pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+    busy = pool.submit(time.sleep, 120)
+    pool.submit(time.sleep, 120)  # queued behind it: not started
+    while not busy.running():
+        time.sleep(0.05)
+    processes = list(pool._processes.values())  # what _stop must stop
+    started = time.monotonic()
+    _stop(pool)
+    assert time.monotonic() - started < 30
+    assert processes
+    assert not any(p.is_alive() for p in processes), [(p.pid, p.exitcode) for p in processes]

@@ -521,10 +521,10 @@ def _in_workers(jobs: Sequence[_Job], workers: int, progress: Progress | None) -
                 break
         return [_result(f, jobs[i]) for i, f in enumerate(futures)]
     finally:
-        if not all(f.done() for f in futures):
-            pool.shutdown(wait=False, cancel_futures=True)
-            _terminate(pool)
-        pool.shutdown(wait=True)
+        if all(f.done() for f in futures):
+            pool.shutdown(wait=True)
+        else:  # an earlier part failed, or Ctrl-C
+            _stop(pool)
 
 
 def _failed(future: Future[_Outcome]) -> bool:
@@ -542,15 +542,26 @@ def _result(future: Future[_Outcome], job: _Job) -> _Outcome:
         ) from None
 
 
-def _terminate(pool: ProcessPoolExecutor) -> None:
-    """Stop the workers still scoring parts nobody will read (an earlier part failed)."""
-    # the executor has no public way to stop running work; its processes are kept here
-    processes: dict[int, multiprocessing.process.BaseProcess] = (
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Stop every worker now, mid-part: nobody will read their parts (a part failed, Ctrl-C).
+
+    The executor has no public way to stop running work: its processes (which
+    ``shutdown`` forgets) are taken first, the jobs not started are cancelled, and the
+    processes still running are terminated and awaited.
+    """
+    running: dict[int, multiprocessing.process.BaseProcess] = (
         getattr(pool, "_processes", None) or {}
     )
-    for process in list(processes.values()):
-        if process.is_alive():
-            process.terminate()
+    processes = list(running.values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.terminate()  # nothing happens to one that has ended
+    for process in processes:
+        process.join(timeout=5)
+        if process.is_alive():  # still starting when told to stop
+            process.kill()
+            process.join()
+    pool.shutdown(wait=True)
 
 
 def _worker_started() -> None:
