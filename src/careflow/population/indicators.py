@@ -49,7 +49,7 @@ from careflow.scoring.facts import (
 )
 from careflow.scoring.indicators import IndicatorFunction
 
-__all__ = ["BULK", "NOT_IN_BULK", "BulkIndicator", "case_facts", "event_columns"]
+__all__ = ["BULK", "NOT_IN_BULK", "BulkIndicator", "case_facts", "flagged_events"]
 
 _TURNED_AWAY: Final = frozenset({EventKind.REJECTION, EventKind.REDIRECTION})
 _SU, _MH = Need.SUBSTANCE_USE.value, Need.MENTAL_HEALTH.value
@@ -91,13 +91,18 @@ def _na() -> pl.Expr:
     return pl.lit(None, dtype=pl.Float64)
 
 
-#: The bit of each served need in the per-case ``needs`` field of :func:`event_columns`.
+#: The bit of each served need in the per-case ``needs`` field of :func:`_event_columns`.
 _NEED_BIT: Final = {n: 1 << i for i, n in enumerate(_SERVED_NEEDS)}
 _PER_CASE: Final = "_per_case"
 
 
-def event_columns() -> list[pl.Expr]:
-    """Per-event flags and running counts the facts read (one pass over sorted events).
+def flagged_events(events: pl.LazyFrame) -> pl.LazyFrame:
+    """Sorted ``events`` with the per-event flags and running counts the facts read."""
+    return events.with_columns(_event_columns()).with_columns(_derived_columns()).drop(_PER_CASE)
+
+
+def _event_columns() -> list[pl.Expr]:
+    """Per-event flags and running counts (one pass over sorted events).
 
     What holds for the whole case (a death, the end, the last day, the needs) is one
     window over the case, a struct unpacked by :func:`_derived_columns`: one grouping
@@ -140,7 +145,7 @@ def event_columns() -> list[pl.Expr]:
 
 
 def _derived_columns() -> list[pl.Expr]:
-    """Per-event columns computed from :func:`event_columns` (the case's fields unpacked)."""
+    """Per-event columns computed from :func:`_event_columns` (the case's fields unpacked)."""
     help_after = pl.col("help") & (pl.col("seek_cum") > 0)
     case = pl.col(_PER_CASE).struct
     has = {n: (case.field("needs") & bit) != 0 for n, bit in _NEED_BIT.items()}
@@ -1280,7 +1285,7 @@ def case_facts(
     for ind in indicators:
         needed.update(ind.facts)
         tables.update(dict.fromkeys(ind.tables))
-    flagged = events.with_columns(event_columns()).with_columns(_derived_columns()).drop(_PER_CASE)
+    flagged = flagged_events(events)
     if tables:
         flagged = flagged.collect().lazy()  # read once by the facts and every table
     facts = flagged.group_by("case", maintain_order=True).agg(
