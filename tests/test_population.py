@@ -291,6 +291,23 @@ def test_time_and_rank_make_one_sort_key() -> None:
     assert max(KIND_RANK.values()) < _RANKS
 
 
+@settings(max_examples=50)
+@given(_logs())
+def test_the_case_column_is_marked_sorted_only_because_it_is(rows: list[dict[str, Any]]) -> None:
+    """The events' case column carries polars' sorted flag, which groups by slices: true.
+
+    Polars trusts the flag without checking it; a flag on rows out of case order would
+    mix cases in every per-case table. The case enum's categories are in text order and
+    the rows in the order of their codes.
+    """
+    case = read_events(pl.DataFrame(rows)).get_column("case")
+    assert case.flags["SORTED_ASC"]
+    codes = case.to_physical()
+    assert codes.to_list() == sorted(codes.to_list())
+    categories = case.dtype.categories.to_list()  # type: ignore[attr-defined]
+    assert categories == sorted(categories)
+
+
 @settings(max_examples=30)
 @given(_logs())
 def test_bulk_equals_per_journey_without_kind_column(rows: list[dict[str, Any]]) -> None:

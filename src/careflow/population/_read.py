@@ -976,6 +976,10 @@ def sort_events(
     changed from the previous event, the event is not a death, and (with
     ``same_stay_hours``, a mapping's threshold) it is not a move between two units of
     one principal within that many hours of the previous event (one stay).
+
+    The case column carries polars' sorted flag (its codes are in text order, and the
+    rows in the order of their codes): grouping and windows by case then cut the table
+    into slices instead of hashing every row, which made scoring about a tenth cheaper.
     """
     fixed = set(EVENT_COLUMNS) | {"_channel_text", "pos", "handover", *_TIE_COLUMNS, *not_keys}
     others = [c for c in events.columns if c not in fixed]
@@ -1008,5 +1012,7 @@ def sort_events(
         )
         handover = handover & ~stay
     return (
-        ordered.with_columns(pos=pos).with_columns(handover=handover).drop("_order", strict=False)
+        ordered.with_columns(pos=pos)
+        .with_columns(handover=handover, case=pl.col("case").set_sorted())
+        .drop("_order", strict=False)
     )

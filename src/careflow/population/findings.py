@@ -36,6 +36,7 @@ import polars as pl
 from careflow import gaps
 from careflow.model import COMPULSORY, Aspect, Channel, EventKind, Principal, ServiceKind
 from careflow.population._arith import days_between
+from careflow.population._engine import IN_MEMORY
 from careflow.population._window import last_in_case, next_where
 from careflow.population.journeys import count_per_journey
 from careflow.scoring.facts import APPOINTMENT_KINDS, HELP_KINDS, SERVICE_ADDRESSES
@@ -477,14 +478,14 @@ def _pending_referrals(events: pl.LazyFrame) -> pl.LazyFrame:
     pairs = closures.join(referrals, on="case").filter(
         (pl.col("ts_r") <= pl.col("ts_c")) & (within <= _TH.follow_up_days)
     )
-    pairs = pairs.collect().lazy()
+    pairs = pairs.collect(engine=IN_MEMORY).lazy()
     appointments = (
         events.filter(pl.col("_appointment"))
         .select("case", "unit", "ts")
         .join(pairs.select("case").unique(), on="case", how="semi")
     )
-    per_case = _running_counts(appointments, ["case"]).collect().lazy()
-    per_unit = _running_counts(appointments, ["case", "unit"]).collect().lazy()
+    per_case = _running_counts(appointments, ["case"]).collect(engine=IN_MEMORY).lazy()
+    per_unit = _running_counts(appointments, ["case", "unit"]).collect(engine=IN_MEMORY).lazy()
     for at in ("ts_c", "ts_r"):
         pairs = _appointments_until(pairs, per_case, at, None, f"all_{at}")
         for unit in ("unit_c", "unit_r"):
@@ -774,7 +775,7 @@ def finding_table(
         events.lazy()
         .filter(pl.col("kind") == EventKind.DISCHARGE.value)
         .select(pl.col("service").cast(pl.String).unique())
-        .collect()
+        .collect(engine=IN_MEMORY)
         .get_column("service")
         .to_list()
     )
@@ -790,7 +791,7 @@ def finding_table(
         .with_columns(_run_columns())
         .with_columns(_pending_handover())
     )
-    prepared = lazy.collect().lazy()  # read three times below: computed once
+    prepared = lazy.collect(engine=IN_MEMORY).lazy()  # read three times below: computed once
     pending = _pending_referrals(prepared)
     lazy = prepared.join(pending, on=["case", "pos"], how="left", maintain_order="left")
     lazy = lazy.with_columns(

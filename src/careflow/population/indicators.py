@@ -38,6 +38,7 @@ from careflow.errors import CareflowError
 from careflow.graph import TREATMENT_KINDS, follow_chains, rejection_moves
 from careflow.model import Aspect, EventKind, Need, Principal, ServiceKind
 from careflow.population._arith import days_between, divided
+from careflow.population._engine import IN_MEMORY
 from careflow.population._window import cum_sum_in_case, next_in_case, next_where
 from careflow.scoring import indicators as per_journey
 from careflow.scoring import rules
@@ -609,7 +610,7 @@ def _blocks(events: pl.LazyFrame, flag: str) -> pl.LazyFrame:
         events.filter(pl.col(flag))
         .select("case", "day", hi=hi)
         .filter(pl.col("hi") > pl.col("day"))
-        .collect()
+        .collect(engine=IN_MEMORY)
         .rechunk()  # the blocks in one chunk, as a group_by gives them
     )
     code = pl.col("case").to_physical()
@@ -702,7 +703,7 @@ def _unit_squares(events: pl.LazyFrame) -> pl.LazyFrame:
     a case side by side, and the cases in turn: ``n`` is the length of a stretch of one
     key, and a case's sum the difference of the running sum of ``n²`` across its end.
     """
-    contacts = events.filter(~pl.col("death")).select("case", "unit").collect()
+    contacts = events.filter(~pl.col("death")).select("case", "unit").collect(engine=IN_MEMORY)
     codes = contacts.get_column("case").to_physical()
     units = contacts.get_column("unit").to_physical()
     size = int(units.max() or 0) + 1  # type: ignore[arg-type]
@@ -741,7 +742,7 @@ def _loops(events: pl.LazyFrame) -> pl.LazyFrame:
     """
     table = events.select(
         "case", "unit", "principal", "treated", "handover", "pos", "turned_away", "ts", "kind"
-    ).collect()
+    ).collect(engine=IN_MEMORY)
     # rows are sorted by case, and a case's first row is no handover: plain shifts do
     left_by_none = ~pl.col("handover").shift(-1).fill_null(False)
     within_stay = (
@@ -1047,7 +1048,7 @@ def _closing_rows(events: pl.LazyFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
             "has_death",
             *serves,
         )
-        .collect()
+        .collect(engine=IN_MEMORY)
         .with_row_index("row")
         .with_columns(code=pl.col("case").to_physical(), ucode=pl.col("unit").to_physical())
     )
@@ -1252,7 +1253,7 @@ def _one_chunk(table: CaseTable) -> CaseTable:
     """
 
     def one(events: pl.LazyFrame) -> pl.LazyFrame:
-        return table(events).collect().rechunk().lazy()
+        return table(events).collect(engine=IN_MEMORY).rechunk().lazy()
 
     return one
 
@@ -1287,7 +1288,7 @@ def case_facts(
         tables.update(dict.fromkeys(ind.tables))
     flagged = flagged_events(events)
     if tables:
-        flagged = flagged.collect().lazy()  # read once by the facts and every table
+        flagged = flagged.collect(engine=IN_MEMORY).lazy()  # read once by the facts and every table
     facts = flagged.group_by("case", maintain_order=True).agg(
         [make().alias(name) for name, make in needed.items()]
     )

@@ -41,6 +41,7 @@ from careflow.model import (
     ServiceKind,
     Transition,
 )
+from careflow.population._engine import IN_MEMORY
 
 __all__ = ["JOURNEY_COLUMNS", "count_per_journey", "journey_of_case"]
 
@@ -170,7 +171,13 @@ def count_per_journey(
     such case in the table's case order; the other cases are not listed.
     """
     th = thresholds or gaps.Thresholds()
-    hit = events.lazy().filter(cases).select(pl.col("case").unique()).collect().get_column("case")
+    hit = (
+        events.lazy()
+        .filter(cases)
+        .select(pl.col("case").unique())
+        .collect(engine=IN_MEMORY)
+        .get_column("case")
+    )
     names: list[str] = []
     counts: list[int] = []
     if hit.len():

@@ -33,6 +33,7 @@ import polars as pl
 
 from careflow.errors import FrameworkError
 from careflow.model import Aspect
+from careflow.population._engine import IN_MEMORY
 from careflow.population.findings import (
     FINDINGS_NOT_IN_BULK,
     HIGH_FINDING_TARGETS,
@@ -107,7 +108,11 @@ def score_events(
     needed = [BULK[i] for i in dict.fromkeys([*used, "ping_pong"])]
     # one chunk: polars computes some float arithmetic differently in one-row chunks, so
     # the same case could get other last bits in a part of the log than in the whole
-    facts = case_facts(lazy, needed, recorded_completely=recorded_completely).collect().rechunk()
+    facts = (
+        case_facts(lazy, needed, recorded_completely=recorded_completely)
+        .collect(engine=IN_MEMORY)
+        .rechunk()
+    )
     findings, registry = finding_table(events, recorded_completely)
     loops = pl.when(pl.col("kinds_recorded")).then(pl.col("loops").fill_null(0)).otherwise(0)
     values = (
@@ -169,7 +174,7 @@ def score_events(
     for code, why in FINDINGS_NOT_IN_BULK.items():
         not_computed[_FINDING + code] = f"no bulk count: {why}"
     columns = [c for c in scored.collect_schema().names() if not c.startswith("high_")]
-    table = scored.select(columns).collect()
+    table = scored.select(columns).collect(engine=IN_MEMORY)
     return ScoreTable(table=table, framework=framework, not_computed=not_computed)
 
 
