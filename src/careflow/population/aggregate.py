@@ -130,12 +130,14 @@ def _handovers(events: pl.LazyFrame) -> pl.LazyFrame:
 
     That is the events table's ``handover`` column: a change of unit between consecutive
     events of a case, except to a death (the unit that records a death takes over
-    nothing) and, with a mapping's ``same_stay_hours``, a move within one stay.
+    nothing) and, with a mapping's ``same_stay_hours``, a move within one stay. The units
+    stay the events' enum (grouped as small integers, in text order); the aggregates
+    write them as text.
     """
     appointment = pl.col("kind").is_in(sorted(k.value for k in APPOINTMENT_KINDS))
     return (
         events.with_columns(
-            from_unit=pl.col("unit").shift(1).cast(pl.String),
+            from_unit=pl.col("unit").shift(1),
             from_principal=pl.col("principal").shift(1),
             gap=pl.col("day") - pl.col("day").shift(1),
         )
@@ -144,7 +146,7 @@ def _handovers(events: pl.LazyFrame) -> pl.LazyFrame:
             "case",
             "from_unit",
             "from_principal",
-            to_unit=pl.col("unit").cast(pl.String),
+            to_unit=pl.col("unit"),
             to_principal=pl.col("principal"),
             wait=pl.when(appointment & (pl.col("kind") != EventKind.CONTACT.value)).then("gap"),
             boundary=(pl.col("from_principal") != pl.col("principal"))
@@ -176,8 +178,7 @@ def aggregate(
     partition = False
     if by == "unit":
         keys: tuple[str, ...] = ("unit",)
-        # distinct (case, unit) pairs on the coded unit, then as text: a third of the work
-        members = lazy.select("case", "unit").unique().with_columns(pl.col("unit").cast(pl.String))
+        members = lazy.select("case", "unit").unique()
         hand = handovers.with_columns(unit=pl.col("to_unit"))
     elif by in {"principal", "kommun", "region"}:
         keys = ("principal",)
