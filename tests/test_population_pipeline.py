@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import os
 import subprocess
 import sys
 import time
@@ -27,6 +28,7 @@ from careflow.population.pipeline import (
     _Job,
     _result,
     _stop,
+    _worker_environment,
     partition_count,
     run_population,
 )
@@ -274,3 +276,31 @@ def test_workers_are_stopped_mid_part_at_once() -> None:
     assert time.monotonic() - started < 30
     assert processes
     assert not any(p.is_alive() for p in processes), [(p.pid, p.exitcode) for p in processes]
+
+
+def _environment_of_a_worker() -> dict[str, str | None]:
+    return {name: os.environ.get(name) for name in ("POLARS_MAX_THREADS", "_RJEM_MALLOC_CONF")}
+
+
+def test_workers_get_their_environment_and_this_process_keeps_its_own(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Workers run polars on one thread with the allocator settings; a user's choice wins.
+
+    Polars writes its own allocator settings first when imported (here, and again in
+    each worker), then the user's; jemalloc reads them in order, the last one winning.
+    """
+    context = multiprocessing.get_context("spawn")
+    polars_own = "dirty_decay_ms:500,muzzy_decay_ms:1000"
+    ours = "oversize_threshold:0,dirty_decay_ms:3000,muzzy_decay_ms:0"
+    for here, in_worker in [
+        (polars_own, f"{polars_own},{polars_own},{ours}"),
+        (f"{polars_own},narenas:2", f"{polars_own},{polars_own},narenas:2"),
+    ]:
+        monkeypatch.delenv("POLARS_MAX_THREADS", raising=False)
+        monkeypatch.setenv("_RJEM_MALLOC_CONF", here)
+        with _worker_environment(), ProcessPoolExecutor(1, mp_context=context) as pool:
+            seen = pool.submit(_environment_of_a_worker).result()
+        assert seen == {"POLARS_MAX_THREADS": "1", "_RJEM_MALLOC_CONF": in_worker}
+        assert "POLARS_MAX_THREADS" not in os.environ
+        assert os.environ["_RJEM_MALLOC_CONF"] == here
