@@ -292,9 +292,11 @@ def test_workers_get_their_environment_and_this_process_keeps_its_own(
     """
     context = multiprocessing.get_context("spawn")
     polars_own = "dirty_decay_ms:500,muzzy_decay_ms:1000"
-    ours = "oversize_threshold:0,dirty_decay_ms:3000,muzzy_decay_ms:0"
+    ours = "oversize_threshold:0,dirty_decay_ms:10000,muzzy_decay_ms:0"
     for here, in_worker in [
         (polars_own, f"{polars_own},{polars_own},{ours}"),
+        # a process started by another that imported polars: polars' settings twice
+        (f"{polars_own},{polars_own}", f"{polars_own},{polars_own},{polars_own},{ours}"),
         (f"{polars_own},narenas:2", f"{polars_own},{polars_own},narenas:2"),
     ]:
         monkeypatch.delenv("POLARS_MAX_THREADS", raising=False)

@@ -571,18 +571,19 @@ def _worker_started() -> None:
 
 
 #: Polars' own settings of jemalloc, its allocator on Linux: polars writes them into
-#: ``_RJEM_MALLOC_CONF`` when it is imported, followed by the user's own, if any.
-_POLARS_ALLOCATOR: Final = (
-    "dirty_decay_ms:500,muzzy_decay_ms:1000",
-    ",thp:always,metadata_thp:always",
+#: ``_RJEM_MALLOC_CONF`` when it is imported (once more in each process that imports it),
+#: followed by the user's own, if any.
+_POLARS_ALLOCATOR: Final = frozenset(
+    {"dirty_decay_ms:500", "muzzy_decay_ms:1000", "thp:always", "metadata_thp:always"}
 )
-#: What workers add to polars' allocator settings: keep freed memory for reuse for 3 s,
-#: large blocks included. Polars' settings hand blocks of 8 MB and more (a column of a
-#: million rows) back to the system as soon as they are freed, so the next such column
-#: is faulted in again, page by page: a fifth of a worker's CPU time went to the kernel.
-#: With these settings the 1M-journey run took 116-121 s of CPU instead of 130-132 s,
-#: and 2.3 GiB instead of 2.1 GiB (``docs/population.md``). Other allocators ignore it.
-_WORKER_ALLOCATOR: Final = "oversize_threshold:0,dirty_decay_ms:3000,muzzy_decay_ms:0"
+#: What workers add to polars' allocator settings: keep freed memory for reuse for 10 s
+#: (jemalloc's own default, which polars lowers to 0.5 s), large blocks included.
+#: Polars' settings hand blocks of 8 MB and more (a column of a million rows) back to the
+#: system as soon as they are freed, so the next such column is faulted in again, page by
+#: page: a fifth of a worker's CPU time went to the kernel. On the 1M-journey log the
+#: kernel's share went from about 27 s to 14 s, for 2.7 GiB instead of 2.2 GiB
+#: (``docs/population.md``). Other allocators ignore the variable.
+_WORKER_ALLOCATOR: Final = "oversize_threshold:0,dirty_decay_ms:10000,muzzy_decay_ms:0"
 
 
 @contextmanager
@@ -599,11 +600,10 @@ def _worker_environment() -> Iterator[None]:
     before = {name: os.environ.get(name) for name in (threads, allocator)}
     if before[threads] is None:
         os.environ[threads] = "1"
-    own, thp = _POLARS_ALLOCATOR
     current = before[allocator]
     if current is None:
         os.environ[allocator] = _WORKER_ALLOCATOR
-    elif current.removeprefix(own).removeprefix(thp) == "":  # polars' settings alone
+    elif set(current.split(",")) <= _POLARS_ALLOCATOR:  # polars' settings alone
         os.environ[allocator] = f"{current},{_WORKER_ALLOCATOR}"
     try:
         yield
