@@ -581,7 +581,7 @@ _POLARS_ALLOCATOR: Final = frozenset(
 #: Polars' settings hand blocks of 8 MB and more (a column of a million rows) back to the
 #: system as soon as they are freed, so the next such column is faulted in again, page by
 #: page: a fifth of a worker's CPU time went to the kernel. On the 1M-journey log the
-#: kernel's share went from about 27 s to 14 s, for 2.7 GiB instead of 2.2 GiB
+#: kernel's share went from about 30 s to 14 s, for 2.7 GiB instead of 2.1 GiB
 #: (``docs/population.md``). Other allocators ignore the variable.
 _WORKER_ALLOCATOR: Final = "oversize_threshold:0,dirty_decay_ms:10000,muzzy_decay_ms:0"
 
