@@ -36,6 +36,7 @@ from careflow.population import BULK, NOT_IN_BULK, ScoreTable, read_events, scor
 from careflow.population import aggregate as aggregate_module
 from careflow.population._arith import days_between, divided
 from careflow.population._read import _RANKS
+from careflow.population._sums import group_sums
 from careflow.population.aggregate import (
     SCORE_BINS,
     TOTAL,
@@ -584,6 +585,51 @@ def test_fixed_point_sums_are_the_exact_decimal_sums(
     monkeypatch.setattr(aggregate_module, "_FIXED_JOURNEYS", 0)  # too many: decimal sums
     exact = aggregate(events, scores, by)
     assert_frame_equal(fixed.table, exact.table, check_exact=True)
+
+
+def _both_ways(
+    events: pl.DataFrame, scores: ScoreTable, by: str, monkeypatch: pytest.MonkeyPatch
+) -> tuple[Aggregates, Aggregates]:
+    """``aggregate`` with every group summed by the matrix product, then by group_by."""
+    products: list[int] = []
+
+    def counted(*args: Any) -> Any:
+        products.append(1)
+        return group_sums(*args)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(aggregate_module, "group_sums", counted)
+        patch.setattr(aggregate_module, "_DENSE", 10**9)
+        patch.setattr(aggregate_module, "_DENSE_GROUPS", 10**9)
+        dense = aggregate(events, scores, by, period="month")
+        assert products or dense.table.height == 1, "the matrix product was not used"
+        patch.setattr(aggregate_module, "_DENSE", 0)
+        products.clear()
+        joined = aggregate(events, scores, by, period="month")
+        assert not products, "the matrix product was used"
+    return dense, joined
+
+
+@pytest.mark.parametrize("by", ["unit", "principal", "boundary", "period", "staff"])
+def test_group_sums_by_product_and_by_group_by_are_the_same_bytes(
+    rich_scored: tuple[pl.DataFrame, ScoreTable], by: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Either way of adding up a group's journeys gives the same table, to the bit."""
+    events, scores = rich_scored
+    dense, joined = _both_ways(events, scores, by, monkeypatch)
+    assert dense.table.height > 2
+    assert_frame_equal(dense.table, joined.table, check_exact=True)
+
+
+@settings(max_examples=40, deadline=None)
+@given(_logs(), st.sampled_from(["unit", "boundary", "period"]))
+def test_group_sums_agree_on_generated_logs(rows: list[dict[str, Any]], by: str) -> None:
+    """The same on generated logs (few journeys, empty groups, nulls, deaths)."""
+    events = read_events(pl.DataFrame(rows))
+    scores = score_events(events)
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        dense, joined = _both_ways(events, scores, by, monkeypatch)
+    assert_frame_equal(dense.table, joined.table, check_exact=True)
 
 
 @settings(max_examples=200)

@@ -279,13 +279,16 @@ def test_workers_are_stopped_mid_part_at_once() -> None:
 
 
 def _environment_of_a_worker() -> dict[str, str | None]:
-    return {name: os.environ.get(name) for name in ("POLARS_MAX_THREADS", "_RJEM_MALLOC_CONF")}
+    names = ("POLARS_MAX_THREADS", "OPENBLAS_NUM_THREADS", "_RJEM_MALLOC_CONF")
+    return {name: os.environ.get(name) for name in names}
 
 
 def test_workers_get_their_environment_and_this_process_keeps_its_own(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Workers run polars on one thread with the allocator settings; a user's choice wins.
+    """Workers run polars and BLAS on one thread, with the allocator settings.
+
+    A user's choice wins.
 
     Polars writes its own allocator settings first when imported (here, and again in
     each worker), then the user's; jemalloc reads them in order, the last one winning.
@@ -300,9 +303,21 @@ def test_workers_get_their_environment_and_this_process_keeps_its_own(
         (f"{polars_own},narenas:2", f"{polars_own},{polars_own},narenas:2"),
     ]:
         monkeypatch.delenv("POLARS_MAX_THREADS", raising=False)
+        monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
         monkeypatch.setenv("_RJEM_MALLOC_CONF", here)
         with _worker_environment(), ProcessPoolExecutor(1, mp_context=context) as pool:
             seen = pool.submit(_environment_of_a_worker).result()
-        assert seen == {"POLARS_MAX_THREADS": "1", "_RJEM_MALLOC_CONF": in_worker}
+        assert seen == {
+            "POLARS_MAX_THREADS": "1",
+            "OPENBLAS_NUM_THREADS": "1",
+            "_RJEM_MALLOC_CONF": in_worker,
+        }
         assert "POLARS_MAX_THREADS" not in os.environ
+        assert "OPENBLAS_NUM_THREADS" not in os.environ
         assert os.environ["_RJEM_MALLOC_CONF"] == here
+    # thread counts the user chose are theirs
+    monkeypatch.setenv("POLARS_MAX_THREADS", "2")
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "3")
+    with _worker_environment(), ProcessPoolExecutor(1, mp_context=context) as pool:
+        seen = pool.submit(_environment_of_a_worker).result()
+    assert (seen["POLARS_MAX_THREADS"], seen["OPENBLAS_NUM_THREADS"]) == ("2", "3")

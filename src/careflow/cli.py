@@ -1135,7 +1135,7 @@ def population(  # noqa: PLR0917 - one parameter per option
         )
     except ImportError:
         raise CareflowError(
-            "population scoring needs polars: pip install 'careflow[population]'"
+            "population scoring needs polars and numpy: pip install 'careflow[population]'"
         ) from None
     mapping = load_mapping(mapping_path) if mapping_path else None
     framework = load_framework(framework_name)
@@ -1404,7 +1404,7 @@ def population_compare(  # noqa: PLR0917 - one parameter per option
         )
     except ImportError:
         raise CareflowError(
-            "population scoring needs polars: pip install 'careflow[population]'"
+            "population scoring needs polars and numpy: pip install 'careflow[population]'"
         ) from None
     if jsons:
         first = read_population_json(jsons[0])

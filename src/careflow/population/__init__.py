@@ -1,6 +1,6 @@
 """Population scoring: every journey of an event log at once, and additive aggregates.
 
-Needs the ``population`` extra (polars): ``pip install 'careflow[population]'``.
+Needs the ``population`` extra (polars, numpy): ``pip install 'careflow[population]'``.
 ``import careflow`` does not load this package; import it when needed.
 
 Data flows one way: :func:`read_events` (one sorted columnar table of events) →

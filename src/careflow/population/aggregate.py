@@ -39,6 +39,8 @@ import polars as pl
 
 from careflow.errors import CareflowError
 from careflow.model import EventKind
+from careflow.population._engine import IN_MEMORY
+from careflow.population._sums import group_sums
 from careflow.population.scores import ScoreTable
 from careflow.scoring.facts import APPOINTMENT_KINDS
 
@@ -178,15 +180,15 @@ def aggregate(
     partition = False
     if by == "unit":
         keys: tuple[str, ...] = ("unit",)
-        members = lazy.select("case", "unit").unique()
+        members = lazy.select("case", "unit")
         hand = handovers.with_columns(unit=pl.col("to_unit"))
     elif by in {"principal", "kommun", "region"}:
         keys = ("principal",)
-        members = lazy.select("case", "principal").unique()
+        members = lazy.select("case", "principal")
         hand = handovers.with_columns(principal=pl.col("to_principal"))
     elif by == "boundary":
         keys = ("from_unit", "from_principal", "to_unit", "to_principal")
-        members = handovers.select("case", *keys).unique()
+        members = handovers.select("case", *keys)
         hand = handovers
     else:
         partition = True
@@ -205,21 +207,27 @@ def aggregate(
     measures = [*scores.target_columns, "overall", *scores.indicator_ids]
     binned = [*scores.target_columns, "overall"]
     findings = scores.finding_codes
-    # each journey's fixed-point terms and histogram bins, once per journey (not once
-    # per group it counts in); exact in 64-bit integers up to _FIXED_JOURNEYS journeys
+    # each journey's terms (counts, fixed-point values and squares, bin flags), once per
+    # journey, not once per group it counts in; a group's column is the sum of its
+    # journeys' terms, exact in 64-bit integers up to _FIXED_JOURNEYS journeys
     fixed = scores.table.height <= _FIXED_JOURNEYS
-    per_case = per_case.with_columns(_journey_terms(measures, binned, fixed=fixed)).collect().lazy()
-    journey_aggs = _journey_aggs(measures, binned, findings, fixed=fixed)
-    hand_aggs = _handover_aggs()
-    joined = members.join(per_case, on="case", how="inner")
-    groups = joined.group_by(*keys).agg(journey_aggs)
-    moves = hand.group_by(*keys).agg(hand_aggs)
-    table = groups.join(moves, on=list(keys), how="left", nulls_equal=True).sort(
-        list(keys), nulls_last=True
+    terms = (
+        per_case.with_columns(_bin(pl.col(m)).alias(m + _BIN) for m in binned)
+        .select("case", *_summands(measures, binned, findings, fixed=fixed))
+        .collect(engine=IN_MEMORY)
+    )
+    summed = [c for c in terms.columns if c != "case"]
+    groups = _group_sums(terms, members, keys, fixed=fixed)
+    moves = hand.group_by(*keys).agg(_handover_aggs())
+    table = (
+        groups.lazy()
+        .join(moves, on=list(keys), how="left", nulls_equal=True)
+        .sort(list(keys), nulls_last=True)
     )
     total = (
-        per_case.select(journey_aggs)
-        .join(handovers.select(hand_aggs), how="cross")
+        terms.lazy()
+        .select(_added(summed, fixed=fixed))
+        .join(handovers.select(_handover_aggs()), how="cross")
         .with_columns([pl.lit(TOTAL).alias(k) for k in keys[:1]])
     )
     for k in keys[1:]:
@@ -252,9 +260,14 @@ def aggregate(
 _EXACT: Final = pl.Decimal(38, 12)
 
 
+def _decimal(value: pl.Expr) -> pl.Expr:
+    """``value`` rounded to 1e-12, as :data:`_EXACT` (whose sums are exact)."""
+    return value.cast(pl.Float64).cast(_EXACT)
+
+
 def _exact_sum(value: pl.Expr) -> pl.Expr:
     """The sum of ``value``, each term rounded to 1e-12 and added exactly, as a float."""
-    return value.cast(pl.Float64).cast(_EXACT).sum().cast(pl.Float64)
+    return _decimal(value).sum().cast(pl.Float64)
 
 
 #: Most journeys whose scores (each in [0, 1]) are added in 64-bit fixed point: their
@@ -282,20 +295,6 @@ def _bin(value: pl.Expr) -> pl.Expr:
     return pl.when(inside).then(edges).cast(pl.Int8)
 
 
-def _journey_terms(measures: Iterable[str], binned: Iterable[str], *, fixed: bool) -> list[pl.Expr]:
-    """Per journey, the fixed-point value and square of each measure, and its bin."""
-    terms = []
-    if fixed:
-        for m in measures:
-            value = pl.col(m)
-            terms += [
-                _fixed_point(value).alias(m + _FIXED),
-                _fixed_point(value * value).alias(m + _FIXED_SQUARE),
-            ]
-    terms += [_bin(pl.col(m)).alias(m + _BIN) for m in binned]
-    return terms
-
-
 def _fixed_floats(table: pl.DataFrame, measures: Iterable[str]) -> pl.DataFrame:
     """The fixed-point sums as floats, each the float nearest the exact sum.
 
@@ -313,33 +312,99 @@ def _fixed_floats(table: pl.DataFrame, measures: Iterable[str]) -> pl.DataFrame:
     )
 
 
-def _journey_aggs(
+def _summands(
     measures: Iterable[str], binned: Iterable[str], findings: Iterable[str], *, fixed: bool
 ) -> list[pl.Expr]:
+    """Per journey, the term each additive column adds up (never null).
+
+    ``journeys`` counts 1 per journey; ``<m>_n`` 1 where the measure has a value;
+    ``<m>_sum`` and ``<m>_sumsq`` the value and its square (in fixed point, else as
+    :data:`_EXACT` decimals), 0 where it has none; ``<m>_bin<i>`` 1 where the value falls
+    in bin ``i`` (its ``_BIN`` column); ``with_<code>`` 1 where the journey has the
+    finding; the deaths their 0 or 1.
+    """
     binned = set(binned)
-    aggs = [pl.len().cast(pl.Int64).alias("journeys"), pl.col("events").sum().cast(pl.Int64)]
+    terms = [pl.lit(1, dtype=pl.Int64).alias("journeys"), pl.col("events").cast(pl.Int64)]
     for m in measures:
         value = pl.col(m)
-        aggs.append(value.count().cast(pl.Int64).alias(f"{m}_n"))
+        terms.append(value.is_not_null().cast(pl.Int64).alias(f"{m}_n"))
         if fixed:
-            aggs += [
-                pl.col(m + _FIXED).sum().alias(f"{m}_sum"),
-                pl.col(m + _FIXED_SQUARE).sum().alias(f"{m}_sumsq"),
-            ]
+            total, square = _fixed_point(value), _fixed_point(value * value)
         else:
-            aggs += [
-                _exact_sum(value).alias(f"{m}_sum"),
-                _exact_sum(value * value).alias(f"{m}_sumsq"),
-            ]
+            total, square = _decimal(value), _decimal(value * value)
+        terms += [total.fill_null(0).alias(f"{m}_sum"), square.fill_null(0).alias(f"{m}_sumsq")]
         if m in binned:
             bins = pl.col(m + _BIN)
-            aggs += [
-                (bins == i).sum().cast(pl.Int64).alias(f"{m}_bin{i}")
+            terms += [
+                (bins == i).fill_null(value=False).cast(pl.Int64).alias(f"{m}_bin{i}")
                 for i in range(len(SCORE_BINS))
             ]
-    aggs += [(pl.col(f"finding_{c}") > 0).sum().cast(pl.Int64).alias(f"with_{c}") for c in findings]
-    aggs += [pl.col(case).sum().cast(pl.Int64).alias(name) for name, case in DEATHS.items()]
-    return aggs
+    terms += [
+        (pl.col(f"finding_{c}") > 0).fill_null(value=False).cast(pl.Int64).alias(f"with_{c}")
+        for c in findings
+    ]
+    terms += [pl.col(case).cast(pl.Int64).fill_null(0).alias(name) for name, case in DEATHS.items()]
+    return terms
+
+
+def _added(columns: Iterable[str], *, fixed: bool) -> list[pl.Expr]:
+    """The sums of the summands (decimal sums as floats, fixed-point ones stay integers)."""
+    return [
+        pl.col(c).sum() if fixed or not c.endswith(("_sum", "_sumsq")) else
+        pl.col(c).sum().cast(pl.Float64)
+        for c in columns
+    ]  # fmt: skip
+
+
+#: Densest membership at which a group's sums are a matrix product (:mod:`._sums`) rather
+#: than a join and a group_by: when the groups times the journeys are at most this many
+#: times the memberships. Measured per 83k-journey part (347 limb columns): the product
+#: costs about 19 ns per group and journey, the join and group_by about 1 µs per
+#: membership, so the product wins up to about 50; 32 leaves a margin.
+_DENSE: Final = 32
+#: Most groups in one product (its membership block is groups x 16,384 floats).
+_DENSE_GROUPS: Final = 256
+
+
+def _group_sums(
+    terms: pl.DataFrame, members: pl.LazyFrame, keys: Sequence[str], *, fixed: bool
+) -> pl.DataFrame:
+    """Per group of ``keys``, the sums of the journeys' ``terms``, sorted by the keys.
+
+    ``members`` holds the journeys (``case``) of each group, maybe more than once. The
+    sums are integers either way (fixed point): as a matrix product when the membership is
+    dense (every unit or principal a journey met), else by a join and a group_by.
+    """
+    columns = [c for c in terms.columns if c != "case"]
+    member = members.collect()
+    groups = member.lazy().select(keys).unique().sort(list(keys), nulls_last=True).collect()
+    dense = groups.height * terms.height <= _DENSE * member.height
+    if fixed and dense and 0 < groups.height <= _DENSE_GROUPS:
+        pairs = (
+            member.lazy()
+            .join(groups.lazy().with_row_index("_group"), on=list(keys), nulls_equal=True)
+            .join(terms.lazy().select("case").with_row_index("_row"), on="case")
+            .select("_group", "_row")
+            .collect(engine=IN_MEMORY)
+        )
+        sums = group_sums(
+            [terms.get_column(c).to_numpy() for c in columns],
+            pairs.get_column("_group").cast(pl.Int64).to_numpy(),
+            pairs.get_column("_row").cast(pl.Int64).to_numpy(),
+            groups.height,
+        )
+        return groups.with_columns(
+            pl.Series(c, sums[:, j], dtype=pl.Int64) for j, c in enumerate(columns)
+        )
+    return (
+        member.lazy()
+        .unique()
+        .join(terms.lazy(), on="case")
+        .group_by(*keys)
+        .agg(_added(columns, fixed=fixed))
+        .sort(list(keys), nulls_last=True)
+        .collect()
+    )
 
 
 def _handover_aggs() -> list[pl.Expr]:

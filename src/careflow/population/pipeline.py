@@ -586,20 +586,26 @@ _POLARS_ALLOCATOR: Final = frozenset(
 _WORKER_ALLOCATOR: Final = "oversize_threshold:0,dirty_decay_ms:10000,muzzy_decay_ms:0"
 
 
+#: The thread counts a worker sets to one: the workers are the parallelism.
+_ONE_THREAD: Final = ("POLARS_MAX_THREADS", "OPENBLAS_NUM_THREADS")
+
+
 @contextmanager
 def _worker_environment() -> Iterator[None]:
-    """Workers started here run polars on one thread, with :data:`_WORKER_ALLOCATOR`.
+    """Workers started here run polars and BLAS on one thread, with :data:`_WORKER_ALLOCATOR`.
 
-    Unless the user chose: a ``POLARS_MAX_THREADS`` of their own, or allocator settings
-    of their own (anything besides polars' in ``_RJEM_MALLOC_CONF``), is left alone.
-    Polars reads ``POLARS_MAX_THREADS`` once, when it is imported, and jemalloc its
-    settings when it starts, so the variables are set while the workers start and put
-    back afterwards; this process is not affected.
+    Unless the user chose: a ``POLARS_MAX_THREADS`` or ``OPENBLAS_NUM_THREADS`` of their
+    own (numpy's BLAS adds up aggregates, :mod:`._sums`), or allocator settings of their
+    own (anything besides polars' in ``_RJEM_MALLOC_CONF``), is left alone. Polars and
+    OpenBLAS read their thread counts once, when loaded, and jemalloc its settings when
+    it starts, so the variables are set while the workers start and put back
+    afterwards; this process is not affected.
     """
-    threads, allocator = "POLARS_MAX_THREADS", "_RJEM_MALLOC_CONF"
-    before = {name: os.environ.get(name) for name in (threads, allocator)}
-    if before[threads] is None:
-        os.environ[threads] = "1"
+    allocator = "_RJEM_MALLOC_CONF"
+    before = {name: os.environ.get(name) for name in (*_ONE_THREAD, allocator)}
+    for threads in _ONE_THREAD:
+        if before[threads] is None:
+            os.environ[threads] = "1"
     current = before[allocator]
     if current is None:
         os.environ[allocator] = _WORKER_ALLOCATOR
