@@ -29,6 +29,7 @@ from careflow.io.eventlog import LogReport, read_event_log_report
 from careflow.io.mapping import LogMapping, load_mapping, loads_mapping
 from careflow.model import Aspect, EventKind, Journey
 from careflow.population import read_events, read_events_report, score_events
+from careflow.population._read import _mapped
 from careflow.population.journeys import journey_of_case
 from careflow.scoring import score_journey
 
@@ -498,3 +499,36 @@ def test_max_rows_must_be_positive(tmp_path: Path, runner: CliRunner) -> None:
     """``--max-rows 0`` is a usage error."""
     result = runner.invoke(main, ["validate", str(_three_rows(tmp_path)), "--max-rows", "0"])
     assert result.exit_code == 2
+
+
+_WORDS: Final = ["a", "b", "Vårdcentral", "", " x "]
+
+
+@settings(max_examples=200)
+@given(
+    st.lists(st.sampled_from([*_WORDS, None]), max_size=30),
+    st.sampled_from(["own", "one", "none", "any"]),
+    st.data(),
+)
+def test_a_mapped_column_is_the_column_replaced_value_by_value(
+    texts: list[str | None], kind: str, data: st.DataObject
+) -> None:
+    """The shortcuts (every value its own, one outcome for all) give replace_strict's column."""
+    series = pl.Series("role", texts, dtype=pl.String)
+    values = sorted({t for t in texts if t is not None})
+    outcome = st.sampled_from([*_WORDS, None])
+    mapping: dict[str, str | None]
+    if kind == "own":
+        mapping = {v: v for v in values}
+    elif kind == "one":
+        one: str | None = data.draw(outcome)
+        mapping = dict.fromkeys(values, one)
+    elif kind == "none":
+        mapping = dict.fromkeys(values)
+    else:
+        mapping = {v: data.draw(outcome) for v in values}
+    expected = series.replace_strict(mapping, default=None, return_dtype=pl.String)
+    got = _mapped(series, mapping)
+    assert got.name == "role"
+    assert got.dtype == pl.String
+    assert got.to_list() == expected.to_list()

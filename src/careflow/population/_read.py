@@ -428,6 +428,25 @@ def _as_python_text(series: pl.Series) -> pl.Series:
     return series.replace_strict(mapping, default=None, return_dtype=pl.String)
 
 
+def _mapped(texts: pl.Series, mapping: Mapping[str, str | None]) -> pl.Series:
+    """``texts`` with each value replaced by its ``mapping`` (null stays null).
+
+    ``mapping`` holds every value of ``texts``. Two common mappings need no lookup per
+    row: every value its own (a log in careflow's words), and one outcome for every value
+    (no unit rules: no principal and no service from them).
+    """
+    if texts.dtype == pl.String and all(k == v for k, v in mapping.items()):
+        return texts
+    outcomes = set(mapping.values())
+    if len(outcomes) == 1:
+        (value,) = outcomes
+        same = pl.repeat(value, len(texts), eager=True, dtype=pl.String).alias(texts.name)
+        if value is None or not texts.null_count():
+            return same
+        return pl.select(pl.when(texts.is_not_null()).then(same)).to_series()
+    return texts.replace_strict(mapping, default=None, return_dtype=pl.String)
+
+
 def _first_rows(series: pl.Series) -> pl.DataFrame:
     """Each distinct value of ``series`` (``v``) with its first row (``row``, from 1).
 
@@ -516,10 +535,7 @@ class _Normaliser:
                 null_text = text
             else:
                 mapping[key] = text
-        if keys.dtype == pl.String and all(k == v for k, v in mapping.items()):
-            out = keys  # every cell reads as itself: nothing to replace
-        else:
-            out = keys.replace_strict(mapping, default=None, return_dtype=pl.String)
+        out = _mapped(keys, mapping)
         return out if null_text is None else out.fill_null(null_text)
 
     def refused_cell(self, value: Any, row: int, column: str) -> JourneyFileError:
@@ -592,9 +608,7 @@ class _Normaliser:
                 UnmappedValue(role=role, value=v, events=e, cases=c)
                 for v, e, c in counts.iter_rows()
             )
-        if texts.dtype == pl.String and all(k == v for k, v in mapping.items()):
-            return texts  # every value is its own (a log in careflow's words)
-        return texts.replace_strict(mapping, default=None, return_dtype=pl.String)
+        return _mapped(texts, mapping)
 
     def refusal(
         self, refuse: Callable[[str, _Where], JourneyFileError], text: str
@@ -673,9 +687,8 @@ class _Normaliser:
             everywhere,
             lambda t: _unit_found(b, t, 0),
         )
-        service = unit.replace_strict(
-            {t: _unit_found(b, t, 1)[1] for t in unit.unique().to_list()},
-            return_dtype=pl.String,
+        service = _mapped(
+            unit, {t: _unit_found(b, t, 1)[1] for t in unit.unique().to_list()}
         ).fill_null(ServiceKind.OTHER.value)
         # 5. principal: the column is read only where no unit rule gave one
         self.stage = 5
