@@ -275,8 +275,6 @@ def _exact_sum(value: pl.Expr) -> pl.Expr:
 _FIXED_JOURNEYS: Final = 9_000_000
 _UNITS: Final = 10**12
 _FIXED_SCALE: Final = float(_UNITS)
-_FIXED: Final = "__fixed"
-_FIXED_SQUARE: Final = "__fixed_square"
 _BIN: Final = "__bin"
 
 
@@ -349,11 +347,11 @@ def _summands(
 
 def _added(columns: Iterable[str], *, fixed: bool) -> list[pl.Expr]:
     """The sums of the summands (decimal sums as floats, fixed-point ones stay integers)."""
+    decimal = () if fixed else ("_sum", "_sumsq")
     return [
-        pl.col(c).sum() if fixed or not c.endswith(("_sum", "_sumsq")) else
-        pl.col(c).sum().cast(pl.Float64)
+        pl.col(c).sum().cast(pl.Float64) if c.endswith(decimal) else pl.col(c).sum()
         for c in columns
-    ]  # fmt: skip
+    ]
 
 
 #: Densest membership at which a group's sums are a matrix product (:mod:`._sums`) rather
@@ -371,9 +369,10 @@ def _group_sums(
 ) -> pl.DataFrame:
     """Per group of ``keys``, the sums of the journeys' ``terms``, sorted by the keys.
 
-    ``members`` holds the journeys (``case``) of each group, maybe more than once. The
-    sums are integers either way (fixed point): as a matrix product when the membership is
-    dense (every unit or principal a journey met), else by a join and a group_by.
+    ``members`` holds the journeys (``case``) of each group, maybe more than once.
+    Fixed-point terms are added as a matrix product when the membership is dense (every
+    unit or principal a journey met); other groupings, and decimal terms, by a join and a
+    group_by. Both give the same integers.
     """
     columns = [c for c in terms.columns if c != "case"]
     member = members.collect()
